@@ -1,0 +1,50 @@
+# Tinko: `make run` starts everything on the embedded default; `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+HTMX_VERSION := 2.0.11
+
+.PHONY: run test setup lint typecheck pytest bench-http vendor-htmx clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Tinko needs Python 3.11 or newer (set PYTHON=...)")'
+	$(PYTHON) -m venv $(VENV)
+
+$(INSTALLED): requirements.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	@touch $@
+
+setup: $(INSTALLED)
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py setup_periodic_tasks
+	$(BIN)/python manage.py load_demo
+
+run: setup
+	@echo "Tinko: http://127.0.0.1:8000  (Ctrl-C stops web, worker and beat)"
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(INSTALLED)
+	$(BIN)/mypy .
+
+pytest: $(INSTALLED)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test: lint typecheck pytest
+
+# Benchmarks run against a server that is already up (`make run`, or gunicorn on PostgreSQL).
+BENCH_URL ?= http://127.0.0.1:8000
+bench-http: $(INSTALLED)
+	$(BIN)/python -m bench.http_basics --url $(BENCH_URL) $(BENCH_ARGS)
+
+vendor-htmx:
+	cd $$(mktemp -d) && npm pack --silent htmx.org@$(HTMX_VERSION) && tar xzf htmx.org-$(HTMX_VERSION).tgz \
+		&& cp package/dist/htmx.min.js package/LICENSE $(CURDIR)/static/vendor/htmx/
+
+clean:
+	rm -rf $(VENV) var staticfiles

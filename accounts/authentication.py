@@ -1,0 +1,73 @@
+"""API-key authentication for the REST API: `Authorization: Bearer tk_…`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import authentication, exceptions, permissions, throttling
+from rest_framework.request import Request
+
+from accounts.models import ApiKey
+from accounts.selectors import api_key_find_active
+from accounts.services import api_key_touch
+
+
+class ApiKeyAuthentication(authentication.BaseAuthentication):
+    """Sets `request.auth` to the ApiKey and `request.organization` to its organization."""
+
+    keyword = "Bearer"
+
+    def authenticate(self, request: Request) -> tuple[AnonymousUser, ApiKey] | None:
+        header = authentication.get_authorization_header(request).decode("latin-1")
+        if not header:
+            return None
+        scheme, _, credential = header.partition(" ")
+        if scheme.lower() != "bearer" or not credential.strip():
+            raise exceptions.AuthenticationFailed("Use 'Authorization: Bearer <api key>'.", code="invalid_api_key")
+        api_key = api_key_find_active(plaintext=credential.strip())
+        if api_key is None:
+            raise exceptions.AuthenticationFailed("Invalid or revoked API key.", code="invalid_api_key")
+        api_key_touch(api_key=api_key)
+        request.organization = api_key.organization  # type: ignore[attr-defined]
+        return AnonymousUser(), api_key
+
+    def authenticate_header(self, request: Request) -> str:
+        return f'{self.keyword} realm="api"'
+
+
+def request_api_key(request: Request) -> ApiKey:
+    """The ApiKey that authenticated `request` (views behind HasApiKey always have one)."""
+    if not isinstance(request.auth, ApiKey):
+        raise exceptions.NotAuthenticated()
+    return request.auth
+
+
+class HasApiKey(permissions.BasePermission):
+    """The request carries a valid API key."""
+
+    message = "Authentication with an API key is required."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return isinstance(request.auth, ApiKey)
+
+
+class ApiKeyRateThrottle(throttling.SimpleRateThrottle):
+    """Requests per API key (or per client address for unauthenticated calls)."""
+
+    scope = "api_key"
+
+    def get_cache_key(self, request: Request, view: Any) -> str | None:
+        ident = f"key:{request.auth.pk}" if isinstance(request.auth, ApiKey) else f"ip:{self.get_ident(request)}"
+        return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
+class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
+    """Describes API-key authentication in the OpenAPI schema."""
+
+    target_class = ApiKeyAuthentication
+    name = "ApiKey"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {"type": "http", "scheme": "bearer", "bearerFormat": "tk_test_… / tk_live_…"}

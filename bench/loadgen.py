@@ -1,0 +1,116 @@
+"""A small closed-loop HTTP load generator for Tinko's benchmarks (loopback only).
+
+Each of N connections sends its next request as soon as the last one answered,
+over a kept-alive HTTP/1.1 connection, until a request count or a time limit is
+reached. It reports throughput and latency percentiles.
+"""
+
+from __future__ import annotations
+
+import http.client
+import statistics
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+# One request: (method, path, body bytes or None, headers).
+Request = tuple[str, str, bytes | None, dict[str, str]]
+# Builds the i-th request.
+RequestFactory = Callable[[int], Request]
+
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    name: str
+    requests: int
+    errors: int
+    seconds: float
+    latencies_ms: list[float]
+    statuses: dict[int, int]
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+    def percentile(self, p: float) -> float:
+        if not self.latencies_ms:
+            return 0.0
+        ordered = sorted(self.latencies_ms)
+        return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+    def summary(self) -> str:
+        return (
+            f"{self.name:<28} {self.rps:>9.1f} req/s  p50 {self.percentile(50):>7.2f} ms  "
+            f"p99 {self.percentile(99):>7.2f} ms  mean {statistics.fmean(self.latencies_ms or [0]):>7.2f} ms  "
+            f"n={self.requests} errors={self.errors} statuses={dict(sorted(self.statuses.items()))}"
+        )
+
+
+def run_load(
+    name: str,
+    base_url: str,
+    make_request: RequestFactory,
+    *,
+    connections: int = 16,
+    total_requests: int = 2000,
+    max_seconds: float = 30.0,
+) -> LoadResult:
+    """Send up to `total_requests` over `connections` keep-alive connections; stop after `max_seconds`."""
+    parts = urlsplit(base_url)
+    host = parts.hostname or "127.0.0.1"
+    if host not in LOOPBACK_HOSTS:
+        raise ValueError(f"benchmarks only target this machine's loopback, not {host}")
+    port = parts.port or 80
+    counter = iter(range(total_requests))
+    lock = threading.Lock()
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    errors = 0
+    deadline = time.monotonic() + max_seconds
+
+    def worker() -> None:
+        nonlocal errors
+        conn = http.client.HTTPConnection(host, port, timeout=30)
+        while time.monotonic() < deadline:
+            with lock:
+                index = next(counter, None)
+            if index is None:
+                break
+            method, path, body, headers = make_request(index)
+            started = time.perf_counter()
+            try:
+                conn.request(method, path, body=body, headers=headers)
+                response = conn.getresponse()
+                response.read()
+                status = response.status
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                conn = http.client.HTTPConnection(host, port, timeout=30)
+                with lock:
+                    errors += 1
+                continue
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            with lock:
+                latencies.append(elapsed_ms)
+                statuses[status] = statuses.get(status, 0) + 1
+        conn.close()
+
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(connections)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    seconds = time.perf_counter() - started
+    return LoadResult(
+        name=name,
+        requests=len(latencies),
+        errors=errors,
+        seconds=seconds,
+        latencies_ms=latencies,
+        statuses=statuses,
+    )

@@ -1,0 +1,30 @@
+"""Tinko's Celery app, configured from Django settings (the CELERY_ namespace)."""
+
+import os
+
+from celery import Celery
+from celery.signals import setup_logging, task_prerun
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tinko.settings.base")
+
+app = Celery("tinko")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+
+@setup_logging.connect
+def _use_django_logging(**_: object) -> None:
+    """Keep Django's LOGGING (structured JSON) in workers instead of Celery's own."""
+    from logging.config import dictConfig
+
+    from django.conf import settings
+
+    dictConfig(settings.LOGGING)
+
+
+@task_prerun.connect
+def _bind_task_context(task_id: str | None = None, task: object = None, **_: object) -> None:
+    import structlog
+
+    structlog.contextvars.clear_contextvars()
+    structlog.contextvars.bind_contextvars(task_id=task_id, task=getattr(task, "name", None))

@@ -1,0 +1,15 @@
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from tinko.demo import DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD, DEMO_EMAIL, DEMO_PASSWORD, demo_load
+
+
+class Command(BaseCommand):
+    help = "Load the demo organization (slug 'demo') and its users. Idempotent: running it again resets them."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        demo = demo_load()
+        self.stdout.write(f"Demo organization '{demo.organization.slug}' ({demo.organization.name}) is ready.")
+        self.stdout.write(f"  Merchant console: {DEMO_EMAIL} / {DEMO_PASSWORD}")
+        self.stdout.write(f"  Django admin:     {DEMO_ADMIN_EMAIL} / {DEMO_ADMIN_PASSWORD}")

@@ -1,0 +1,28 @@
+"""Periodic work, defined in code and written to django-celery-beat by `setup_periodic_tasks`.
+
+Each entry is one dispatcher/sweeper, never one row per unit of work: beat reloads its
+whole schedule on every change.
+"""
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class PeriodicSpec:
+    name: str
+    task: str
+    every_seconds: int
+    kwargs: dict[str, object] = field(default_factory=dict)
+    description: str = ""
+
+
+MANAGED_PREFIX = "tinko: "
+
+PERIODIC_TASKS: list[PeriodicSpec] = [
+    PeriodicSpec(
+        name=f"{MANAGED_PREFIX}worker heartbeat",
+        task="tinko.heartbeat",
+        every_seconds=30,
+        description="Proves that beat, the broker and a worker are alive (shown by /readyz).",
+    ),
+]

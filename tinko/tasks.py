@@ -1,0 +1,9 @@
+from celery import shared_task
+
+from tinko.health import heartbeat_record
+
+
+@shared_task(name="tinko.heartbeat", ignore_result=True, soft_time_limit=20, time_limit=30)
+def heartbeat() -> None:
+    """Periodic: prove that beat, the broker and a worker all work."""
+    heartbeat_record()

@@ -1,0 +1,121 @@
+"""The production shape: settings, the compose file and the image's entry points."""
+
+import os
+import re
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+from django.conf import settings
+from django.core.management import get_commands
+
+ROOT = Path(settings.BASE_DIR)
+APP_SERVICES = ("migrate", "web", "worker", "beat")
+# Read by Django, Celery or the container rather than by our settings module.
+READ_OUTSIDE_SETTINGS = {"DJANGO_SETTINGS_MODULE"}
+
+
+def _variables_read_by_settings() -> set[str]:
+    source = "\n".join(path.read_text() for path in (ROOT / "tinko" / "settings").glob("*.py"))
+    return set(re.findall(r"env(?:\.\w+)?\(\s*\"([A-Z_]+)\"", source))
+
+
+def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    clean_env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean_env, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_production_check_deploy_reports_no_issues() -> None:
+    result = _manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DJANGO_SETTINGS_MODULE="tinko.settings.production",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="example.com",
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_production_refuses_to_start_without_a_real_secret_key() -> None:
+    result = _manage("check", DJANGO_SETTINGS_MODULE="tinko.settings.production", SECRET_KEY="short")
+
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set to a random value of at least 50 characters." in result.stderr
+
+
+def test_compose_defines_the_production_shape() -> None:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+
+    assert set(services) == {"postgres", "redis", "mailpit", *APP_SERVICES}
+    assert services["postgres"]["image"] == "postgres:16"
+    assert services["redis"]["image"] == "redis:7"
+    images = {(services[name]["build"], services[name]["image"]) for name in APP_SERVICES}
+    assert images == {(".", "tinko:latest")}, "the app image is defined once"
+    environments = [services[name]["environment"] for name in APP_SERVICES]
+    assert all(environment == environments[0] for environment in environments)
+    for name in ("postgres", "redis", "mailpit", "web", "worker", "beat"):
+        assert "healthcheck" in services[name], f"{name} has no healthcheck"
+
+
+def test_each_app_service_command_names_a_real_entry_point() -> None:
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    commands = get_commands()
+
+    for name in APP_SERVICES:
+        command = services[name]["command"]
+        program = command[0]
+        if program == "gunicorn":
+            module, _, attribute = command[1].partition(":")
+            assert module == "tinko.wsgi"
+            assert attribute == "application"
+        elif program == "celery":
+            assert command[1:3] == ["-A", "tinko"]
+            assert command[3] in {"worker", "beat"}
+        else:
+            assert command[:2] == ["python", "manage.py"], f"{name}: unknown entry point {command}"
+            assert command[2] in commands, f"{name}: no management command {command[2]!r}"
+    healthcheck = services["beat"]["healthcheck"]["test"][1]
+    assert healthcheck.split()[2] in commands
+
+
+def test_every_variable_compose_sets_is_read_by_the_settings() -> None:
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    known = _variables_read_by_settings() | READ_OUTSIDE_SETTINGS
+
+    for name in APP_SERVICES:
+        unknown = set(services[name]["environment"]) - known
+        assert not unknown, f"{name} sets variables the settings never read: {sorted(unknown)}"
+
+
+def test_env_example_documents_every_variable_the_settings_read() -> None:
+    documented = set(re.findall(r"^([A-Z_]+)=", (ROOT / ".env.example").read_text(), flags=re.MULTILINE))
+
+    assert _variables_read_by_settings() | READ_OUTSIDE_SETTINGS == documented
+
+
+def test_dockerfile_runs_as_non_root_and_collects_static() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text()
+
+    assert "FROM python:3.11-slim" in dockerfile
+    assert "collectstatic --noinput" in dockerfile
+    assert "USER tinko" in dockerfile
+    assert '"gunicorn", "tinko.wsgi:application"' in dockerfile
