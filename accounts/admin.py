@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from accounts.models import ApiKey, Membership, Organization, User
+from accounts.models import ApiKey, AuditEvent, Invitation, Membership, Organization, User
 
 
 @admin.register(User)
@@ -28,6 +28,10 @@ class MembershipInline(admin.TabularInline):
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
     list_display = ("name", "slug", "public_id", "time_zone", "default_currency", "created_at")
+    fieldsets = (
+        (None, {"fields": ("public_id", "name", "slug", "time_zone", "default_currency", "created_at")}),
+        ("Branding", {"fields": ("display_name", "accent_colour", "support_email", "support_phone")}),
+    )
     search_fields = ("name", "slug", "public_id")
     readonly_fields = ("public_id", "created_at")
     prepopulated_fields = {"slug": ("name",)}
@@ -36,7 +40,8 @@ class OrganizationAdmin(admin.ModelAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
-    list_display = ("user", "organization", "role", "created_at")
+    list_display = ("user", "organization", "role", "public_id", "created_at")
+    readonly_fields = ("public_id",)
     list_filter = ("role",)
     search_fields = ("user__email", "organization__name", "organization__slug")
     autocomplete_fields = ("user", "organization")
@@ -46,14 +51,24 @@ class MembershipAdmin(admin.ModelAdmin):
 class ApiKeyAdmin(admin.ModelAdmin):
     """Keys are created from the console or `create_api_key`; admin shows, never reveals."""
 
-    list_display = ("name", "organization", "display_prefix", "mode", "created_at", "last_used_at", "revoked_at")
-    list_filter = ("mode",)
+    list_display = (
+        "name",
+        "organization",
+        "display_prefix",
+        "mode",
+        "role",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    )
+    list_filter = ("mode", "role")
     search_fields = ("name", "lookup", "organization__slug")
     fields = (
         "public_id",
         "organization",
         "name",
         "mode",
+        "role",
         "display_prefix",
         "secret_hash",
         "created_by",
@@ -64,4 +79,58 @@ class ApiKeyAdmin(admin.ModelAdmin):
     readonly_fields = fields
 
     def has_add_permission(self, request: object) -> bool:
+        return False
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Invitations are sent from the console; admin shows them and can revoke by date, never the link."""
+
+    list_display = (
+        "email",
+        "organization",
+        "role",
+        "invited_by",
+        "created_at",
+        "expires_at",
+        "accepted_at",
+        "revoked_at",
+    )
+    list_filter = ("role",)
+    search_fields = ("email", "organization__slug", "public_id")
+    fields = (
+        "public_id",
+        "organization",
+        "email",
+        "role",
+        "invited_by",
+        "created_at",
+        "expires_at",
+        "accepted_at",
+        "accepted_by",
+        "revoked_at",
+    )
+    readonly_fields = tuple(name for name in fields if name != "revoked_at")
+
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """The audit log, read-only: nobody edits or deletes history, here or anywhere."""
+
+    list_display = ("created_at", "organization", "action", "actor_label", "target_label", "ip_address")
+    list_filter = ("action",)
+    search_fields = ("action", "actor_label", "target_label", "target_id", "organization__slug")
+    date_hierarchy = "created_at"
+    list_select_related = ("organization",)
+
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+    def has_change_permission(self, request: object, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: object, obj: object = None) -> bool:
         return False

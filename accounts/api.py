@@ -7,9 +7,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.authentication import request_api_key
+from accounts.enums import Role
 
 
 class OrganizationRetrieveApi(APIView):
+    required_role = Role.ANALYST
+
     class OutputSerializer(serializers.Serializer):
         id = serializers.CharField(source="public_id")
         name = serializers.CharField()

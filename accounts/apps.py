@@ -6,4 +6,7 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
-        from accounts import authentication  # noqa: F401  (registers the OpenAPI auth extension)
+        from accounts import (
+            authentication,  # noqa: F401  (registers the OpenAPI auth extension)
+            receivers,  # noqa: F401  (audit rows for allauth's two-factor changes)
+        )

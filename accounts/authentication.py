@@ -9,6 +9,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions, throttling
 from rest_framework.request import Request
 
+from accounts.enums import Role, role_at_least
 from accounts.models import ApiKey
 from accounts.selectors import api_key_find_active
 from accounts.services import api_key_touch
@@ -38,7 +39,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
 
 
 def request_api_key(request: Request) -> ApiKey:
-    """The ApiKey that authenticated `request` (views behind HasApiKey always have one)."""
+    """The ApiKey that authenticated `request` (views behind HasApiKey or HasApiKeyRole always have one)."""
     if not isinstance(request.auth, ApiKey):
         raise exceptions.NotAuthenticated()
     return request.auth
@@ -51,6 +52,26 @@ class HasApiKey(permissions.BasePermission):
 
     def has_permission(self, request: Request, view: Any) -> bool:
         return isinstance(request.auth, ApiKey)
+
+
+class HasApiKeyRole(HasApiKey):
+    """The request carries a valid API key whose role reaches the view's `required_role`.
+
+    Every API view declares `required_role` (a test walks the URLs to make sure); a view
+    that forgot falls back to admin, so a read-only key is refused rather than let in.
+    """
+
+    code = "insufficient_role"
+    message = "Authentication with an API key is required."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        if not super().has_permission(request, view):
+            return False
+        required = getattr(view, "required_role", Role.ADMIN)
+        if not role_at_least(request_api_key(request).role, required):
+            self.message = "This API key is read-only; use a key with full access."
+            return False
+        return True
 
 
 class ApiKeyRateThrottle(throttling.SimpleRateThrottle):

@@ -3,8 +3,10 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from accounts.views import public as accounts_public
 from tinko import views
 
+handler403 = "tinko.views.permission_denied"
 handler404 = "tinko.views.page_not_found"
 handler500 = "tinko.views.server_error"
 
@@ -13,6 +15,10 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("app/", include("accounts.urls")),
+    path("invitations/<str:token>/", accounts_public.invitation, name="invitation"),
+    path("brand/<str:org_id>/logo/<str:version>.png", accounts_public.brand_logo, name="brand-logo"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("v1/", include("accounts.api_urls")),

@@ -38,6 +38,10 @@ def api_not_found(request: HttpRequest) -> JsonResponse:
     return not_found_json(request)
 
 
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    return render(request, "403.html", {"reason": str(exception)}, status=403)
+
+
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     if is_api_path(request.path):
         return not_found_json(request)

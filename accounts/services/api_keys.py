@@ -1,4 +1,4 @@
-"""Writes for accounts: organizations, memberships and API keys."""
+"""API keys: created with a secret shown once, stored as a hash, revoked for good."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.enums import ApiKeyMode, Role
-from accounts.models import ApiKey, Membership, Organization, User
-from tinko.money import normalize_currency
+from accounts.enums import API_KEY_ROLES, ApiKeyMode, Role
+from accounts.models import ApiKey, Organization, User
+from accounts.services.audit import SYSTEM, Actor, audit_record
 
 logger = logging.getLogger(__name__)
 
@@ -41,30 +41,50 @@ def _new_lookup() -> str:
     return "".join(secrets.choice(alphabet) for _ in range(API_KEY_LOOKUP_LENGTH))
 
 
+@transaction.atomic
 def api_key_create(
-    *, organization: Organization, name: str, mode: str = ApiKeyMode.TEST, created_by: User | None = None
+    *,
+    organization: Organization,
+    name: str,
+    mode: str = ApiKeyMode.TEST,
+    role: str = Role.ADMIN,
+    created_by: User | None = None,
+    actor: Actor = SYSTEM,
 ) -> IssuedApiKey:
     """Create a key for `organization`; the plaintext is returned once and never kept."""
     mode = ApiKeyMode(mode)
+    if role not in API_KEY_ROLES:
+        raise ValueError(f"An API key's role is one of {', '.join(API_KEY_ROLES)}, not {role!r}.")
     lookup = _new_lookup()
     plaintext = f"tk_{mode.value}_{lookup}{secrets.token_urlsafe(API_KEY_SECRET_BYTES)}"
     api_key = ApiKey.objects.create(
         organization=organization,
         name=name,
         mode=mode,
+        role=role,
         lookup=lookup,
         secret_hash=api_key_hash(plaintext),
         created_by=created_by,
+    )
+    audit_record(
+        organization=organization,
+        actor=actor,
+        action="api_key.created",
+        target=api_key,
+        changes={"mode": [None, mode.value], "role": [None, role]},
     )
     logger.info("api_key_created", extra={"org_id": organization.public_id, "api_key_id": api_key.public_id})
     return IssuedApiKey(api_key=api_key, plaintext=plaintext)
 
 
-def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
+@transaction.atomic
+def api_key_revoke(*, api_key: ApiKey, actor: Actor = SYSTEM) -> ApiKey:
     """Revoke a key; it answers 401 from the next request on. Revoking twice is harmless."""
-    ApiKey.objects.filter(pk=api_key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    revoked = ApiKey.objects.filter(pk=api_key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
     api_key.refresh_from_db(fields=["revoked_at"])
-    logger.info("api_key_revoked", extra={"org_id": api_key.organization_id, "api_key_id": api_key.public_id})
+    if revoked:
+        audit_record(organization=api_key.organization, actor=actor, action="api_key.revoked", target=api_key)
+        logger.info("api_key_revoked", extra={"org_id": api_key.organization_id, "api_key_id": api_key.public_id})
     return api_key
 
 
@@ -75,16 +95,3 @@ def api_key_touch(*, api_key: ApiKey) -> None:
         return
     ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
     api_key.last_used_at = now
-
-
-@transaction.atomic
-def organization_create(
-    *, name: str, slug: str, owner: User, time_zone: str = "UTC", default_currency: str = "USD"
-) -> Organization:
-    """Create an organization with `owner` as its first member (role owner)."""
-    organization = Organization.objects.create(
-        name=name, slug=slug, time_zone=time_zone, default_currency=normalize_currency(default_currency)
-    )
-    Membership.objects.create(organization=organization, user=owner, role=Role.OWNER)
-    logger.info("organization_created", extra={"org_id": organization.public_id})
-    return organization

@@ -1,0 +1,57 @@
+"""Writes for accounts. Import from here: `from accounts.services import organization_create`."""
+
+from accounts.services.api_keys import (
+    API_KEY_LOOKUP_LENGTH,
+    IssuedApiKey,
+    api_key_create,
+    api_key_hash,
+    api_key_revoke,
+    api_key_touch,
+)
+from accounts.services.audit import SYSTEM, Actor, audit_changes, audit_record
+from accounts.services.invitations import (
+    INVITATION_TTL,
+    IssuedInvitation,
+    invitation_accept,
+    invitation_create,
+    invitation_resend,
+    invitation_revoke,
+    invitation_token_hash,
+)
+from accounts.services.members import membership_change_role, membership_may_manage, membership_remove
+from accounts.services.organizations import (
+    organization_create,
+    organization_delete,
+    organization_update,
+    organization_update_branding,
+)
+from accounts.services.security import sign_in_failure_record, user_event_record
+
+__all__ = [
+    "API_KEY_LOOKUP_LENGTH",
+    "INVITATION_TTL",
+    "SYSTEM",
+    "Actor",
+    "IssuedApiKey",
+    "IssuedInvitation",
+    "api_key_create",
+    "api_key_hash",
+    "api_key_revoke",
+    "api_key_touch",
+    "audit_changes",
+    "audit_record",
+    "invitation_accept",
+    "invitation_create",
+    "invitation_resend",
+    "invitation_revoke",
+    "invitation_token_hash",
+    "membership_change_role",
+    "membership_may_manage",
+    "membership_remove",
+    "organization_create",
+    "organization_delete",
+    "organization_update",
+    "organization_update_branding",
+    "sign_in_failure_record",
+    "user_event_record",
+]

@@ -1,0 +1,1 @@
+"""Console pages for accounts (`/app/…`), the invitation link and the public brand logo."""

@@ -1,0 +1,91 @@
+"""Organization settings: general (owners), branding (owners and admins), deletion (owners)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.access import ConsoleRequest, console_view, request_actor
+from accounts.enums import Role
+from accounts.forms import BrandingForm, OrganizationDeleteForm, OrganizationForm
+from accounts.selectors import organization_branding
+from accounts.services import organization_delete, organization_update, organization_update_branding
+
+TEMPLATE = "console/settings.html"
+
+
+def _render(
+    request: ConsoleRequest,
+    *,
+    general: OrganizationForm | None = None,
+    branding: BrandingForm | None = None,
+    delete: OrganizationDeleteForm | None = None,
+    status: int = 200,
+) -> HttpResponseBase:
+    organization = request.organization
+    context = {
+        "general_form": general or OrganizationForm.for_organization(organization),
+        "branding_form": branding or BrandingForm.for_organization(organization),
+        "delete_form": delete or OrganizationDeleteForm(organization=organization),
+        "branding": organization_branding(organization=organization),
+        "is_owner": request.membership.role == Role.OWNER,
+    }
+    return render(request, TEMPLATE, context, status=status)
+
+
+@require_GET
+@console_view(min_role=Role.ADMIN)
+def settings_page(request: ConsoleRequest) -> HttpResponseBase:
+    return _render(request)
+
+
+@require_POST
+@console_view(min_role=Role.OWNER)
+def settings_general(request: ConsoleRequest) -> HttpResponseBase:
+    form = OrganizationForm(request.POST)
+    if not form.is_valid():
+        return _render(request, general=form, status=422)
+    organization_update(
+        organization=request.organization,
+        actor=request_actor(request),
+        name=form.cleaned_data["organization_name"],
+        time_zone=form.cleaned_data["time_zone"],
+        default_currency=form.cleaned_data["default_currency"],
+    )
+    messages.success(request, "Settings saved.")
+    return redirect("console:settings")
+
+
+@require_POST
+@console_view(min_role=Role.ADMIN)
+def settings_branding(request: ConsoleRequest) -> HttpResponseBase:
+    form = BrandingForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _render(request, branding=form, status=422)
+    organization_update_branding(
+        organization=request.organization,
+        actor=request_actor(request),
+        display_name=form.cleaned_data["display_name"],
+        accent_colour=form.cleaned_data["accent_colour"],
+        support_email=form.cleaned_data["support_email"],
+        support_phone=form.cleaned_data["support_phone"],
+        logo=form.cleaned_data["logo"],
+        remove_logo=form.cleaned_data["remove_logo"],
+    )
+    messages.success(request, "Branding saved.")
+    return redirect("console:settings")
+
+
+@require_POST
+@console_view(min_role=Role.OWNER)
+def settings_delete(request: ConsoleRequest) -> HttpResponseBase:
+    organization = request.organization
+    form = OrganizationDeleteForm(request.POST, organization=organization)
+    if not form.is_valid():
+        return _render(request, delete=form, status=422)
+    name = organization.name
+    organization_delete(organization=organization, actor=request_actor(request))
+    messages.success(request, f"{name} and everything in it were deleted.")
+    return redirect("console:home")
