@@ -62,7 +62,9 @@ def member_id(organization: Organization) -> str:
 @isolation_factory("invitation_id")
 def invitation_id(organization: Organization) -> str:
     owner = MembershipFactory.create(organization=organization, role=Role.OWNER)
-    return invitation_create(by=owner, email="isolated@example.com", role=Role.ANALYST, actor=SYSTEM).invitation.public_id
+    return invitation_create(
+        by=owner, email="isolated@example.com", role=Role.ANALYST, actor=SYSTEM
+    ).invitation.public_id
 
 
 @isolation_factory("key_id")

@@ -109,7 +109,9 @@ class _ForgetfulApi(APIView):
 )
 def test_api_keys_act_with_their_role(organization, key_role: Role, view: type[APIView], expected: int) -> None:
     issued = api_key_create(organization=organization, name="k", role=key_role)
-    request = APIRequestFactory().post("/v1/anything", {}, format="json", HTTP_AUTHORIZATION=f"Bearer {issued.plaintext}")
+    request = APIRequestFactory().post(
+        "/v1/anything", {}, format="json", HTTP_AUTHORIZATION=f"Bearer {issued.plaintext}"
+    )
 
     response = view.as_view()(request)
 
@@ -129,7 +131,9 @@ def test_api_keys_act_with_their_role(organization, key_role: Role, view: type[A
 @pytest.mark.parametrize("key_role", [Role.ADMIN, Role.ANALYST])
 def test_any_key_may_read_its_organization(organization, key_role: Role) -> None:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {api_key_create(organization=organization, name='k', role=key_role).plaintext}")
+    client.credentials(
+        HTTP_AUTHORIZATION=f"Bearer {api_key_create(organization=organization, name='k', role=key_role).plaintext}"
+    )
 
     assert client.get("/v1/organization").status_code == 200
 

@@ -14,6 +14,12 @@ from accounts.selectors import api_key_find_active
 from accounts.tests.factories import MembershipFactory
 
 
+def _shown_key(body: str, mode: str) -> str:
+    match = re.search(rf'value="(tk_{mode}_[A-Za-z0-9_-]+)"', body)
+    assert match, "the new key is shown"
+    return match.group(1)
+
+
 @pytest.fixture
 def admin(organization):
     return MembershipFactory.create(organization=organization, role=Role.ADMIN)
@@ -32,7 +38,7 @@ def test_a_new_key_is_shown_once_and_then_only_by_prefix(admin_client: Client, a
 
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"]
-    plaintext = re.search(r'value="(tk_live_[A-Za-z0-9_-]+)"', response.content.decode()).group(1)
+    plaintext = _shown_key(response.content.decode(), "live")
     api_key = api_key_find_active(plaintext=plaintext)
     assert api_key is not None
     assert (api_key.organization, api_key.name, api_key.mode, api_key.role, api_key.created_by) == (
@@ -79,7 +85,7 @@ def test_an_invalid_key_form_creates_nothing(admin_client: Client) -> None:
 @pytest.mark.django_db
 def test_a_revoked_key_answers_401_at_once(admin_client: Client, admin) -> None:
     issued_response = admin_client.post("/app/api-keys/", {"name": "Old", "mode": "test", "role": "admin"})
-    plaintext = re.search(r'value="(tk_test_[A-Za-z0-9_-]+)"', issued_response.content.decode()).group(1)
+    plaintext = _shown_key(issued_response.content.decode(), "test")
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Bearer {plaintext}")
     assert api.get("/v1/organization").status_code == 200
@@ -102,4 +108,6 @@ def test_an_analyst_cannot_open_or_use_the_keys_page(organization) -> None:
     assert client.get("/app/api-keys/").status_code == 403
     assert client.post("/app/api-keys/", {"name": "x", "mode": "test", "role": "admin"}).status_code == 403
     assert not ApiKey.objects.exists()
-    assert 'href="/app/api-keys/"' not in client.get("/app/").content.decode(), "the menu hides what the role cannot open"
+    assert 'href="/app/api-keys/"' not in client.get("/app/").content.decode(), (
+        "the menu hides what the role cannot open"
+    )

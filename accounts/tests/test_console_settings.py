@@ -91,6 +91,7 @@ def test_an_admin_sets_the_branding_and_the_logo_is_served_as_png(organization) 
     assert (logo.width, logo.height) == (400, 100), "scaled down to 400 px, proportions kept"
     branding = organization_branding(organization=organization)
     assert branding.name == "Chai & Co"
+    assert branding.logo_url == f"/brand/{organization.public_id}/logo/{logo.sha256[:16]}.png"
     served = Client().get(branding.logo_url)
     assert served.status_code == 200
     assert served["Content-Type"] == "image/png"
@@ -158,6 +159,7 @@ def test_removing_the_logo(organization) -> None:
     client = _client(organization, Role.OWNER)
     client.post("/app/settings/branding/", BRANDING | {"logo": SimpleUploadedFile("l.png", _image("PNG"))})
     old_url = organization_branding(organization=organization).logo_url
+    assert old_url is not None
 
     client.post("/app/settings/branding/", BRANDING | {"remove_logo": "on"})
 

@@ -113,7 +113,7 @@ def test_with_mandatory_verification_the_console_opens_only_after_the_email_link
     assert response.status_code == 302
     assert response["Location"] == "/accounts/confirm-email/"
     assert client.get("/app/").status_code == 302
-    confirm = _link(mail.outbox[0].body)
+    confirm = _link(str(mail.outbox[0].body))
     assert client.get(confirm).status_code == 200
     response = client.post(confirm)
     assert response.status_code == 302
@@ -251,7 +251,9 @@ def test_two_factor_with_an_authenticator_app_and_recovery_codes(client: Client,
     response = signed_out.post("/accounts/login/", {"login": email, "password": "correct horse battery staple"})
     assert response["Location"] == "/accounts/2fa/authenticate/"
     assert signed_out.get("/app/").status_code == 302
-    signed_out.post("/accounts/2fa/authenticate/", {"code": "000000" if _current_code(secret) != "000000" else "111111"})
+    signed_out.post(
+        "/accounts/2fa/authenticate/", {"code": "000000" if _current_code(secret) != "000000" else "111111"}
+    )
     assert AuditEvent.objects.filter(action="user.sign_in_failed", changes__reason=[None, "two-factor code"]).exists()
     response = signed_out.post("/accounts/2fa/authenticate/", {"code": _current_code(secret)})
     assert response["Location"] == "/app/"

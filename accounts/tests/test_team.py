@@ -7,7 +7,9 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.contrib.messages import get_messages
 from django.core import mail
+from django.core.mail import EmailMultiAlternatives
 from django.test import Client
 from django.utils import timezone
 
@@ -64,12 +66,19 @@ def test_inviting_sends_a_single_use_link_and_keeps_only_its_hash(
     [email] = mail.outbox
     assert email.to == ["ravi@example.com"]
     assert email.subject == f"Join {owner.organization.name} on Tinko"
-    token = re.search(r"/invitations/([^/]+)/", email.body).group(1)
+    match = re.search(r"/invitations/([^/]+)/", str(email.body))
+    assert match
+    token = match.group(1)
     assert invitation.token_hash == invitation_token_hash(token)
     assert token not in str(Invitation.objects.values().get())
+    assert isinstance(email, EmailMultiAlternatives)
     assert email.alternatives[0][1] == "text/html"
     event = AuditEvent.objects.get(action="member.invited")
-    assert (event.actor_user, event.target_label, event.changes) == (owner.user, "ravi@example.com", {"role": [None, "admin"]})
+    assert (event.actor_user, event.target_label, event.changes) == (
+        owner.user,
+        "ravi@example.com",
+        {"role": [None, "admin"]},
+    )
 
 
 @pytest.mark.django_db
@@ -130,7 +139,9 @@ def test_an_existing_user_signs_in_from_the_link_and_accepts(owner) -> None:
     page = client.get(_path(issued.url))
     assert page.status_code == 200
     assert "Sign in to accept" in page.content.decode()
-    login = client.post(f"/accounts/login/?next={_path(issued.url)}", {"login": "ravi@example.com", "password": PASSWORD})
+    login = client.post(
+        f"/accounts/login/?next={_path(issued.url)}", {"login": "ravi@example.com", "password": PASSWORD}
+    )
     assert login["Location"] == _path(issued.url)
     assert "Accept invitation" in client.get(_path(issued.url)).content.decode()
     response = client.post(_path(issued.url))
@@ -198,7 +209,9 @@ def test_accepting_as_a_member_already_is_refused(owner) -> None:
 
 
 @pytest.mark.django_db
-def test_revoking_and_resending_from_the_team_page(owner, owner_client: Client, django_capture_on_commit_callbacks) -> None:
+def test_revoking_and_resending_from_the_team_page(
+    owner, owner_client: Client, django_capture_on_commit_callbacks
+) -> None:
     issued = invitation_create(by=owner, email="ravi@example.com", role=Role.ANALYST, actor=SYSTEM)
     public_id = issued.invitation.public_id
 
@@ -274,7 +287,7 @@ def test_the_last_owner_cannot_be_demoted_or_leave(owner, owner_client: Client) 
 
     assert response.status_code == 302
     assert response["Location"] == "/app/team/"
-    messages = [str(m) for m in response.wsgi_request._messages]
+    messages = [str(m) for m in get_messages(response.wsgi_request)]
     assert messages == ["The last owner cannot leave: make someone else owner first, or delete the organization."]
     owner.refresh_from_db()
     assert owner.role == Role.OWNER
@@ -289,7 +302,10 @@ def test_with_two_owners_one_may_step_down_and_then_leave(owner) -> None:
     membership_remove(membership=owner, by=owner, actor=Actor(user=owner.user))
 
     assert list(Membership.objects.values_list("pk", "role")) == [(second.pk, Role.OWNER)]
-    assert list(AuditEvent.objects.order_by("pk").values_list("action", flat=True)) == ["member.role_changed", "member.left"]
+    assert list(AuditEvent.objects.order_by("pk").values_list("action", flat=True)) == [
+        "member.role_changed",
+        "member.left",
+    ]
 
 
 @pytest.mark.django_db

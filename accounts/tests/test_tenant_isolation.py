@@ -22,8 +22,8 @@ from accounts.tests.isolation import isolation_factories
 from accounts.tests.urlwalk import Route, console_and_api_routes
 
 ID_ROUTES = [route for route in console_and_api_routes() if route.kwargs]
-CONSOLE_METHODS = ("get", "post")
-API_METHODS = ("get", "post", "put", "patch", "delete")
+CONSOLE_METHODS: tuple[str, ...] = ("get", "post")
+API_METHODS: tuple[str, ...] = ("get", "post", "put", "patch", "delete")
 MARKER = "Zebra-Secret-Org"
 
 
@@ -38,9 +38,11 @@ def _org_owned_models() -> list[type[models.Model]]:
 
 def _snapshot(organization: Organization) -> dict[str, list[dict[str, Any]]]:
     """Every row organization B owns, so a request that changed any of them shows."""
-    rows = {model._meta.label: list(model._default_manager.filter(organization=organization).order_by("pk").values())
-            for model in _org_owned_models()}
-    rows["accounts.Organization"] = list(Organization.objects.filter(pk=organization.pk).values())
+    rows = {
+        model._meta.label: list(model._default_manager.filter(organization=organization).order_by("pk").values())
+        for model in _org_owned_models()
+    }
+    rows["accounts.Organization"] = [dict(row) for row in Organization.objects.filter(pk=organization.pk).values()]
     return rows
 
 

@@ -1,10 +1,11 @@
 import pytest
+from allauth.account.models import EmailAddress
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 
 from accounts.enums import Role
-from accounts.models import Membership, Organization, User
-from tinko.demo import DEMO_EMAIL, DEMO_ORG_SLUG, DEMO_PASSWORD
+from accounts.models import ApiKey, Invitation, Membership, Organization, User
+from tinko.demo import DEMO_EMAIL, DEMO_EU_ORG_SLUG, DEMO_ORG_SLUG, DEMO_PASSWORD
 
 
 @pytest.mark.django_db
@@ -14,8 +15,26 @@ def test_load_demo_is_idempotent_and_the_demo_user_can_sign_in(capsys: pytest.Ca
     call_command("load_demo")
 
     assert Organization.objects.filter(slug=DEMO_ORG_SLUG).count() == 1
-    membership = Membership.objects.get(organization__slug=DEMO_ORG_SLUG)
-    assert membership.user.email == DEMO_EMAIL
-    assert membership.role == Role.OWNER
-    assert authenticate(username=DEMO_EMAIL, password=DEMO_PASSWORD) == membership.user
+    roles = dict(Membership.objects.filter(organization__slug=DEMO_ORG_SLUG).values_list("user__email", "role"))
+    assert roles == {DEMO_EMAIL: Role.OWNER, "ravi@tinko.test": Role.ADMIN, "asha@tinko.test": Role.ANALYST}
+    assert Membership.objects.get(organization__slug=DEMO_EU_ORG_SLUG, user__email=DEMO_EMAIL).role == Role.ADMIN
+    demo_user = User.objects.get(email=DEMO_EMAIL)
+    assert authenticate(username=DEMO_EMAIL, password=DEMO_PASSWORD) == demo_user
+    assert EmailAddress.objects.get(user=demo_user).verified
+    assert ApiKey.objects.filter(organization__slug=DEMO_ORG_SLUG).count() == 1
+    assert Invitation.objects.filter(organization__slug=DEMO_ORG_SLUG, accepted_at__isnull=True).count() == 1
+    assert Organization.objects.get(slug=DEMO_ORG_SLUG).accent_colour == "#0f766e"
     assert f"{DEMO_EMAIL} / {DEMO_PASSWORD}" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_the_demo_user_signs_in_at_the_sign_in_page_and_lands_on_the_console(client, settings) -> None:
+    settings.ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+    call_command("load_demo")
+
+    response = client.post("/accounts/login/", {"login": DEMO_EMAIL, "password": DEMO_PASSWORD})
+
+    assert response["Location"] == "/app/"
+    page = client.get("/app/").content.decode()
+    assert "<h1>Demo Store</h1>" in page
+    assert "Demo Store Europe" in page, "the switcher offers the second organization"

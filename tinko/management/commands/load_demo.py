@@ -2,7 +2,15 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from tinko.demo import DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD, DEMO_EMAIL, DEMO_PASSWORD, demo_load
+from tinko.demo import (
+    DEMO_ADMIN_EMAIL,
+    DEMO_ADMIN_PASSWORD,
+    DEMO_EMAIL,
+    DEMO_EU_ORG_SLUG,
+    DEMO_PASSWORD,
+    DEMO_TEAM,
+    demo_load,
+)
 
 
 class Command(BaseCommand):
@@ -11,5 +19,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         demo = demo_load()
         self.stdout.write(f"Demo organization '{demo.organization.slug}' ({demo.organization.name}) is ready.")
-        self.stdout.write(f"  Merchant console: {DEMO_EMAIL} / {DEMO_PASSWORD}")
+        self.stdout.write(f"  Merchant console: {DEMO_EMAIL} / {DEMO_PASSWORD}  (owner; admin of '{DEMO_EU_ORG_SLUG}')")
+        for email, _, role in DEMO_TEAM:
+            self.stdout.write(f"  Teammate ({role}): {email} / {DEMO_PASSWORD}")
         self.stdout.write(f"  Django admin:     {DEMO_ADMIN_EMAIL} / {DEMO_ADMIN_PASSWORD}")
