@@ -115,15 +115,20 @@ class BrandingForm(forms.Form):
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
     )
 
+    def __init__(self, *args: Any, has_logo: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not has_logo:
+            del self.fields["remove_logo"]
+
     @classmethod
-    def for_organization(cls, organization: Organization, **kwargs: Any) -> BrandingForm:
+    def for_organization(cls, organization: Organization, *, has_logo: bool) -> BrandingForm:
         initial = {
             "display_name": organization.display_name,
             "accent_colour": organization.accent_colour,
             "support_email": organization.support_email,
             "support_phone": organization.support_phone,
         }
-        return cls(initial=initial, **kwargs)
+        return cls(initial=initial, has_logo=has_logo)
 
     def clean_logo(self) -> PreparedLogo | None:
         upload = self.cleaned_data.get("logo")

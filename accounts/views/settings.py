@@ -25,11 +25,12 @@ def _render(
     status: int = 200,
 ) -> HttpResponseBase:
     organization = request.organization
+    branding_now = organization_branding(organization=organization)
     context = {
         "general_form": general or OrganizationForm.for_organization(organization),
-        "branding_form": branding or BrandingForm.for_organization(organization),
+        "branding_form": branding or BrandingForm.for_organization(organization, has_logo=bool(branding_now.logo_url)),
         "delete_form": delete or OrganizationDeleteForm(organization=organization),
-        "branding": organization_branding(organization=organization),
+        "branding": branding_now,
         "is_owner": request.membership.role == Role.OWNER,
     }
     return render(request, TEMPLATE, context, status=status)
@@ -61,7 +62,8 @@ def settings_general(request: ConsoleRequest) -> HttpResponseBase:
 @require_POST
 @console_view(min_role=Role.ADMIN)
 def settings_branding(request: ConsoleRequest) -> HttpResponseBase:
-    form = BrandingForm(request.POST, request.FILES)
+    has_logo = organization_branding(organization=request.organization).logo_url is not None
+    form = BrandingForm(request.POST, request.FILES, has_logo=has_logo)
     if not form.is_valid():
         return _render(request, branding=form, status=422)
     organization_update_branding(
@@ -72,7 +74,7 @@ def settings_branding(request: ConsoleRequest) -> HttpResponseBase:
         support_email=form.cleaned_data["support_email"],
         support_phone=form.cleaned_data["support_phone"],
         logo=form.cleaned_data["logo"],
-        remove_logo=form.cleaned_data["remove_logo"],
+        remove_logo=form.cleaned_data.get("remove_logo", False),
     )
     messages.success(request, "Branding saved.")
     return redirect("console:settings")
