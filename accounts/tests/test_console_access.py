@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.test import APIClient, APIRequestFactory
@@ -142,3 +144,23 @@ def test_any_key_may_read_its_organization(organization, key_role: Role) -> None
 def test_a_key_cannot_be_made_an_owner(organization) -> None:
     with pytest.raises(ValueError, match="An API key's role is one of admin, analyst"):
         api_key_create(organization=organization, name="k", role=Role.OWNER)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/app/", "/app/team/", "/app/api-keys/", "/app/audit/", "/app/settings/"])
+def test_console_pages_run_the_same_number_of_queries_for_a_big_team(path: str) -> None:
+    organization = OrganizationFactory.create()
+    owner = MembershipFactory.create(organization=organization, role=Role.OWNER)
+    client = Client()
+    client.force_login(owner.user)
+
+    def queries_with(members: int) -> int:
+        for index in range(members):
+            teammate = MembershipFactory.create(organization=organization, role=Role.ANALYST)
+            api_key_create(organization=organization, name=f"key {index}", created_by=teammate.user)
+        client.get(path)  # the first request of a session also saves the session; measure the next one
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(path).status_code == 200
+        return len(queries)
+
+    assert queries_with(2) == queries_with(20)

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import re
+import secrets
+import subprocess
+import sys
 
 import pytest
 import time_machine
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, yield_hotp_counters_from_time
+from django.conf import settings as django_settings
 from django.core import mail
 from django.test import Client
 
@@ -272,3 +277,37 @@ def test_turning_two_factor_off_is_audited(client: Client, membership) -> None:
     assert response.status_code == 302
     assert not Authenticator.objects.filter(user=membership.user, type=Authenticator.Type.TOTP).exists()
     assert AuditEvent.objects.filter(action="user.mfa_disabled", actor_user=membership.user).count() == 1
+
+
+def test_production_settings_make_email_verification_mandatory() -> None:
+    env = {key: value for key, value in os.environ.items() if key not in {"DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    env |= {"DJANGO_SETTINGS_MODULE": "tinko.settings.production", "SECRET_KEY": secrets.token_urlsafe(50)}
+    code = "import django; django.setup(); from django.conf import settings; print(settings.ACCOUNT_EMAIL_VERIFICATION)"
+
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=django_settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "mandatory"
+
+
+@pytest.mark.django_db
+def test_password_reset_sends_a_link_that_sets_a_new_password(client: Client, membership) -> None:
+    client.post("/accounts/password/reset/", {"email": membership.user.email})
+
+    reset = _link(str(mail.outbox[-1].body))
+    form_page = client.get(reset, follow=True)
+    response = client.post(
+        form_page.request["PATH_INFO"], {"password1": "Brand-new-pass-42", "password2": "Brand-new-pass-42"}
+    )
+
+    assert response.status_code == 302
+    membership.user.refresh_from_db()
+    assert membership.user.check_password("Brand-new-pass-42")
