@@ -29,7 +29,9 @@ from recovery.enums import (
 from recovery.exceptions import TransactionConflict
 from recovery.models import ClassifierRule, FailureEvent, Transaction
 from recovery.selectors import RULES_VERSION_CACHE_KEY, classifier_ruleset_for
+from tinko.ids import new_public_id
 from tinko.money import normalize_currency
+from tinko.sql import concrete_field, insert_rows, update_rows
 
 logger = logging.getLogger(__name__)
 
@@ -193,11 +195,86 @@ def _apply(
     return effect
 
 
+def _decision_of(event: FailureEvent) -> Classification:
+    return Classification(
+        category=Category(event.category),
+        retryable=event.retryable,
+        action=Action(event.action),
+        recommendation=event.recommendation,
+        alternatives=tuple(event.alternatives),
+        cooldown_seconds=event.cooldown_seconds,
+        rule=event.rule,
+        explanation=event.explanation,
+    )
+
+
+_TRANSACTION_INSERT_FIELDS = (
+    "organization",
+    "public_id",
+    "transaction_ref",
+    "amount",
+    "currency",
+    "gateway",
+    "payment_method_type",
+    "customer_email",
+    "customer_phone",
+    "customer_name",
+    "status",
+    "category",
+    "failure_count",
+    "first_failed_at",
+    "last_failed_at",
+    "metadata",
+    "created_at",
+    "updated_at",
+)
+_TRANSACTION_UPDATE_FIELDS = (
+    "status",
+    "category",
+    "gateway",
+    "payment_method_type",
+    "first_failed_at",
+    "last_failed_at",
+    "failure_count",
+    "customer_email",
+    "customer_phone",
+    "customer_name",
+    "metadata",
+    "updated_at",
+)
+_EVENT_FIELDS = (
+    "organization",
+    "public_id",
+    "transaction",
+    "occurred_at",
+    "source",
+    "gateway",
+    "payment_method_type",
+    "failure_code",
+    "failure_message",
+    "network_decline_code",
+    "network_advice_code",
+    "advice_code",
+    "category",
+    "retryable",
+    "action",
+    "recommendation",
+    "alternatives",
+    "cooldown_seconds",
+    "rule",
+    "explanation",
+    "raw_payload",
+    "idempotency_key",
+    "created_at",
+)
+
+
 def _event(
     *, organization: Organization, txn: Transaction, failure: FailureInput, decision: Classification, now: datetime
 ) -> FailureEvent:
     return FailureEvent(
         organization=organization,
+        public_id=new_public_id("fev"),
         transaction=txn,
         occurred_at=failure.occurred_at,
         source=failure.source,
@@ -222,33 +299,12 @@ def _event(
     )
 
 
-def _decision_of(event: FailureEvent) -> Classification:
-    return Classification(
-        category=Category(event.category),
-        retryable=event.retryable,
-        action=Action(event.action),
-        recommendation=event.recommendation,
-        alternatives=tuple(event.alternatives),
-        cooldown_seconds=event.cooldown_seconds,
-        rule=event.rule,
-        explanation=event.explanation,
-    )
+def _attnames(model: type[Transaction | FailureEvent], fields: Sequence[str]) -> tuple[str, ...]:
+    return tuple(concrete_field(model, name).attname for name in fields)
 
 
-_TRANSACTION_UPDATE_FIELDS = [
-    "status",
-    "category",
-    "gateway",
-    "payment_method_type",
-    "first_failed_at",
-    "last_failed_at",
-    "failure_count",
-    "customer_email",
-    "customer_phone",
-    "customer_name",
-    "metadata",
-    "updated_at",
-]
+def _row(instance: Transaction | FailureEvent, attnames: Sequence[str]) -> list[Any]:
+    return [getattr(instance, name) for name in attnames]
 
 
 def _record(
@@ -262,13 +318,12 @@ def _record(
         raise ValueError("Each failure in one call needs its own idempotency_key.")
     if keys:
         # Keys already recorded (an event seen before): report the first recording, change nothing.
+        index_of_key = {failure.idempotency_key: index for index, failure in enumerate(failures)}
         seen = FailureEvent.objects.filter(organization=organization, idempotency_key__in=keys).select_related(
             "transaction"
         )
-        index_of_key = {failure.idempotency_key: index for index, failure in enumerate(failures)}
         for event in seen:
-            index = index_of_key[event.idempotency_key]
-            results[index] = FailureRecorded(
+            results[index_of_key[event.idempotency_key]] = FailureRecorded(
                 transaction=event.transaction,
                 event=event,
                 classification=_decision_of(event),
@@ -285,50 +340,48 @@ def _record(
     if not by_ref:
         return [result for result in results if result is not None]
 
-    rows = {
-        txn.transaction_ref: txn
-        for txn in Transaction.objects.select_for_update().filter(
-            organization=organization, transaction_ref__in=list(by_ref)
-        )
-    }
+    # Most failures are a payment's first: insert every transaction as new, folding in all of
+    # its failures; the insert skips those that exist, and only they are read and updated.
     effects: dict[int, TransactionEffect | TransactionConflict] = {}
     fresh: dict[str, Transaction] = {}
     for ref, indexes in by_ref.items():
-        if ref in rows:
-            continue
         txn = _new_transaction(organization=organization, failure=failures[indexes[0]], now=now)
+        txn.public_id = new_public_id("txn")
         for index in indexes:
             effects[index] = _apply(txn, failures[index], decisions[index], now=now)
         fresh[ref] = txn
-    touched: dict[str, Transaction] = {}
-    if fresh:
-        Transaction.objects.bulk_create(list(fresh.values()), ignore_conflicts=True)
-        inserted = Transaction.objects.select_for_update().filter(
-            organization=organization, transaction_ref__in=list(fresh)
+    inserted = insert_rows(
+        Transaction,
+        _TRANSACTION_INSERT_FIELDS,
+        [_row(txn, _attnames(Transaction, _TRANSACTION_INSERT_FIELDS)) for txn in fresh.values()],
+        ignore_conflicts=True,
+        returning=("id", "transaction_ref"),
+    )
+    rows: dict[str, Transaction] = {}
+    for pk, ref in inserted:
+        fresh[ref].pk = pk
+        rows[ref] = fresh[ref]
+    existing = [ref for ref in by_ref if ref not in rows]
+    if existing:
+        changed: list[Transaction] = []
+        for txn in Transaction.objects.select_for_update().filter(
+            organization=organization, transaction_ref__in=existing
+        ):
+            rows[txn.transaction_ref] = txn
+            for index in by_ref[txn.transaction_ref]:
+                effects[index] = _apply(txn, failures[index], decisions[index], now=now)
+            if any(
+                isinstance(effects[index], TransactionEffect) and effects[index] != TransactionEffect.NOT_REOPENED
+                for index in by_ref[txn.transaction_ref]
+            ):
+                changed.append(txn)
+        update_rows(
+            Transaction,
+            _TRANSACTION_UPDATE_FIELDS,
+            [[txn.pk, *_row(txn, _attnames(Transaction, _TRANSACTION_UPDATE_FIELDS))] for txn in changed],
         )
-        for row in inserted:
-            mine = fresh[row.transaction_ref]
-            if row.public_id == mine.public_id:
-                mine.pk = row.pk
-                rows[row.transaction_ref] = mine
-            else:
-                # Another request created this transaction first: fold our failures into its row.
-                rows[row.transaction_ref] = row
-                touched[row.transaction_ref] = row
-                for index in by_ref[row.transaction_ref]:
-                    effects[index] = _apply(row, failures[index], decisions[index], now=now)
-    for ref, indexes in by_ref.items():
-        if ref in fresh:
-            continue
-        txn = rows[ref]
-        for index in indexes:
-            effects[index] = _apply(txn, failures[index], decisions[index], now=now)
-            if isinstance(effects[index], TransactionEffect) and effects[index] != TransactionEffect.NOT_REOPENED:
-                touched[ref] = txn
-    if touched:
-        Transaction.objects.bulk_update(list(touched.values()), _TRANSACTION_UPDATE_FIELDS)
 
-    events: list[tuple[int, FailureEvent]] = []
+    events: list[FailureEvent] = []
     for index, effect in effects.items():
         if isinstance(effect, TransactionConflict):
             results[index] = effect
@@ -336,11 +389,12 @@ def _record(
         failure = failures[index]
         txn = rows[failure.transaction_ref]
         event = _event(organization=organization, txn=txn, failure=failure, decision=decisions[index], now=now)
-        events.append((index, event))
+        events.append(event)
         results[index] = FailureRecorded(
             transaction=txn, event=event, classification=decisions[index], created=True, transaction_effect=effect
         )
-    FailureEvent.objects.bulk_create([event for _, event in events])
+    event_attnames = _attnames(FailureEvent, _EVENT_FIELDS)
+    insert_rows(FailureEvent, _EVENT_FIELDS, [_row(event, event_attnames) for event in events])
     return [result for result in results if result is not None]
 
 

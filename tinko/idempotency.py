@@ -23,13 +23,13 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Q
 from django.http import HttpResponse
 from django.utils import timezone
 
 from tinko.api import ApiError
 from tinko.models import IdempotencyKey
+from tinko.sql import insert_rows, update_rows
 
 if TYPE_CHECKING:
     from accounts.models import Organization
@@ -110,7 +110,12 @@ def _evaluate(row: IdempotencyKey, *, fingerprint: str, token: str, now: datetim
 
 
 def idempotency_claim_many(*, organization: Organization, requests: Sequence[tuple[str, str]]) -> dict[str, Claim]:
-    """Claim each (key, fingerprint) for this request; keys must be distinct. Two queries for any number."""
+    """Claim each (key, fingerprint) for this request; keys must be distinct.
+
+    One INSERT … ON CONFLICT DO NOTHING RETURNING claims every free key at once (committed at
+    once, so other requests see the claim while this one runs); only keys that were taken are
+    read back, to be replayed or refused.
+    """
     token = secrets.token_hex(16)
     wanted = dict(requests)
     claims: dict[str, Claim] = {}
@@ -119,22 +124,19 @@ def idempotency_claim_many(*, organization: Organization, requests: Sequence[tup
         if not pending:
             break
         now = timezone.now()
-        # Committed at once (autocommit), so other requests see the claim while this one runs.
-        IdempotencyKey.objects.bulk_create(
-            [
-                IdempotencyKey(
-                    organization=organization,
-                    key=key,
-                    fingerprint=wanted[key],
-                    lock_token=token,
-                    locked_at=now,
-                    created_at=now,
-                )
-                for key in pending
-            ],
+        inserted = insert_rows(
+            IdempotencyKey,
+            ("organization", "key", "fingerprint", "lock_token", "locked_at", "created_at"),
+            [(organization.pk, key, wanted[key], token, now, now) for key in pending],
             ignore_conflicts=True,
+            returning=("id", "key"),
         )
-        rows = IdempotencyKey.objects.filter(organization=organization, key__in=pending).only(
+        for row_id, key in inserted:
+            claims[key] = Claim(key=key, state=ClaimState.CLAIMED, row_id=row_id, token=token)
+        taken = [key for key in pending if key not in claims]
+        if not taken:
+            break
+        rows = IdempotencyKey.objects.filter(organization=organization, key__in=taken).only(
             "pk", "organization_id", "key", "fingerprint", "lock_token", "locked_at", "response_status", "response_body"
         )
         for row in rows:
@@ -151,15 +153,13 @@ def idempotency_claim(*, organization: Organization, key: str, fingerprint: str)
 
 
 def idempotency_complete(*, completions: Sequence[tuple[Claim, StoredResponse]]) -> None:
-    """Store the responses of claimed keys; call inside the transaction that made the writes."""
-    if not completions:
-        return
+    """Store the responses of claimed keys, once the work they answer for is committed."""
     now = timezone.now()
-    rows = [
-        IdempotencyKey(pk=claim.row_id, response_status=stored.status, response_body=stored.body, completed_at=now)
-        for claim, stored in completions
-    ]
-    IdempotencyKey.objects.bulk_update(rows, ["response_status", "response_body", "completed_at"])
+    update_rows(
+        IdempotencyKey,
+        ("response_status", "response_body", "completed_at"),
+        [(claim.row_id, stored.status, stored.body, now) for claim, stored in completions],
+    )
 
 
 def idempotency_release(*, claims: Iterable[Claim]) -> None:
@@ -206,9 +206,10 @@ def idempotent_call(
     if claim.state is not ClaimState.CLAIMED:
         raise claim_refusal(claim)
     try:
-        with transaction.atomic():
-            stored = handler()
-            idempotency_complete(completions=[(claim, stored)])
+        # The handler commits its own writes; if we die before storing the response, the claim
+        # expires (LOCK_TIMEOUT) and a retry finds those writes through their own unique keys.
+        stored = handler()
+        idempotency_complete(completions=[(claim, stored)])
     except BaseException:
         idempotency_release(claims=[claim])
         raise

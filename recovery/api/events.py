@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
 from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.request import Request
@@ -13,7 +12,7 @@ from rest_framework.views import APIView
 
 from accounts.authentication import request_api_key
 from recovery.api import schemas
-from recovery.api.output import dumps, recorded_data
+from recovery.api.output import batch_result_data, dumps, recorded_data
 from recovery.api.parsing import BATCH_ITEM_FIELDS, parse_batch, parse_failure, read_json_body, require_object
 from recovery.exceptions import TransactionConflict
 from recovery.services import FailureInput, FailureRecorded, transaction_record_failure, transaction_record_failures
@@ -163,7 +162,7 @@ class EventBatchApi(APIView):
         repeats: list[_Item] = []
         for item, raw in zip(items, events, strict=True):
             try:
-                item.body = require_object(raw, param=None)
+                item.body = require_object(raw, param=None, what="Each event")
                 item.key = idempotency_key_validate(item.body.get("idempotency_key"), param="idempotency_key")
                 item.fingerprint = request_fingerprint(endpoint=BATCH_ENDPOINT, payload=item.body)
             except ApiError as exc:
@@ -197,20 +196,23 @@ class EventBatchApi(APIView):
             item.claim for item in first_with_key.values() if item.claim and item.claim.state is ClaimState.CLAIMED
         ]
         try:
-            with transaction.atomic():
-                results = transaction_record_failures(
+            results = (
+                transaction_record_failures(
                     organization=organization, failures=[item.failure for item in to_record if item.failure]
                 )
-                completions: list[tuple[Claim, StoredResponse]] = []
-                for item, result in zip(to_record, results, strict=True):
-                    if isinstance(result, TransactionConflict):
-                        item.fail(_conflict(result))
-                        continue
-                    stored = _stored(result)
-                    item.succeed(stored, outcome="created" if result.created else "replayed")
-                    assert item.claim is not None
-                    completions.append((item.claim, stored))
-                idempotency_complete(completions=completions)
+                if to_record
+                else []
+            )
+            completions: list[tuple[Claim, StoredResponse]] = []
+            for item, result in zip(to_record, results, strict=True):
+                if isinstance(result, TransactionConflict):
+                    item.fail(_conflict(result))
+                    continue
+                stored = StoredResponse(status=201 if result.created else 200, body=dumps(batch_result_data(result)))
+                item.succeed(stored, outcome="created" if result.created else "replayed")
+                assert item.claim is not None
+                completions.append((item.claim, stored))
+            idempotency_complete(completions=completions)
         except BaseException:
             idempotency_release(claims=claimed)
             raise

@@ -93,6 +93,22 @@ def recorded_data(result: FailureRecorded) -> dict[str, Any]:
     }
 
 
+def batch_result_data(result: FailureRecorded) -> dict[str, Any]:
+    """One event's result in a batch: ids, effect and decision (the full resources are one GET away)."""
+    decision = result.classification
+    return {
+        "transaction": result.transaction.public_id,
+        "transaction_ref": result.transaction.transaction_ref,
+        "event": result.event.public_id,
+        "transaction_effect": result.transaction_effect,
+        "category": decision.category,
+        "retryable": decision.retryable,
+        "action": decision.action,
+        "cooldown_seconds": decision.cooldown_seconds,
+        "rule": decision.rule,
+    }
+
+
 def transaction_detail_data(txn: Transaction) -> dict[str, Any]:
     data = transaction_data(txn)
     data["events"] = [event_data(event, transaction_id=txn.public_id) for event in txn.events.all()]

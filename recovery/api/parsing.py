@@ -79,9 +79,9 @@ def read_json_body(request: Request) -> Any:
         raise bad_request(code="invalid_json", message=f"The body is not valid JSON: {exc.msg}.", param=None) from exc
 
 
-def require_object(value: Any, *, param: str | None) -> dict[str, Any]:
+def require_object(value: Any, *, param: str | None, what: str = "The body") -> dict[str, Any]:
     if not isinstance(value, dict):
-        where = param or "The body"
+        where = param or what
         raise bad_request(code="invalid_type", message=f"{where} must be a JSON object.", param=param)
     return value
 
