@@ -308,7 +308,7 @@ def _row(instance: Transaction | FailureEvent, attnames: Sequence[str]) -> list[
 
 
 def _record(
-    *, organization: Organization, failures: Sequence[FailureInput], rules: RuleSet
+    *, organization: Organization, failures: Sequence[FailureInput], rules: RuleSet, look_for_repeats: bool
 ) -> list[FailureRecorded | TransactionConflict]:
     now = timezone.now()
     results: list[FailureRecorded | TransactionConflict | None] = [None] * len(failures)
@@ -316,7 +316,7 @@ def _record(
     keys = [failure.idempotency_key for failure in failures if failure.idempotency_key]
     if len(keys) != len(set(keys)):
         raise ValueError("Each failure in one call needs its own idempotency_key.")
-    if keys:
+    if keys and look_for_repeats:
         # Keys already recorded (an event seen before): report the first recording, change nothing.
         index_of_key = {failure.idempotency_key: index for index, failure in enumerate(failures)}
         seen = FailureEvent.objects.filter(organization=organization, idempotency_key__in=keys).select_related(
@@ -406,11 +406,14 @@ def transaction_record_failures(
     for attempt in range(2):
         try:
             with transaction.atomic():
-                results = _record(organization=organization, failures=failures, rules=rules)
+                # A key seen before is rare (a client retrying after its stored response expired, a
+                # gateway redelivering): insert straight away and let the unique constraint on
+                # (organization, idempotency_key) say so; then look them up and report them instead.
+                results = _record(
+                    organization=organization, failures=failures, rules=rules, look_for_repeats=attempt > 0
+                )
             break
         except IntegrityError:
-            # A concurrent request recorded one of these keys between our check and our insert;
-            # the second pass finds it and reports it instead of inserting it again.
             if attempt:
                 raise
     created = sum(1 for result in results if isinstance(result, FailureRecorded) and result.created)

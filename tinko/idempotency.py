@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Q
 from django.http import HttpResponse
 from django.utils import timezone
@@ -153,7 +154,7 @@ def idempotency_claim(*, organization: Organization, key: str, fingerprint: str)
 
 
 def idempotency_complete(*, completions: Sequence[tuple[Claim, StoredResponse]]) -> None:
-    """Store the responses of claimed keys, once the work they answer for is committed."""
+    """Store the responses of claimed keys, in the transaction that made the writes they answer for."""
     now = timezone.now()
     update_rows(
         IdempotencyKey,
@@ -206,10 +207,9 @@ def idempotent_call(
     if claim.state is not ClaimState.CLAIMED:
         raise claim_refusal(claim)
     try:
-        # The handler commits its own writes; if we die before storing the response, the claim
-        # expires (LOCK_TIMEOUT) and a retry finds those writes through their own unique keys.
-        stored = handler()
-        idempotency_complete(completions=[(claim, stored)])
+        with transaction.atomic():
+            stored = handler()
+            idempotency_complete(completions=[(claim, stored)])
     except BaseException:
         idempotency_release(claims=[claim])
         raise

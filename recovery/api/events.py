@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import transaction
 from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.request import Request
@@ -196,23 +197,26 @@ class EventBatchApi(APIView):
             item.claim for item in first_with_key.values() if item.claim and item.claim.state is ClaimState.CLAIMED
         ]
         try:
-            results = (
-                transaction_record_failures(
-                    organization=organization, failures=[item.failure for item in to_record if item.failure]
+            with transaction.atomic():
+                results = (
+                    transaction_record_failures(
+                        organization=organization, failures=[item.failure for item in to_record if item.failure]
+                    )
+                    if to_record
+                    else []
                 )
-                if to_record
-                else []
-            )
-            completions: list[tuple[Claim, StoredResponse]] = []
-            for item, result in zip(to_record, results, strict=True):
-                if isinstance(result, TransactionConflict):
-                    item.fail(_conflict(result))
-                    continue
-                stored = StoredResponse(status=201 if result.created else 200, body=dumps(batch_result_data(result)))
-                item.succeed(stored, outcome="created" if result.created else "replayed")
-                assert item.claim is not None
-                completions.append((item.claim, stored))
-            idempotency_complete(completions=completions)
+                completions: list[tuple[Claim, StoredResponse]] = []
+                for item, result in zip(to_record, results, strict=True):
+                    if isinstance(result, TransactionConflict):
+                        item.fail(_conflict(result))
+                        continue
+                    stored = StoredResponse(
+                        status=201 if result.created else 200, body=dumps(batch_result_data(result))
+                    )
+                    item.succeed(stored, outcome="created" if result.created else "replayed")
+                    assert item.claim is not None
+                    completions.append((item.claim, stored))
+                idempotency_complete(completions=completions)
         except BaseException:
             idempotency_release(claims=claimed)
             raise
