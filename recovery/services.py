@@ -394,7 +394,12 @@ def _record(
             transaction=txn, event=event, classification=decisions[index], created=True, transaction_effect=effect
         )
     event_attnames = _attnames(FailureEvent, _EVENT_FIELDS)
-    insert_rows(FailureEvent, _EVENT_FIELDS, [_row(event, event_attnames) for event in events])
+    inserted_events = insert_rows(
+        FailureEvent, _EVENT_FIELDS, [_row(event, event_attnames) for event in events], returning=("id", "public_id")
+    )
+    event_by_public_id = {event.public_id: event for event in events}
+    for pk, public_id in inserted_events:
+        event_by_public_id[public_id].pk = pk
     return [result for result in results if result is not None]
 
 

@@ -387,7 +387,7 @@ RAZORPAY_RULES: tuple[DefaultRule, ...] = (
     _razorpay("duplicate_rrn_found", NW, True, "The network saw a duplicate reference number; a fresh attempt gets a new one."),
     _razorpay("upi_app_technical_error", NW, True, "The payer's UPI app had a technical error.", family="upi"),
     _razorpay("payment_declined_due_to_high_traffic", NW, True, "The payment was declined because of high traffic."),
-    _razorpay("server_error", NW, True, "Razorpay had a server error."),
+    _razorpay("server_error", NW, True, "Razorpay had a server error.", f"{RAZORPAY}; {RAZORPAY_CODES} (codes match case-insensitively, so this also reads the SERVER_ERROR class)"),
     _razorpay("card_expired", CI, False, "The card has expired.", family="card"),
     _razorpay("card_number_invalid", CI, False, "The card number is invalid.", f"{RAZORPAY}; {RAZORPAY_TEST}", family="card"),
     _razorpay("incorrect_card_details", CI, False, "The card details entered are wrong.", family="card"),
@@ -413,7 +413,6 @@ RAZORPAY_RULES: tuple[DefaultRule, ...] = (
     _razorpay("funds_blocked_by_mandate", F, True, "The payer's funds are blocked by another UPI mandate.", family="upi"),
     _razorpay("BAD_REQUEST_ERROR", UK, False, "Razorpay's error class alone does not say why the payment failed; send the error reason.", RAZORPAY_CODES, priority=INFORMATIONAL + 4),
     _razorpay("GATEWAY_ERROR", UK, False, "Razorpay's error class alone does not say why the payment failed; send the error reason.", RAZORPAY_CODES, priority=INFORMATIONAL + 4),
-    _razorpay("SERVER_ERROR", NW, True, "Razorpay reported a server error.", RAZORPAY_CODES, priority=GENERIC),
 )
 
 NPCI_RULES: tuple[DefaultRule, ...] = (
