@@ -142,7 +142,7 @@ class CustomerOut(serializers.Serializer):
 
 class TransactionOut(serializers.Serializer):
     id = serializers.CharField(help_text="txn_…")
-    object = serializers.ChoiceField(choices=["transaction"])
+    object = serializers.CharField(help_text='Always "transaction".')
     transaction_ref = serializers.CharField()
     amount = serializers.IntegerField()
     currency = serializers.CharField()
@@ -163,7 +163,7 @@ class TransactionOut(serializers.Serializer):
 
 class EventOut(serializers.Serializer):
     id = serializers.CharField(help_text="fev_…")
-    object = serializers.ChoiceField(choices=["failure_event"])
+    object = serializers.CharField(help_text='Always "failure_event".')
     transaction = serializers.CharField(help_text="Id of the transaction (txn_…).")
     occurred_at = serializers.DateTimeField()
     # A field named like DRF's Field.source attribute; fine for a schema-only serializer.
@@ -207,13 +207,25 @@ class ErrorOut(serializers.Serializer):
     error = ErrorDetailOut()
 
 
+class BatchResultOut(serializers.Serializer):
+    transaction = serializers.CharField(help_text="Id of the transaction (txn_…).")
+    transaction_ref = serializers.CharField()
+    event = serializers.CharField(help_text="Id of the failure event (fev_…); the full record is on the transaction.")
+    transaction_effect = serializers.ChoiceField(choices=TransactionEffect.values)
+    category = serializers.ChoiceField(choices=Category.values)
+    retryable = serializers.BooleanField()
+    action = serializers.ChoiceField(choices=Action.values)
+    cooldown_seconds = serializers.IntegerField(min_value=0)
+    rule = serializers.CharField()
+
+
 class BatchItemOut(serializers.Serializer):
     index = serializers.IntegerField(min_value=0, help_text="Position of the event in the request.")
     idempotency_key = serializers.CharField(allow_null=True)
     status = serializers.IntegerField(help_text="The HTTP status this event would have had on its own.")
     outcome = serializers.ChoiceField(choices=["created", "replayed", "error"])
     error = ErrorDetailOut(allow_null=True)
-    result = IngestOut(allow_null=True)
+    result = BatchResultOut(allow_null=True)
 
 
 class BatchSummaryOut(serializers.Serializer):
@@ -224,7 +236,7 @@ class BatchSummaryOut(serializers.Serializer):
 
 
 class BatchOut(serializers.Serializer):
-    object = serializers.ChoiceField(choices=["batch_result"])
+    object = serializers.CharField(help_text='Always "batch_result".')
     summary = BatchSummaryOut()
     results = BatchItemOut(many=True)
 
@@ -234,7 +246,7 @@ class TransactionDetailOut(TransactionOut):
 
 
 class TransactionListOut(serializers.Serializer):
-    object = serializers.ChoiceField(choices=["list"])
+    object = serializers.CharField(help_text='Always "list".')
     # A field named like Serializer.data; fine for a schema-only serializer.
     data = TransactionOut(many=True)  # type: ignore[assignment]
     has_more = serializers.BooleanField()
