@@ -17,6 +17,8 @@ from django.db import connections, models, router
 
 # SQLite allows 32,766 parameters per statement (since 3.32).
 _SQLITE_MAX_PARAMETERS = 32_000
+# Up to this many rows, plain VALUES lists (and per-row UPDATEs) are cheaper than arrays to build.
+_SMALL = 8
 
 
 def _json_adapter(vendor: str) -> Callable[[Any], Any]:
@@ -66,8 +68,8 @@ def _adapt(rows: Sequence[Sequence[Any]], adapters: list[Callable[[Any], Any] | 
     return adapted
 
 
-def _chunks(rows: list[list[Any]], width: int) -> list[list[list[Any]]]:
-    per_statement = max(1, _SQLITE_MAX_PARAMETERS // max(1, width))
+def _chunks(rows: list[list[Any]], width: int, vendor: str) -> list[list[list[Any]]]:
+    per_statement = max(1, _SQLITE_MAX_PARAMETERS // max(1, width)) if vendor == "sqlite" else len(rows)
     return [rows[start : start + per_statement] for start in range(0, len(rows), per_statement)]
 
 
@@ -99,7 +101,7 @@ def insert_rows(
     results: list[tuple[Any, ...]] = []
     # Only quoted table and column names from the model are interpolated; values are parameters.
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+        if connection.vendor == "postgresql" and len(adapted) > _SMALL:
             # One array parameter per column: the statement stays short however many rows there are
             # (psycopg parses a long statement's placeholders in Python, row by row).
             arrays = ", ".join(f"%s::{field.cast_db_type(connection)}[]" for field in field_objects)  # type: ignore[attr-defined]
@@ -111,7 +113,7 @@ def insert_rows(
                 results.extend(cursor.fetchall())
             return results
         placeholder = "(" + ", ".join(["%s"] * len(fields)) + ")"
-        for chunk in _chunks(adapted, len(fields)):
+        for chunk in _chunks(adapted, len(fields), connection.vendor):
             values = ", ".join([placeholder] * len(chunk))
             cursor.execute(
                 f"INSERT INTO {table} ({columns}) VALUES {values}{suffix}",  # noqa: S608
@@ -136,7 +138,7 @@ def update_rows(model: type[models.Model], fields: Sequence[str], rows: Sequence
     adapted = _adapt(rows, _adapters(field_objects, connection))
     # Only quoted table and column names from the model are interpolated; values are parameters.
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+        if connection.vendor == "postgresql" and len(adapted) > _SMALL:
             names = [f"c{index}" for index in range(len(field_objects))]
             arrays = ", ".join(f"%s::{field.cast_db_type(connection)}[]" for field in field_objects)  # type: ignore[attr-defined]
             assignments = ", ".join(
