@@ -9,7 +9,8 @@ Values are Python values as the model fields hold them (foreign keys by their id
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import orjson
@@ -21,17 +22,6 @@ _SQLITE_MAX_PARAMETERS = 32_000
 _SMALL = 8
 
 
-def _json_adapter(vendor: str) -> Callable[[Any], Any]:
-    if vendor == "postgresql":
-        from psycopg.types.json import Jsonb
-
-        def to_jsonb(value: Any) -> Any:
-            return Jsonb(value, dumps=_dumps)
-
-        return to_jsonb
-    return _dumps
-
-
 def _dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
 
@@ -41,7 +31,8 @@ def _adapters(fields: Sequence[models.Field[Any, Any]], connection: Any) -> list
     for field in fields:
         kind = field.get_internal_type()
         if kind == "JSONField":
-            adapters.append(_json_adapter(connection.vendor))
+            # JSON text: SQLite stores it as is; PostgreSQL casts it to jsonb (see _arrays).
+            adapters.append(_dumps)
         elif kind == "DateTimeField":
             adapters.append(connection.ops.adapt_datetimefield_value)
         else:
@@ -77,6 +68,32 @@ def _columns(rows: list[list[Any]], width: int) -> list[list[Any]]:
     return [[row[index] for row in rows] for index in range(width)]
 
 
+def _arrays(fields: Sequence[models.Field[Any, Any]], connection: Any) -> str:
+    # One array parameter per column: the statement stays short however many rows there are
+    # (psycopg parses a long statement's placeholders in Python), and %b sends each array in
+    # binary, which skips the per-element quoting of text arrays.
+    return ", ".join(
+        "%b::text[]::jsonb[]" if field.get_internal_type() == "JSONField" else f"%b::{field.cast_db_type(connection)}[]"  # type: ignore[attr-defined]
+        for field in fields
+    )
+
+
+@contextmanager
+def _binary_cursor(connection: Any) -> Iterator[Any]:
+    """A server-side-binding psycopg cursor on Django's connection (same transaction), wrapped like
+    Django's own cursors so that errors, execute_wrappers and query logging behave the same."""
+    from psycopg import Cursor
+
+    connection.ensure_connection()
+    connection.validate_thread_sharing()
+    raw = Cursor(connection.connection)
+    cursor = connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
+    try:
+        yield cursor
+    finally:
+        raw.close()
+
+
 def insert_rows(
     model: type[models.Model],
     fields: Sequence[str],
@@ -100,18 +117,14 @@ def insert_rows(
     adapted = _adapt(rows, _adapters(field_objects, connection))
     results: list[tuple[Any, ...]] = []
     # Only quoted table and column names from the model are interpolated; values are parameters.
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql" and len(adapted) > _SMALL:
-            # One array parameter per column: the statement stays short however many rows there are
-            # (psycopg parses a long statement's placeholders in Python, row by row).
-            arrays = ", ".join(f"%s::{field.cast_db_type(connection)}[]" for field in field_objects)  # type: ignore[attr-defined]
+    if connection.vendor == "postgresql" and len(adapted) > _SMALL:
+        with _binary_cursor(connection) as cursor:
             cursor.execute(
-                f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({arrays}){suffix}",  # noqa: S608
+                f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({_arrays(field_objects, connection)}){suffix}",  # noqa: S608
                 _columns(adapted, len(fields)),
             )
-            if returning:
-                results.extend(cursor.fetchall())
-            return results
+            return list(cursor.fetchall()) if returning else []
+    with connection.cursor() as cursor:
         placeholder = "(" + ", ".join(["%s"] * len(fields)) + ")"
         for chunk in _chunks(adapted, len(fields), connection.vendor):
             values = ", ".join([placeholder] * len(chunk))
@@ -137,19 +150,19 @@ def update_rows(model: type[models.Model], fields: Sequence[str], rows: Sequence
     table = quote(model._meta.db_table)
     adapted = _adapt(rows, _adapters(field_objects, connection))
     # Only quoted table and column names from the model are interpolated; values are parameters.
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql" and len(adapted) > _SMALL:
-            names = [f"c{index}" for index in range(len(field_objects))]
-            arrays = ", ".join(f"%s::{field.cast_db_type(connection)}[]" for field in field_objects)  # type: ignore[attr-defined]
-            assignments = ", ".join(
-                f"{quote(field.column)} = v.{name}" for field, name in zip(field_objects[1:], names[1:], strict=True)
-            )
+    if connection.vendor == "postgresql" and len(adapted) > _SMALL:
+        names = [f"c{index}" for index in range(len(field_objects))]
+        assignments = ", ".join(
+            f"{quote(field.column)} = v.{name}" for field, name in zip(field_objects[1:], names[1:], strict=True)
+        )
+        with _binary_cursor(connection) as cursor:
             cursor.execute(
-                f"UPDATE {table} SET {assignments} FROM unnest({arrays}) AS v({', '.join(names)}) "  # noqa: S608
-                f"WHERE {table}.{quote(pk.column)} = v.{names[0]}",
+                f"UPDATE {table} SET {assignments} FROM unnest({_arrays(field_objects, connection)}) "  # noqa: S608
+                f"AS v({', '.join(names)}) WHERE {table}.{quote(pk.column)} = v.{names[0]}",
                 _columns(adapted, len(field_objects)),
             )
-            return
+        return
+    with connection.cursor() as cursor:
         assignments = ", ".join(f"{quote(field.column)} = %s" for field in field_objects[1:])
         cursor.executemany(
             f"UPDATE {table} SET {assignments} WHERE {quote(pk.column)} = %s",  # noqa: S608
