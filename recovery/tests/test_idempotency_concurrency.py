@@ -21,7 +21,7 @@ from recovery.models import FailureEvent, Transaction
 from tinko.models import IdempotencyKey
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(
         connection.vendor != "postgresql",
         reason="needs PostgreSQL: SQLite serialises writers, so concurrent requests cannot race (set DATABASE_URL)",
