@@ -21,6 +21,7 @@ _TYPE_BY_STATUS = {
     405: "invalid_request_error",
     406: "invalid_request_error",
     409: "invalid_request_error",
+    413: "invalid_request_error",
     415: "invalid_request_error",
     422: "invalid_request_error",
     429: "rate_limit_error",

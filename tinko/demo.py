@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from allauth.account.models import EmailAddress
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.enums import Role
 from accounts.models import ApiKey, Invitation, Membership, Organization, User
 from accounts.services import SYSTEM, api_key_create, invitation_create, organization_create
+from recovery.enums import EventSource
+from recovery.services import Customer, FailureInput, transaction_record_failures
 
 DEMO_ORG_SLUG = "demo"
 DEMO_ORG_NAME = "Demo Store"
@@ -26,6 +30,95 @@ DEMO_TEAM = (
 )
 DEMO_INVITEE = "new.hire@tinko.test"
 DEMO_KEY_NAME = "Checkout backend"
+
+
+# A realistic spread of failed payments: gateways, methods, categories, currencies (INR, USD,
+# EUR and zero-decimal JPY). (ref, hours ago, amount, currency, gateway, method, code, network
+# decline code, network advice code, message, customer name)
+DEMO_FAILURES: list[tuple[str, int, int, str, str, str, str, str, str, str, str]] = [
+    ("DS-1001", 2, 249900, "INR", "razorpay", "upi", "payment_collect_request_expired", "", "", "", "Asha Rao"),
+    ("DS-1002", 5, 129900, "INR", "razorpay", "card", "insufficient_funds", "", "", "", "Vikram Shah"),
+    ("DS-1003", 9, 49900, "INR", "razorpay", "upi", "payment_pending", "", "", "", "Meera Iyer"),
+    (
+        "DS-1004",
+        14,
+        1999,
+        "USD",
+        "stripe",
+        "card",
+        "insufficient_funds",
+        "51",
+        "",
+        "Your card has insufficient funds.",
+        "Jordan Lee",
+    ),
+    ("DS-1005", 20, 4900, "EUR", "stripe", "card", "expired_card", "54", "", "Your card has expired.", "Lena Vogel"),
+    ("DS-1006", 26, 8900, "USD", "stripe", "card", "lost_card", "41", "", "Your card was declined.", "Sam Park"),
+    (
+        "DS-1007",
+        31,
+        5400,
+        "JPY",
+        "stripe",
+        "card",
+        "generic_decline",
+        "05",
+        "",
+        "Your card was declined.",
+        "Yuki Tanaka",
+    ),
+    ("DS-1008", 40, 79900, "INR", "razorpay", "netbanking", "bank_technical_error", "", "", "", "Rahul Verma"),
+    ("DS-1009", 47, 2500, "INR", "other", "upi", "U30", "Z9", "", "", "Priya Nair"),
+    ("DS-1010", 55, 12000, "JPY", "other", "card", "", "51", "25", "", "Haruto Sato"),
+    ("DS-1011", 63, 15900, "USD", "stripe", "card", "fraudulent", "", "", "Your card was declined.", "Alex Kim"),
+    ("DS-1012", 70, 39900, "INR", "razorpay", "card", "authentication_failed", "", "", "", "Kavya Menon"),
+    (
+        "DS-1013",
+        78,
+        2999,
+        "USD",
+        "stripe",
+        "card",
+        "processing_error",
+        "96",
+        "",
+        "An error occurred while processing your card. Try again in a little bit.",
+        "Chris Diaz",
+    ),
+    ("DS-1014", 90, 19900, "INR", "razorpay", "wallet", "payment_failed", "", "", "", "Neha Gupta"),
+    ("DS-1015", 101, 6500, "EUR", "other", "card", "", "", "03", "Do not try again", "Marta Rossi"),
+    ("DS-1016", 120, 99900, "INR", "razorpay", "upi", "invalid_vpa", "", "", "", "Arjun Das"),
+    ("DS-1002", 3, 129900, "INR", "razorpay", "upi", "payment_collect_request_expired", "", "", "", "Vikram Shah"),
+]
+
+
+def _demo_failures() -> list[FailureInput]:
+    now = timezone.now()
+    failures = []
+    for number, row in enumerate(DEMO_FAILURES):
+        ref, hours_ago, amount, currency, gateway, method, code, decline, advice, message, name = row
+        email = f"{name.split()[0].lower()}@example.com"
+        failures.append(
+            FailureInput(
+                transaction_ref=ref,
+                amount=amount,
+                currency=currency,
+                occurred_at=now - timedelta(hours=hours_ago),
+                gateway=gateway,
+                failure_code=code,
+                failure_message=message,
+                network_decline_code=decline,
+                network_advice_code=advice,
+                payment_method_type=method,
+                customer=Customer(email=email, name=name, phone="+919876543210" if currency == "INR" else ""),
+                metadata={"source": "demo"},
+                raw_payload={"demo": True, "transaction_ref": ref},
+                # Fixed keys: loading the demo again records nothing twice.
+                idempotency_key=f"demo-{number}",
+                source=EventSource.DEMO,
+            )
+        )
+    return failures
 
 
 @dataclass(frozen=True)
@@ -61,7 +154,8 @@ def _organization(*, slug: str, name: str, owner: User, time_zone: str, currency
 
 @transaction.atomic
 def demo_load() -> Demo:
-    """Create (or bring back to its known state) the demo organizations, their people and a platform admin."""
+    """Create (or bring back to its known state) the demo organizations, their people, a platform admin
+    and the demo's failed payments (recorded through the ingest service, once)."""
     user = _user(DEMO_EMAIL, DEMO_PASSWORD, full_name="Dana Demo")
     admin = _user(DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD, full_name="Ada Admin", is_staff=True, is_superuser=True)
     teammates = tuple(_user(email, DEMO_PASSWORD, full_name=name) for email, name, _ in DEMO_TEAM)
@@ -91,4 +185,5 @@ def demo_load() -> Demo:
     )
     Membership.objects.update_or_create(organization=europe, user=teammates[0], defaults={"role": Role.OWNER})
     Membership.objects.update_or_create(organization=europe, user=user, defaults={"role": Role.ADMIN})
+    transaction_record_failures(organization=organization, failures=_demo_failures())
     return Demo(organization=organization, user=user, admin=admin, teammates=teammates)

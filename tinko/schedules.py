@@ -25,4 +25,10 @@ PERIODIC_TASKS: list[PeriodicSpec] = [
         every_seconds=30,
         description="Proves that beat, the broker and a worker are alive (shown by /readyz).",
     ),
+    PeriodicSpec(
+        name=f"{MANAGED_PREFIX}purge idempotency keys",
+        task="tinko.idempotency_purge",
+        every_seconds=3600,
+        description="Deletes idempotency keys older than IDEMPOTENCY_RETENTION_HOURS (at least 24), in batches.",
+    ),
 ]

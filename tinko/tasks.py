@@ -1,5 +1,6 @@
 from celery import shared_task
 
+from tinko import idempotency
 from tinko.health import heartbeat_record
 
 
@@ -7,3 +8,9 @@ from tinko.health import heartbeat_record
 def heartbeat() -> None:
     """Periodic: prove that beat, the broker and a worker all work."""
     heartbeat_record()
+
+
+@shared_task(name="tinko.idempotency_purge", ignore_result=True, soft_time_limit=240, time_limit=300)
+def idempotency_purge() -> None:
+    """Periodic: forget idempotency keys past their retention (at least 24 hours)."""
+    idempotency.idempotency_purge()

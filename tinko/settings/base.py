@@ -8,6 +8,7 @@ laptop with no services: SQLite, a file-system Celery broker and a file cache.
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -217,6 +218,14 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "tinko.api.exception_handler",
     "UNAUTHENTICATED_USER": None,
 }
+# Idempotency keys are kept at least 24 hours (the promise made to API clients), then purged.
+IDEMPOTENCY_RETENTION_HOURS = env.int("IDEMPOTENCY_RETENTION_HOURS", default=24)
+if IDEMPOTENCY_RETENTION_HOURS < 24:
+    raise ImproperlyConfigured("IDEMPOTENCY_RETENTION_HOURS must be at least 24.")
+
+# How often (seconds) each process checks whether classifier rules were edited.
+CLASSIFIER_RULES_CHECK_SECONDS = 1.0
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Tinko API",
     "DESCRIPTION": (
@@ -232,6 +241,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "tinko.openapi.add_common_error_responses",
+    ],
 }
 
 # --- logging ---------------------------------------------------------------

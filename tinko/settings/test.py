@@ -17,6 +17,8 @@ if not REDIS_URL:
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 LOG_FORMAT = "console"
+# Tests see a rule edit at once.
+CLASSIFIER_RULES_CHECK_SECONDS = 0.0
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so that a real worker process started by a test sees the same data.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}

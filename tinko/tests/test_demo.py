@@ -38,3 +38,23 @@ def test_the_demo_user_signs_in_at_the_sign_in_page_and_lands_on_the_console(cli
     page = client.get("/app/").content.decode()
     assert "<h1>Demo Store</h1>" in page
     assert "Demo Store Europe" in page, "the switcher offers the second organization"
+
+
+@pytest.mark.django_db
+def test_the_demo_has_a_spread_of_failed_payments_recorded_once() -> None:
+    from recovery.models import FailureEvent, Transaction
+
+    call_command("load_demo")
+    call_command("load_demo")
+
+    transactions = Transaction.objects.filter(organization__slug=DEMO_ORG_SLUG)
+    events = FailureEvent.objects.filter(organization__slug=DEMO_ORG_SLUG)
+    assert transactions.count() == 16
+    assert events.count() == 17
+    assert set(transactions.values_list("gateway", flat=True)) == {"stripe", "razorpay", "other"}
+    assert {"INR", "USD", "EUR", "JPY"} <= set(transactions.values_list("currency", flat=True))
+    assert set(transactions.values_list("payment_method_type", flat=True)) == {"card", "upi", "netbanking", "wallet"}
+    assert len(set(events.values_list("category", flat=True))) >= 7
+    assert events.filter(retryable=True).exists()
+    assert events.filter(rule__startswith="law:").exists() or events.filter(category="do_not_retry").exists()
+    assert transactions.get(transaction_ref="DS-1002").failure_count == 2

@@ -1,0 +1,18 @@
+"""Settings for benchmarking: Tinko as configured by the environment, plus the baseline view.
+
+    DJANGO_SETTINGS_MODULE=bench.settings DATABASE_URL=postgres://… REDIS_URL=redis://… \
+        gunicorn tinko.wsgi:application --workers 4 --bind 127.0.0.1:8002
+"""
+
+from tinko.settings.base import *  # noqa: F403
+from tinko.settings.base import INSTALLED_APPS, REST_FRAMEWORK, env
+
+INSTALLED_APPS = [*INSTALLED_APPS, "bench"]
+ROOT_URLCONF = "bench.urls"
+# Measure the code, not the development conveniences.
+DEBUG = env.bool("DEBUG", default=False)
+# The per-key rate limit still runs (it is part of every request's cost) but must not cap the run.
+REST_FRAMEWORK = {
+    **REST_FRAMEWORK,
+    "DEFAULT_THROTTLE_RATES": {"api_key": env.str("API_RATE_LIMIT", default="1000000/s")},
+}

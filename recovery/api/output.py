@@ -1,0 +1,115 @@
+"""Resources as the API shows them (plain dicts, rendered with orjson)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from recovery.classifier import Classification
+from recovery.models import FailureEvent, Transaction
+from recovery.services import FailureRecorded
+
+_JSON_OPTIONS = orjson.OPT_UTC_Z
+
+
+def dumps(data: Any) -> bytes:
+    return orjson.dumps(data, option=_JSON_OPTIONS)
+
+
+def _or_none(value: str) -> str | None:
+    return value or None
+
+
+def transaction_data(txn: Transaction) -> dict[str, Any]:
+    return {
+        "id": txn.public_id,
+        "object": "transaction",
+        "transaction_ref": txn.transaction_ref,
+        "amount": txn.amount,
+        "currency": txn.currency,
+        "gateway": txn.gateway,
+        "payment_method_type": txn.payment_method_type,
+        "status": txn.status,
+        "category": txn.category,
+        "customer": {
+            "email": _or_none(txn.customer_email),
+            "phone": _or_none(txn.customer_phone),
+            "name": _or_none(txn.customer_name),
+        },
+        "failure_count": txn.failure_count,
+        "first_failed_at": txn.first_failed_at,
+        "last_failed_at": txn.last_failed_at,
+        "recovered_amount": txn.recovered_amount,
+        "recovered_at": txn.recovered_at,
+        "metadata": txn.metadata,
+        "created_at": txn.created_at,
+        "updated_at": txn.updated_at,
+    }
+
+
+def classification_data(decision: Classification) -> dict[str, Any]:
+    return decision.as_dict()
+
+
+def event_data(event: FailureEvent, *, transaction_id: str) -> dict[str, Any]:
+    return {
+        "id": event.public_id,
+        "object": "failure_event",
+        "transaction": transaction_id,
+        "occurred_at": event.occurred_at,
+        "source": event.source,
+        "gateway": event.gateway,
+        "payment_method_type": event.payment_method_type,
+        "failure_code": _or_none(event.failure_code),
+        "failure_message": _or_none(event.failure_message),
+        "network_decline_code": _or_none(event.network_decline_code),
+        "network_advice_code": _or_none(event.network_advice_code),
+        "advice_code": _or_none(event.advice_code),
+        "classification": {
+            "category": event.category,
+            "retryable": event.retryable,
+            "action": event.action,
+            "recommendation": event.recommendation,
+            "alternatives": event.alternatives,
+            "cooldown_seconds": event.cooldown_seconds,
+            "rule": event.rule,
+            "explanation": event.explanation,
+        },
+        "created_at": event.created_at,
+    }
+
+
+def recorded_data(result: FailureRecorded) -> dict[str, Any]:
+    """The body of an ingest response: the transaction, the event, the decision and what comes next."""
+    txn = result.transaction
+    return {
+        "transaction": transaction_data(txn),
+        "event": event_data(result.event, transaction_id=txn.public_id),
+        "classification": classification_data(result.classification),
+        "transaction_effect": result.transaction_effect,
+        # The first scheduled recovery step; the retry engine fills it in.
+        "next_step": None,
+    }
+
+
+def batch_result_data(result: FailureRecorded) -> dict[str, Any]:
+    """One event's result in a batch: ids, effect and decision (the full resources are one GET away)."""
+    decision = result.classification
+    return {
+        "transaction": result.transaction.public_id,
+        "transaction_ref": result.transaction.transaction_ref,
+        "event": result.event.public_id,
+        "transaction_effect": result.transaction_effect,
+        "category": decision.category,
+        "retryable": decision.retryable,
+        "action": decision.action,
+        "cooldown_seconds": decision.cooldown_seconds,
+        "rule": decision.rule,
+    }
+
+
+def transaction_detail_data(txn: Transaction) -> dict[str, Any]:
+    data = transaction_data(txn)
+    data["events"] = [event_data(event, transaction_id=txn.public_id) for event in txn.events.all()]
+    return data

@@ -1,0 +1,121 @@
+"""`GET /v1/transactions` and `GET /v1/transactions/{transaction_ref}`."""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.request import Request
+from rest_framework.views import APIView
+
+from accounts.authentication import request_api_key
+from recovery.api import schemas
+from recovery.api.output import dumps, transaction_data, transaction_detail_data
+from recovery.api.parsing import bad_request, parse_datetime
+from recovery.enums import Category, PaymentMethodType, TransactionStatus
+from recovery.selectors import InvalidCursor, TransactionFilters, transaction_get, transaction_list
+from recovery.services import GATEWAY_PATTERN
+from tinko.api import ApiError
+
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 100
+_LIST_PARAMETERS = frozenset(
+    {"status", "category", "gateway", "payment_method_type", "created_gte", "created_lt", "limit", "cursor"}
+)
+
+
+def _choice(request: Request, name: str, choices: list[str]) -> str | None:
+    value = request.query_params.get(name)
+    if value is None:
+        return None
+    if value not in choices:
+        raise bad_request(code="invalid_choice", message=f"{name} must be one of {', '.join(choices)}.", param=name)
+    return value
+
+
+def _limit(request: Request) -> int:
+    value = request.query_params.get("limit")
+    if value is None:
+        return DEFAULT_LIMIT
+    if not value.isdigit() or not 1 <= int(value) <= MAX_LIMIT:
+        raise bad_request(
+            code="invalid_limit", message=f"limit must be a whole number from 1 to {MAX_LIMIT}.", param="limit"
+        )
+    return int(value)
+
+
+class TransactionListApi(APIView):
+    @extend_schema(
+        operation_id="transactions_list",
+        summary="List transactions",
+        description="Your organization's transactions, newest first, a page at a time (follow `next_cursor`).",
+        tags=["transactions"],
+        parameters=[
+            OpenApiParameter("status", enum=TransactionStatus.values),
+            OpenApiParameter("category", enum=Category.values, description="Category of the latest failure."),
+            OpenApiParameter("gateway", pattern=GATEWAY_PATTERN.pattern),
+            OpenApiParameter("payment_method_type", enum=PaymentMethodType.values),
+            OpenApiParameter(
+                "created_gte", OpenApiTypes.DATETIME, description="Created at or after (ISO-8601 with offset)."
+            ),
+            OpenApiParameter("created_lt", OpenApiTypes.DATETIME, description="Created before (ISO-8601 with offset)."),
+            OpenApiParameter("limit", OpenApiTypes.INT, description=f"1 to {MAX_LIMIT}, default {DEFAULT_LIMIT}."),
+            OpenApiParameter("cursor", description="next_cursor of the previous page."),
+        ],
+        responses={200: schemas.TransactionListOut, 400: schemas.error("A filter or the cursor is invalid.")},
+    )
+    def get(self, request: Request) -> HttpResponse:
+        organization = request_api_key(request).organization
+        for name in request.query_params:
+            if name not in _LIST_PARAMETERS:
+                raise bad_request(code="unknown_parameter", message=f"Unknown query parameter {name!r}.", param=name)
+        gateway = request.query_params.get("gateway")
+        if gateway is not None and not GATEWAY_PATTERN.match(gateway):
+            raise bad_request(code="invalid_gateway", message="gateway is not a gateway name.", param="gateway")
+        created_gte = request.query_params.get("created_gte")
+        created_lt = request.query_params.get("created_lt")
+        filters = TransactionFilters(
+            status=_choice(request, "status", TransactionStatus.values),
+            category=_choice(request, "category", Category.values),
+            gateway=gateway,
+            payment_method_type=_choice(request, "payment_method_type", PaymentMethodType.values),
+            created_gte=parse_datetime(created_gte, param="created_gte") if created_gte is not None else None,
+            created_lt=parse_datetime(created_lt, param="created_lt") if created_lt is not None else None,
+        )
+        try:
+            page = transaction_list(
+                organization=organization,
+                filters=filters,
+                limit=_limit(request),
+                cursor=request.query_params.get("cursor") or None,
+            )
+        except InvalidCursor as exc:
+            raise bad_request(code="invalid_cursor", message=str(exc), param="cursor") from exc
+        body = {
+            "object": "list",
+            "data": [transaction_data(txn) for txn in page.transactions],
+            "has_more": page.has_more,
+            "next_cursor": page.next_cursor,
+        }
+        return HttpResponse(dumps(body), content_type="application/json")
+
+
+class TransactionRetrieveApi(APIView):
+    @extend_schema(
+        operation_id="transactions_retrieve",
+        summary="Retrieve a transaction",
+        description="One transaction by your reference, with every failure event (newest first).",
+        tags=["transactions"],
+        responses={200: schemas.TransactionDetailOut, 404: schemas.error("No transaction with this reference.")},
+    )
+    def get(self, request: Request, transaction_ref: str) -> HttpResponse:
+        organization = request_api_key(request).organization
+        txn = transaction_get(organization=organization, transaction_ref=transaction_ref)
+        if txn is None:
+            raise ApiError(
+                status_code=404,
+                code="transaction_not_found",
+                message="No transaction with this reference.",
+                param="transaction_ref",
+            )
+        return HttpResponse(dumps(transaction_detail_data(txn)), content_type="application/json")

@@ -1,0 +1,236 @@
+from __future__ import annotations
+
+import re
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from recovery.classifier import Rule
+from recovery.enums import (
+    NEVER_RETRYABLE_CATEGORIES,
+    Action,
+    Category,
+    CodeSystem,
+    EventSource,
+    PaymentMethodType,
+    TransactionStatus,
+)
+from tinko.ids import PublicIdField
+from tinko.tenancy import OrgOwned, OrgQuerySet
+
+
+class Transaction(OrgOwned):
+    """A merchant's payment that failed at least once, identified by the merchant's own reference."""
+
+    public_id = PublicIdField(prefix="txn")
+    transaction_ref = models.CharField(max_length=255)
+    amount = models.BigIntegerField(help_text="In the currency's minor unit.")
+    currency = models.CharField(max_length=3)
+    gateway = models.CharField(max_length=40)
+    payment_method_type = models.CharField(max_length=16, choices=PaymentMethodType.choices)
+    customer_email = models.CharField(max_length=254, blank=True)
+    customer_phone = models.CharField(max_length=16, blank=True, help_text="E.164, e.g. +919876543210.")
+    customer_name = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=16, choices=TransactionStatus.choices, default=TransactionStatus.FAILED)
+    category = models.CharField(max_length=16, choices=Category.choices, help_text="Of the latest failure.")
+    failure_count = models.PositiveIntegerField(default=0)
+    first_failed_at = models.DateTimeField()
+    last_failed_at = models.DateTimeField()
+    recovered_amount = models.BigIntegerField(null=True, blank=True)
+    recovered_at = models.DateTimeField(null=True, blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "transaction_ref"], name="recovery_transaction_ref_unique"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="recovery_transaction_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(currency__regex=r"^[A-Z]{3}$"), name="recovery_transaction_currency_iso"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=TransactionStatus.values), name="recovery_transaction_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(category__in=Category.values), name="recovery_transaction_category_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(payment_method_type__in=PaymentMethodType.values),
+                name="recovery_transaction_method_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(recovered_amount__isnull=True) | Q(recovered_amount__gt=0),
+                name="recovery_transaction_recovered_amount_positive",
+            ),
+        ]
+        # Listing filters (status, category, gateway) ride on the newest-first index: every extra
+        # index is paid on every ingested failure.
+        indexes = [
+            models.Index(fields=["organization", "-created_at", "-public_id"], name="recovery_txn_org_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.transaction_ref} ({self.public_id})"
+
+
+class FailureEvent(OrgOwned):
+    """One failure of a transaction, with the classifier's decision and the rule that made it."""
+
+    public_id = PublicIdField(prefix="fev")
+    # No index of its own: (transaction, occurred_at) below serves the foreign key too.
+    transaction = models.ForeignKey(Transaction, on_delete=models.CASCADE, related_name="events", db_index=False)
+    occurred_at = models.DateTimeField()
+    source = models.CharField(max_length=16, choices=EventSource.choices, default=EventSource.API)
+    gateway = models.CharField(max_length=40)
+    payment_method_type = models.CharField(max_length=16, choices=PaymentMethodType.choices)
+    failure_code = models.CharField(max_length=100, blank=True)
+    failure_message = models.CharField(max_length=1000, blank=True)
+    network_decline_code = models.CharField(max_length=8, blank=True)
+    network_advice_code = models.CharField(max_length=8, blank=True)
+    advice_code = models.CharField(max_length=64, blank=True)
+    category = models.CharField(max_length=16, choices=Category.choices)
+    retryable = models.BooleanField()
+    action = models.CharField(max_length=24, choices=Action.choices)
+    recommendation = models.TextField()
+    alternatives = models.JSONField(default=list)
+    cooldown_seconds = models.PositiveIntegerField(default=0)
+    rule = models.CharField(max_length=120, help_text="Id of the classifier rule that decided.")
+    explanation = models.TextField()
+    raw_payload = models.JSONField(default=dict)
+    idempotency_key = models.CharField(max_length=255, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            # The backstop that makes a repeated API request or gateway event one event, ever.
+            models.UniqueConstraint(
+                fields=["organization", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="recovery_failureevent_idempotency_unique",
+            ),
+            models.CheckConstraint(condition=Q(category__in=Category.values), name="recovery_failureevent_category"),
+            models.CheckConstraint(condition=Q(action__in=Action.values), name="recovery_failureevent_action"),
+            models.CheckConstraint(
+                condition=~(Q(retryable=True) & Q(category__in=sorted(NEVER_RETRYABLE_CATEGORIES))),
+                name="recovery_failureevent_hard_not_retryable",
+            ),
+        ]
+        indexes = [models.Index(fields=["transaction", "-occurred_at"], name="recovery_event_txn_occurred")]
+
+    def __str__(self) -> str:
+        return f"{self.public_id} {self.category}"
+
+
+class ClassifierRule(models.Model):
+    """A classifier rule: a global default (no organization) or one organization's override."""
+
+    organization = models.ForeignKey(
+        "accounts.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="classifier_rules",
+        help_text="Empty: a global default. Set: this organization's override, which wins over defaults.",
+    )
+    slug = models.CharField(max_length=120, help_text="The rule id reported with each decision, e.g. stripe:lost_card.")
+    code_system = models.CharField(max_length=16, choices=CodeSystem.choices)
+    gateway = models.CharField(max_length=40, blank=True, help_text="Empty: any gateway.")
+    code = models.CharField(max_length=100, blank=True, help_text="Exact code (case-insensitive).")
+    code_pattern = models.CharField(
+        max_length=200, blank=True, help_text="Regular expression the whole code must match (when no exact code)."
+    )
+    message_regex = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="Message rules: the pattern searched in the message. Code rules: an extra condition.",
+    )
+    category = models.CharField(max_length=16, choices=Category.choices)
+    retryable = models.BooleanField(default=False)
+    action = models.CharField(max_length=24, choices=Action.choices)
+    cooldown_seconds = models.PositiveIntegerField(default=0)
+    alternatives = models.JSONField(default=list, blank=True, help_text='e.g. ["upi", "netbanking"]')
+    priority = models.SmallIntegerField(default=50, help_text="Higher wins among matching rules.")
+    recommendation = models.TextField()
+    explanation = models.TextField(help_text="One sentence a merchant can read.")
+    source = models.CharField(max_length=300, blank=True, help_text="Where the meaning of this code is documented.")
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = OrgQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("code_system", "gateway", "code", "slug")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["slug"], condition=Q(organization__isnull=True), name="recovery_rule_global_slug_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "slug"],
+                condition=Q(organization__isnull=False),
+                name="recovery_rule_org_slug_unique",
+            ),
+            models.CheckConstraint(condition=Q(code_system__in=CodeSystem.values), name="recovery_rule_system_valid"),
+            models.CheckConstraint(condition=Q(category__in=Category.values), name="recovery_rule_category_valid"),
+            models.CheckConstraint(condition=Q(action__in=Action.values), name="recovery_rule_action_valid"),
+            models.CheckConstraint(
+                condition=~(Q(retryable=True) & Q(category__in=sorted(NEVER_RETRYABLE_CATEGORIES))),
+                name="recovery_rule_hard_not_retryable",
+            ),
+            models.CheckConstraint(
+                condition=(Q(code_system=CodeSystem.MESSAGE) & ~Q(message_regex=""))
+                | (~Q(code_system=CodeSystem.MESSAGE) & (~Q(code="") | ~Q(code_pattern=""))),
+                name="recovery_rule_has_condition",
+            ),
+        ]
+        indexes = [models.Index(fields=["organization", "code_system"], name="recovery_rule_org_system")]
+
+    def __str__(self) -> str:
+        return self.slug
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        for name in ("code_pattern", "message_regex"):
+            value = getattr(self, name)
+            if value:
+                try:
+                    re.compile(value)
+                except re.error as exc:
+                    errors[name] = f"Not a valid regular expression: {exc}."
+        if self.code_system == CodeSystem.MESSAGE:
+            if not self.message_regex:
+                errors["message_regex"] = "A message rule needs a message pattern."
+            if self.code or self.code_pattern:
+                errors["code"] = "A message rule matches on the message only; leave code and code pattern empty."
+        elif not self.code and not self.code_pattern:
+            errors["code"] = "Give the exact code or a code pattern."
+        if self.retryable and self.category in NEVER_RETRYABLE_CATEGORIES:
+            errors["retryable"] = f"A {self.category} decline is never retryable."
+        valid_methods = {method for method in PaymentMethodType.values if method != PaymentMethodType.OTHER}
+        if not isinstance(self.alternatives, list) or not all(item in valid_methods for item in self.alternatives):
+            errors["alternatives"] = f"A list drawn from {', '.join(sorted(valid_methods))}."
+        self.gateway = self.gateway.strip().lower()
+        if errors:
+            raise ValidationError(errors)
+
+    def to_rule(self) -> Rule:
+        return Rule(
+            id=self.slug,
+            code_system=CodeSystem(self.code_system),
+            gateway=self.gateway,
+            code=self.code,
+            code_pattern=self.code_pattern,
+            message_regex=self.message_regex,
+            category=Category(self.category),
+            retryable=self.retryable,
+            action=Action(self.action),
+            cooldown_seconds=self.cooldown_seconds,
+            alternatives=tuple(self.alternatives or ()),
+            priority=self.priority,
+            recommendation=self.recommendation,
+            explanation=self.explanation,
+            is_override=self.organization_id is not None,
+        )

@@ -1,0 +1,474 @@
+"""Writes for recovery: recording failed payments, and editing classifier rules."""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import orjson
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import Organization
+from recovery.classifier import Classification, ClassifierInput, RuleSet, classify
+from recovery.enums import (
+    CLOSED_STATUSES,
+    Action,
+    Category,
+    EventSource,
+    PaymentMethodType,
+    TransactionEffect,
+    TransactionStatus,
+)
+from recovery.exceptions import TransactionConflict
+from recovery.models import ClassifierRule, FailureEvent, Transaction
+from recovery.selectors import RULES_VERSION_CACHE_KEY, classifier_ruleset_for
+from tinko.ids import new_public_id
+from tinko.money import normalize_currency
+from tinko.sql import concrete_field, insert_rows, update_rows
+
+logger = logging.getLogger(__name__)
+
+GATEWAY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,39}$")
+MAX_AMOUNT = 2**53 - 1  # the largest integer every JSON client reads exactly
+_CODE_LIMITS = {"failure_code": 100, "network_decline_code": 8, "network_advice_code": 8, "advice_code": 64}
+MAX_MESSAGE_LENGTH = 1000
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Customer:
+    email: str = ""
+    phone: str = ""
+    name: str = ""
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class FailureInput:
+    """One failed payment, as a merchant's system or a gateway webhook reports it.
+
+    `idempotency_key` makes recording it idempotent: the API passes the request's key; a gateway
+    webhook passes its provider and event id (e.g. "stripe:evt_123"). `raw_payload` is what was
+    received (never card data). Codes are the gateway's: for Stripe the decline_code (else the
+    error code) as `failure_code` and its advice_code as `advice_code`; for Razorpay the error
+    reason; raw ISO 8583 or NPCI codes as `network_decline_code`; a Mastercard MAC as
+    `network_advice_code`.
+    """
+
+    transaction_ref: str
+    amount: int
+    currency: str
+    occurred_at: datetime
+    gateway: str = "other"
+    failure_code: str = ""
+    failure_message: str = ""
+    network_decline_code: str = ""
+    network_advice_code: str = ""
+    advice_code: str = ""
+    payment_method_type: str = PaymentMethodType.OTHER
+    customer: Customer = field(default_factory=Customer)
+    metadata: Mapping[str, str] = field(default_factory=dict)
+    raw_payload: Mapping[str, Any] = field(default_factory=dict)
+    idempotency_key: str | None = None
+    source: str = EventSource.API
+
+    def __post_init__(self) -> None:
+        if not self.transaction_ref or len(self.transaction_ref) > 255:
+            raise ValueError("transaction_ref must be 1 to 255 characters.")
+        if isinstance(self.amount, bool) or not isinstance(self.amount, int) or not 0 < self.amount <= MAX_AMOUNT:
+            raise ValueError("amount must be a positive integer number of minor units.")
+        object.__setattr__(self, "currency", normalize_currency(self.currency))
+        if self.occurred_at.tzinfo is None:
+            raise ValueError("occurred_at must be timezone-aware.")
+        gateway = self.gateway.strip().lower()
+        if not GATEWAY_PATTERN.match(gateway):
+            raise ValueError(f"gateway {self.gateway!r} must be a short lower-case name such as 'stripe'.")
+        object.__setattr__(self, "gateway", gateway)
+        object.__setattr__(self, "payment_method_type", PaymentMethodType(self.payment_method_type))
+        object.__setattr__(self, "source", EventSource(self.source))
+        for name, limit in _CODE_LIMITS.items():
+            value = getattr(self, name).strip()
+            if len(value) > limit:
+                raise ValueError(f"{name} is longer than {limit} characters.")
+            object.__setattr__(self, name, value)
+        object.__setattr__(self, "failure_message", self.failure_message.strip()[:MAX_MESSAGE_LENGTH])
+
+    def classifier_input(self) -> ClassifierInput:
+        return ClassifierInput(
+            gateway=self.gateway,
+            code=self.failure_code,
+            message=self.failure_message,
+            payment_method_type=self.payment_method_type,
+            network_decline_code=self.network_decline_code,
+            network_advice_code=self.network_advice_code,
+            advice_code=self.advice_code,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class FailureRecorded:
+    """The outcome of recording one failure.
+
+    `created` is False when this idempotency key was recorded before: `event` is that first
+    event and nothing changed. `transaction_effect` says what happened to the transaction.
+    """
+
+    transaction: Transaction
+    event: FailureEvent
+    classification: Classification
+    created: bool
+    transaction_effect: TransactionEffect
+
+
+def _json_safe(payload: Mapping[str, Any]) -> Any:
+    # PostgreSQL's jsonb cannot hold NUL characters; gateways' payloads occasionally do.
+    encoded = orjson.dumps(payload)
+    if b"\\u0000" not in encoded:
+        return payload
+    return orjson.loads(encoded.replace(b"\\u0000", b""))
+
+
+def _new_transaction(*, organization: Organization, failure: FailureInput, now: datetime) -> Transaction:
+    return Transaction(
+        organization=organization,
+        transaction_ref=failure.transaction_ref,
+        amount=failure.amount,
+        currency=failure.currency,
+        gateway=failure.gateway,
+        payment_method_type=failure.payment_method_type,
+        status=TransactionStatus.FAILED,
+        failure_count=0,
+        first_failed_at=failure.occurred_at,
+        last_failed_at=failure.occurred_at,
+        metadata={},
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def _apply(
+    txn: Transaction, failure: FailureInput, decision: Classification, *, now: datetime
+) -> TransactionEffect | TransactionConflict:
+    """Fold one failure into its transaction (in memory); the caller writes the rows."""
+    if txn.currency != failure.currency:
+        return TransactionConflict(
+            field="currency",
+            message=f"Transaction {failure.transaction_ref!r} exists in {txn.currency}, not {failure.currency}.",
+        )
+    if txn.amount != failure.amount:
+        return TransactionConflict(
+            field="amount",
+            message=f"Transaction {failure.transaction_ref!r} exists with amount {txn.amount}, not {failure.amount}.",
+        )
+    if txn.status in CLOSED_STATUSES:
+        return TransactionEffect.NOT_REOPENED
+    if txn.failure_count == 0:
+        effect = TransactionEffect.CREATED
+    elif txn.status == TransactionStatus.ABANDONED:
+        txn.status = TransactionStatus.FAILED
+        effect = TransactionEffect.REOPENED
+    else:
+        effect = TransactionEffect.UPDATED
+    # Events may arrive out of order: the latest failure, by when it happened, describes the transaction.
+    if txn.failure_count == 0 or failure.occurred_at >= txn.last_failed_at:
+        txn.last_failed_at = failure.occurred_at
+        txn.category = decision.category
+        txn.gateway = failure.gateway
+        txn.payment_method_type = failure.payment_method_type
+    txn.first_failed_at = min(txn.first_failed_at, failure.occurred_at)
+    txn.failure_count += 1
+    customer = failure.customer
+    if customer.email:
+        txn.customer_email = customer.email
+    if customer.phone:
+        txn.customer_phone = customer.phone
+    if customer.name:
+        txn.customer_name = customer.name
+    if failure.metadata:
+        txn.metadata = dict(failure.metadata)
+    txn.updated_at = now
+    return effect
+
+
+def _decision_of(event: FailureEvent) -> Classification:
+    return Classification(
+        category=Category(event.category),
+        retryable=event.retryable,
+        action=Action(event.action),
+        recommendation=event.recommendation,
+        alternatives=tuple(event.alternatives),
+        cooldown_seconds=event.cooldown_seconds,
+        rule=event.rule,
+        explanation=event.explanation,
+    )
+
+
+_TRANSACTION_INSERT_FIELDS = (
+    "organization",
+    "public_id",
+    "transaction_ref",
+    "amount",
+    "currency",
+    "gateway",
+    "payment_method_type",
+    "customer_email",
+    "customer_phone",
+    "customer_name",
+    "status",
+    "category",
+    "failure_count",
+    "first_failed_at",
+    "last_failed_at",
+    "metadata",
+    "created_at",
+    "updated_at",
+)
+_TRANSACTION_UPDATE_FIELDS = (
+    "status",
+    "category",
+    "gateway",
+    "payment_method_type",
+    "first_failed_at",
+    "last_failed_at",
+    "failure_count",
+    "customer_email",
+    "customer_phone",
+    "customer_name",
+    "metadata",
+    "updated_at",
+)
+_EVENT_FIELDS = (
+    "organization",
+    "public_id",
+    "transaction",
+    "occurred_at",
+    "source",
+    "gateway",
+    "payment_method_type",
+    "failure_code",
+    "failure_message",
+    "network_decline_code",
+    "network_advice_code",
+    "advice_code",
+    "category",
+    "retryable",
+    "action",
+    "recommendation",
+    "alternatives",
+    "cooldown_seconds",
+    "rule",
+    "explanation",
+    "raw_payload",
+    "idempotency_key",
+    "created_at",
+)
+
+
+def _event(
+    *, organization: Organization, txn: Transaction, failure: FailureInput, decision: Classification, now: datetime
+) -> FailureEvent:
+    return FailureEvent(
+        organization=organization,
+        public_id=new_public_id("fev"),
+        transaction=txn,
+        occurred_at=failure.occurred_at,
+        source=failure.source,
+        gateway=failure.gateway,
+        payment_method_type=failure.payment_method_type,
+        failure_code=failure.failure_code,
+        failure_message=failure.failure_message,
+        network_decline_code=failure.network_decline_code,
+        network_advice_code=failure.network_advice_code,
+        advice_code=failure.advice_code,
+        category=decision.category,
+        retryable=decision.retryable,
+        action=decision.action,
+        recommendation=decision.recommendation,
+        alternatives=list(decision.alternatives),
+        cooldown_seconds=decision.cooldown_seconds,
+        rule=decision.rule,
+        explanation=decision.explanation,
+        raw_payload=_json_safe(failure.raw_payload),
+        idempotency_key=failure.idempotency_key or "",
+        created_at=now,
+    )
+
+
+def _attnames(model: type[Transaction | FailureEvent], fields: Sequence[str]) -> tuple[str, ...]:
+    return tuple(concrete_field(model, name).attname for name in fields)
+
+
+def _row(instance: Transaction | FailureEvent, attnames: Sequence[str]) -> list[Any]:
+    return [getattr(instance, name) for name in attnames]
+
+
+def _record(
+    *, organization: Organization, failures: Sequence[FailureInput], rules: RuleSet, look_for_repeats: bool
+) -> list[FailureRecorded | TransactionConflict]:
+    now = timezone.now()
+    results: list[FailureRecorded | TransactionConflict | None] = [None] * len(failures)
+
+    keys = [failure.idempotency_key for failure in failures if failure.idempotency_key]
+    if len(keys) != len(set(keys)):
+        raise ValueError("Each failure in one call needs its own idempotency_key.")
+    if keys and look_for_repeats:
+        # Keys already recorded (an event seen before): report the first recording, change nothing.
+        index_of_key = {failure.idempotency_key: index for index, failure in enumerate(failures)}
+        seen = FailureEvent.objects.filter(organization=organization, idempotency_key__in=keys).select_related(
+            "transaction"
+        )
+        for event in seen:
+            results[index_of_key[event.idempotency_key]] = FailureRecorded(
+                transaction=event.transaction,
+                event=event,
+                classification=_decision_of(event),
+                created=False,
+                transaction_effect=TransactionEffect.UNCHANGED,
+            )
+
+    decisions: dict[int, Classification] = {}
+    by_ref: dict[str, list[int]] = {}
+    for index, failure in enumerate(failures):
+        if results[index] is None:
+            decisions[index] = classify(rules=rules, request=failure.classifier_input())
+            by_ref.setdefault(failure.transaction_ref, []).append(index)
+    if not by_ref:
+        return [result for result in results if result is not None]
+
+    # Most failures are a payment's first: insert every transaction as new, folding in all of
+    # its failures; the insert skips those that exist, and only they are read and updated.
+    effects: dict[int, TransactionEffect | TransactionConflict] = {}
+    fresh: dict[str, Transaction] = {}
+    for ref, indexes in by_ref.items():
+        txn = _new_transaction(organization=organization, failure=failures[indexes[0]], now=now)
+        txn.public_id = new_public_id("txn")
+        for index in indexes:
+            effects[index] = _apply(txn, failures[index], decisions[index], now=now)
+        fresh[ref] = txn
+    inserted = insert_rows(
+        Transaction,
+        _TRANSACTION_INSERT_FIELDS,
+        [_row(txn, _attnames(Transaction, _TRANSACTION_INSERT_FIELDS)) for txn in fresh.values()],
+        ignore_conflicts=True,
+        returning=("id", "transaction_ref"),
+    )
+    rows: dict[str, Transaction] = {}
+    for pk, ref in inserted:
+        fresh[ref].pk = pk
+        rows[ref] = fresh[ref]
+    existing = [ref for ref in by_ref if ref not in rows]
+    if existing:
+        changed: list[Transaction] = []
+        for txn in Transaction.objects.select_for_update().filter(
+            organization=organization, transaction_ref__in=existing
+        ):
+            rows[txn.transaction_ref] = txn
+            for index in by_ref[txn.transaction_ref]:
+                effects[index] = _apply(txn, failures[index], decisions[index], now=now)
+            if any(
+                isinstance(effects[index], TransactionEffect) and effects[index] != TransactionEffect.NOT_REOPENED
+                for index in by_ref[txn.transaction_ref]
+            ):
+                changed.append(txn)
+        update_rows(
+            Transaction,
+            _TRANSACTION_UPDATE_FIELDS,
+            [[txn.pk, *_row(txn, _attnames(Transaction, _TRANSACTION_UPDATE_FIELDS))] for txn in changed],
+        )
+
+    events: list[FailureEvent] = []
+    for index, effect in effects.items():
+        if isinstance(effect, TransactionConflict):
+            results[index] = effect
+            continue
+        failure = failures[index]
+        txn = rows[failure.transaction_ref]
+        event = _event(organization=organization, txn=txn, failure=failure, decision=decisions[index], now=now)
+        events.append(event)
+        results[index] = FailureRecorded(
+            transaction=txn, event=event, classification=decisions[index], created=True, transaction_effect=effect
+        )
+    event_attnames = _attnames(FailureEvent, _EVENT_FIELDS)
+    inserted_events = insert_rows(
+        FailureEvent, _EVENT_FIELDS, [_row(event, event_attnames) for event in events], returning=("id", "public_id")
+    )
+    event_by_public_id = {event.public_id: event for event in events}
+    for pk, public_id in inserted_events:
+        event_by_public_id[public_id].pk = pk
+    return [result for result in results if result is not None]
+
+
+def transaction_record_failures(
+    *, organization: Organization, failures: Sequence[FailureInput]
+) -> list[FailureRecorded | TransactionConflict]:
+    """Record many failures at once (results in input order), in a constant number of queries."""
+    rules = classifier_ruleset_for(organization=organization)
+    for attempt in range(2):
+        try:
+            with transaction.atomic():
+                # A key seen before is rare (a client retrying after its stored response expired, a
+                # gateway redelivering): insert straight away and let the unique constraint on
+                # (organization, idempotency_key) say so; then look them up and report them instead.
+                results = _record(
+                    organization=organization, failures=failures, rules=rules, look_for_repeats=attempt > 0
+                )
+            break
+        except IntegrityError:
+            if attempt:
+                raise
+    created = sum(1 for result in results if isinstance(result, FailureRecorded) and result.created)
+    logger.info(
+        "failures_recorded",
+        extra={"org_id": organization.public_id, "received": len(failures), "events_created": created},
+    )
+    return results
+
+
+def transaction_record_failure(*, organization: Organization, failure: FailureInput) -> FailureRecorded:
+    """Record one failed payment: upsert its transaction, store the event, classify it.
+
+    Idempotent on `failure.idempotency_key`. A failure on a recovered or cancelled transaction
+    is recorded but does not reopen it; one on an abandoned transaction reopens it. Raises
+    TransactionConflict when the transaction exists with another amount or currency.
+    """
+    (result,) = transaction_record_failures(organization=organization, failures=[failure])
+    if isinstance(result, TransactionConflict):
+        raise result
+    return result
+
+
+# --- classifier rules ------------------------------------------------------------------------
+
+
+def classifier_rules_changed() -> None:
+    """Tell every process that the rules changed (each reloads within CLASSIFIER_RULES_CHECK_SECONDS)."""
+    cache.set(RULES_VERSION_CACHE_KEY, secrets.token_hex(8), timeout=None)
+
+
+def _announce_rules_changed() -> None:
+    classifier_rules_changed()
+    # Again after commit: a process that reloaded in between would otherwise keep the old rules.
+    transaction.on_commit(classifier_rules_changed)
+
+
+def classifier_rule_save(*, rule: ClassifierRule) -> ClassifierRule:
+    """Validate and save a rule (create or edit); the change takes effect without a restart."""
+    rule.full_clean()
+    rule.updated_at = timezone.now()
+    rule.save()
+    _announce_rules_changed()
+    logger.info("classifier_rule_saved", extra={"rule": rule.slug, "org_id": rule.organization_id})
+    return rule
+
+
+def classifier_rule_delete(*, rule: ClassifierRule) -> None:
+    """Delete a rule; the change takes effect without a restart."""
+    slug, organization_id = rule.slug, rule.organization_id
+    rule.delete()
+    _announce_rules_changed()
+    logger.info("classifier_rule_deleted", extra={"rule": slug, "org_id": organization_id})

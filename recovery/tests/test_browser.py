@@ -1,0 +1,42 @@
+import pytest
+
+from accounts.tests.factories import OrganizationFactory, UserFactory
+from recovery.enums import Action, Category, CodeSystem
+from recovery.tests.factories import classifier_rule
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_platform_admin_tests_a_decline_code_in_admin(page) -> None:
+    admin = UserFactory.create(is_staff=True, is_superuser=True)
+    acme = OrganizationFactory.create(name="Acme")
+    # Its own rule: transactional tests may run after others that emptied the shipped table.
+    classifier_rule(
+        organization=acme,
+        slug="acme:u69",
+        code_system=CodeSystem.UPI,
+        gateway="",
+        code="U69",
+        category=Category.AUTH_TIMEOUT,
+        action=Action.RETRY_LATER,
+    )
+    page.goto("/admin/login/")
+    page.fill("#id_username", admin.email)
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+
+    page.goto("/admin/recovery/classifierrule/")
+    page.get_by_role("link", name="Test a code").click()
+    page.select_option("#id_organization", label="Acme")
+    page.fill("#id_gateway", "other")
+    page.fill("#id_code", "U69")
+    page.select_option("#id_payment_method_type", "upi")
+    page.get_by_role("button", name="Classify").click()
+
+    row = page.locator("#classifier-results tbody tr")
+    assert row.count() == 1
+    assert "acme:u69" in row.inner_text()
+    assert "auth_timeout" in row.inner_text()
