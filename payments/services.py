@@ -440,14 +440,17 @@ def webhook_events_sweep(*, now: datetime | None = None, limit: int = SWEEP_BATC
     """Ids of inbox rows whose processing was lost (never enqueued, broker flushed, worker killed),
     after putting rows stuck in `processing` back to `received`."""
     now = now or timezone.now()
-    WebhookEvent.objects.filter(
-        status=WebhookEventStatus.PROCESSING, updated_at__lt=now - PROCESSING_STALE_AFTER
-    ).update(status=WebhookEventStatus.RECEIVED, available_at=now, updated_at=now)
-    return list(
+    stuck = WebhookEvent.objects.filter(status=WebhookEventStatus.PROCESSING, updated_at__lt=now - PROCESSING_STALE_AFTER)
+    stuck_ids = list(stuck.values_list("pk", flat=True)[:limit])
+    WebhookEvent.objects.filter(pk__in=stuck_ids, status=WebhookEventStatus.PROCESSING).update(
+        status=WebhookEventStatus.RECEIVED, available_at=now, updated_at=now
+    )
+    lost_ids = list(
         WebhookEvent.objects.filter(status=WebhookEventStatus.RECEIVED, available_at__lte=now - SWEEP_GRACE)
         .order_by("available_at")
-        .values_list("pk", flat=True)[:limit]
+        .values_list("pk", flat=True)[: max(limit - len(stuck_ids), 0)]
     )
+    return stuck_ids + [pk for pk in lost_ids if pk not in stuck_ids]
 
 
 def webhook_event_requeue(*, webhook_event: WebhookEvent) -> bool:
