@@ -46,4 +46,3 @@ def razorpay_account(db: None) -> Any:
 @pytest.fixture
 def sandbox_account(db: None) -> Any:
     return GatewayAccountFactory.sandbox()
-

@@ -440,7 +440,9 @@ def webhook_events_sweep(*, now: datetime | None = None, limit: int = SWEEP_BATC
     """Ids of inbox rows whose processing was lost (never enqueued, broker flushed, worker killed),
     after putting rows stuck in `processing` back to `received`."""
     now = now or timezone.now()
-    stuck = WebhookEvent.objects.filter(status=WebhookEventStatus.PROCESSING, updated_at__lt=now - PROCESSING_STALE_AFTER)
+    stuck = WebhookEvent.objects.filter(
+        status=WebhookEventStatus.PROCESSING, updated_at__lt=now - PROCESSING_STALE_AFTER
+    )
     stuck_ids = list(stuck.values_list("pk", flat=True)[:limit])
     WebhookEvent.objects.filter(pk__in=stuck_ids, status=WebhookEventStatus.PROCESSING).update(
         status=WebhookEventStatus.RECEIVED, available_at=now, updated_at=now

@@ -72,7 +72,8 @@ def test_connecting_stripe_validates_the_key_and_stores_it_encrypted(organizatio
     assert (account.external_account_id, account.display_name) == ("acct_1QpMerchant01", "Chai and Co")
     assert (account.secret_key_hint, account.webhook_secret_hint) == ("sk_test_…0001", "whsec_…0001")
     raw = _raw_columns(account)
-    assert STRIPE_SECRET_KEY not in raw and STRIPE_WEBHOOK_SECRET not in raw
+    assert STRIPE_SECRET_KEY not in raw
+    assert STRIPE_WEBHOOK_SECRET not in raw
     credentials = gateway_credentials(account=account)
     assert (credentials.secret_key, credentials.webhook_secrets) == (STRIPE_SECRET_KEY, (STRIPE_WEBHOOK_SECRET,))
     assert STRIPE_SECRET_KEY not in repr(credentials)
@@ -83,7 +84,9 @@ def test_connecting_stripe_validates_the_key_and_stores_it_encrypted(organizatio
 
 @pytest.mark.django_db
 def test_a_refused_key_stores_nothing(organization, fake_gateway):
-    fake_gateway.respond("GET", "/v1/account", {"error": {"type": "invalid_request_error", "message": "Invalid API Key"}}, status=401)
+    fake_gateway.respond(
+        "GET", "/v1/account", {"error": {"type": "invalid_request_error", "message": "Invalid API Key"}}, status=401
+    )
 
     with pytest.raises(GatewayCredentialsInvalid):
         gateway_account_connect(organization=organization, provider="stripe", secret_key=STRIPE_SECRET_KEY)
@@ -118,7 +121,9 @@ def test_reconnecting_keeps_the_webhook_url_and_the_previous_webhook_secret_for_
     second = gateway_account_connect(
         organization=organization, provider="stripe", webhook_secret=STRIPE_WEBHOOK_SECRET, mode="test"
     )
-    third = gateway_account_connect(organization=organization, provider="stripe", webhook_secret="whsec_rotatedSecret0002")
+    third = gateway_account_connect(
+        organization=organization, provider="stripe", webhook_secret="whsec_rotatedSecret0002"
+    )
 
     assert (first.created, second.created, third.created) == (True, False, False)
     assert first.webhook_url == second.webhook_url == third.webhook_url
@@ -170,10 +175,14 @@ def test_connect_gateway_prints_the_webhook_url_alone_on_the_last_line(organizat
 
 @pytest.mark.django_db
 def test_connect_gateway_reports_refused_keys_as_a_command_error(organization, fake_gateway):
-    fake_gateway.respond("GET", "/v1/account", {"error": {"type": "invalid_request_error", "message": "Invalid API Key"}}, status=401)
+    fake_gateway.respond(
+        "GET", "/v1/account", {"error": {"type": "invalid_request_error", "message": "Invalid API Key"}}, status=401
+    )
 
     with pytest.raises(CommandError, match="Stripe refused the key"):
-        call_command("connect_gateway", "--org", organization.slug, "--provider", "stripe", "--secret-key", STRIPE_SECRET_KEY)
+        call_command(
+            "connect_gateway", "--org", organization.slug, "--provider", "stripe", "--secret-key", STRIPE_SECRET_KEY
+        )
     with pytest.raises(CommandError, match="No organization"):
         call_command("connect_gateway", "--org", "nope", "--provider", "sandbox")
 

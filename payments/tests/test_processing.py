@@ -214,9 +214,14 @@ def test_the_sweeper_finds_events_whose_processing_was_lost(stripe_account):
         status=WebhookEventStatus.PROCESSING,
         updated_at=now - PROCESSING_STALE_AFTER - timedelta(minutes=1),
     )
-    busy = _inbox(stripe_account, "checkout.session.completed.json", status=WebhookEventStatus.PROCESSING, updated_at=now)
+    busy = _inbox(
+        stripe_account, "checkout.session.completed.json", status=WebhookEventStatus.PROCESSING, updated_at=now
+    )
     done = _inbox(
-        stripe_account, "checkout.session.expired.json", status=WebhookEventStatus.DONE, available_at=now - timedelta(days=1)
+        stripe_account,
+        "checkout.session.expired.json",
+        status=WebhookEventStatus.DONE,
+        available_at=now - timedelta(days=1),
     )
 
     with time_machine.travel(now + SWEEP_GRACE + timedelta(seconds=1), tick=False):

@@ -159,7 +159,8 @@ def test_payment_link_expired_in_a_three_decimal_currency() -> None:
     assert outcome.type == OutcomeType.CHECKOUT_EXPIRED
     assert outcome.gateway_checkout_id == "plink_PqLink000002"
     assert (outcome.amount, outcome.currency) == (125500, "KWD")
-    assert outcome.money is not None and str(outcome.money) == "125.500 KWD"
+    assert outcome.money is not None
+    assert str(outcome.money) == "125.500 KWD"
     assert outcome.references == PaymentReferences(transaction_ref="order-3003", link_id="rec_3kW2")
     assert outcome.gateway_payment_id is None
 

@@ -100,7 +100,9 @@ def test_create_checkout_sends_one_line_item_our_references_and_the_idempotency_
 def test_checkout_amounts_are_converted_to_stripes_unit(fake_gateway, stripe_account, amount, unit_amount):
     fake_gateway.respond("POST", "/v1/checkout/sessions", fixture("stripe", "api/checkout_session.json"))
 
-    adapter.create_checkout(credentials=gateway_credentials(account=stripe_account), request=_checkout_request(amount=amount))
+    adapter.create_checkout(
+        credentials=gateway_credentials(account=stripe_account), request=_checkout_request(amount=amount)
+    )
 
     [request] = fake_gateway.requests
     assert request.form["line_items[0][price_data][unit_amount]"] == unit_amount
@@ -210,7 +212,12 @@ def test_a_stripe_outage_is_retried_once_with_the_same_key_then_reported_transie
 
 @pytest.mark.django_db
 def test_rate_limiting_is_transient(fake_gateway, stripe_account, settings):
-    fake_gateway.respond("GET", "/v1/payment_intents/pi_1", {"error": {"type": "invalid_request_error", "code": "rate_limit"}}, status=429)
+    fake_gateway.respond(
+        "GET",
+        "/v1/payment_intents/pi_1",
+        {"error": {"type": "invalid_request_error", "code": "rate_limit"}},
+        status=429,
+    )
 
     with pytest.raises(GatewayTransientError):
         adapter.retrieve_payment(credentials=gateway_credentials(account=stripe_account), payment_id="pi_1")
@@ -335,4 +342,4 @@ def test_the_pinned_api_version_is_the_sdks_own() -> None:
 
     from payments.gateways.stripe import consts
 
-    assert consts.API_VERSION == stripe.api_version
+    assert stripe.api_version == consts.API_VERSION

@@ -26,14 +26,18 @@ def test_a_delivery_signed_with_the_endpoint_secret_is_verified_and_parsed() -> 
 
     verified = _verify(body, stripe_signature(body, STRIPE_WEBHOOK_SECRET, SIGNED_AT))
 
-    assert (verified.event_id, verified.event_type, verified.livemode) == ("evt_3QpChargeFailed01", "charge.failed", False)
+    assert (verified.event_id, verified.event_type, verified.livemode) == (
+        "evt_3QpChargeFailed01",
+        "charge.failed",
+        False,
+    )
     assert verified.payload == fixture("stripe", "charge.failed.json")
 
 
 @pytest.mark.parametrize(
     ("body_change", "secret", "signed_at", "reason"),
     [
-        (b' ', STRIPE_WEBHOOK_SECRET, SIGNED_AT, "signature_mismatch"),  # tampered body
+        (b" ", STRIPE_WEBHOOK_SECRET, SIGNED_AT, "signature_mismatch"),  # tampered body
         (b"", "whsec_someoneElsesSecret01", SIGNED_AT, "signature_mismatch"),  # wrong secret
         (b"", STRIPE_WEBHOOK_SECRET, int(NOW.timestamp()) - 301, "stale_timestamp"),  # replayed later
     ],
