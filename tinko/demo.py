@@ -9,6 +9,7 @@ from django.db import transaction
 from accounts.enums import Role
 from accounts.models import Membership, Organization, User
 from accounts.services import organization_create
+from payments.demo import DemoGateway, demo_gateway_load
 
 DEMO_ORG_SLUG = "demo"
 DEMO_ORG_NAME = "Demo Store"
@@ -23,6 +24,7 @@ class Demo:
     organization: Organization
     user: User
     admin: User
+    gateway: DemoGateway
 
 
 def _user(email: str, password: str, **extra: object) -> User:
@@ -38,7 +40,8 @@ def _user(email: str, password: str, **extra: object) -> User:
 
 @transaction.atomic
 def demo_load() -> Demo:
-    """Create (or bring back to its known state) the demo organization, its owner and a platform admin."""
+    """Create (or bring back to its known state) the demo organization, its owner and a platform admin,
+    with the sandbox gateway connected and a fresh sandbox checkout to try."""
     user = _user(DEMO_EMAIL, DEMO_PASSWORD, full_name="Dana Demo")
     admin = _user(DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD, full_name="Ada Admin", is_staff=True, is_superuser=True)
     organization = Organization.objects.filter(slug=DEMO_ORG_SLUG).first()
@@ -47,4 +50,4 @@ def demo_load() -> Demo:
             name=DEMO_ORG_NAME, slug=DEMO_ORG_SLUG, owner=user, time_zone="Asia/Kolkata", default_currency="INR"
         )
     Membership.objects.update_or_create(organization=organization, user=user, defaults={"role": Role.OWNER})
-    return Demo(organization=organization, user=user, admin=admin)
+    return Demo(organization=organization, user=user, admin=admin, gateway=demo_gateway_load(organization=organization))

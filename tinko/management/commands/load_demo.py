@@ -13,3 +13,5 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo organization '{demo.organization.slug}' ({demo.organization.name}) is ready.")
         self.stdout.write(f"  Merchant console: {DEMO_EMAIL} / {DEMO_PASSWORD}")
         self.stdout.write(f"  Django admin:     {DEMO_ADMIN_EMAIL} / {DEMO_ADMIN_PASSWORD}")
+        self.stdout.write(f"  Sandbox gateway:  webhooks at {demo.gateway.webhook_url}")
+        self.stdout.write(f"  Sandbox checkout: {demo.gateway.checkout_url} (pay it or fail it)")
