@@ -19,30 +19,31 @@ PREVIOUS_WEBHOOK_SECRET_GRACE = timedelta(days=3)
 REJECTION_COUNTER_KEY = "payments:webhook_rejected:{provider}"
 
 
-def gateway_credentials(*, account: GatewayAccount, now: datetime | None = None) -> GatewayCredentials:
-    """The account's secrets, decrypted, for one call. Never log or store the result."""
+def gateway_webhook_secrets(*, account: GatewayAccount, now: datetime | None = None) -> tuple[str, ...]:
+    """The secrets a delivery may be signed with: the current one, then a recently replaced one."""
     now = now or timezone.now()
     webhook_secrets = [secret_decrypt(account.webhook_secret_ciphertext)]
     rotated_at = account.webhook_secret_rotated_at
     if account.previous_webhook_secret_ciphertext and rotated_at and now - rotated_at < PREVIOUS_WEBHOOK_SECRET_GRACE:
         webhook_secrets.append(secret_decrypt(account.previous_webhook_secret_ciphertext))
+    return tuple(secret for secret in webhook_secrets if secret)
+
+
+def gateway_credentials(*, account: GatewayAccount, now: datetime | None = None) -> GatewayCredentials:
+    """The account's secrets, decrypted, for one call. Never log or store the result."""
     return GatewayCredentials(
         account_id=account.public_id,
         provider=account.provider,
         mode=account.mode,
         secret_key=secret_decrypt(account.secret_key_ciphertext),
         key_id=account.key_id,
-        webhook_secrets=tuple(secret for secret in webhook_secrets if secret),
+        webhook_secrets=gateway_webhook_secrets(account=account, now=now),
     )
 
 
 def gateway_account_for_webhook(*, provider: str, endpoint_id: str) -> GatewayAccount | None:
     """The account a webhook URL belongs to (its provider must match the URL's)."""
-    return (
-        GatewayAccount.objects.select_related("organization")
-        .filter(provider=provider, webhook_endpoint_id=endpoint_id)
-        .first()
-    )
+    return GatewayAccount.objects.filter(provider=provider, webhook_endpoint_id=endpoint_id).first()
 
 
 def gateway_account_for_org(

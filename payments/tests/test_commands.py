@@ -15,11 +15,11 @@ def test_load_demo_connects_the_sandbox_once_and_opens_a_checkout_each_time(caps
 
     account = GatewayAccount.objects.get(organization__slug=DEMO_ORG_SLUG)
     assert (account.provider, account.mode) == ("sandbox", "test")
-    checkouts = SandboxCheckout.objects.filter(gateway_account=account)
+    checkouts = list(SandboxCheckout.objects.filter(gateway_account=account).order_by("pk"))
     assert [(c.amount, c.currency, c.status) for c in checkouts] == [(49900, "INR", "open")] * 2
     out = capsys.readouterr().out
     assert f"/webhooks/sandbox/{account.webhook_endpoint_id}/" in out
-    assert f"/sandbox/checkout/{checkouts.last().public_id}/ (pay it or fail it)" in out
+    assert f"/sandbox/checkout/{checkouts[-1].public_id}/ (pay it or fail it)" in out
 
 
 @pytest.mark.django_db
