@@ -57,6 +57,8 @@ SWEEP_GRACE = timedelta(minutes=2)
 # A row `processing` this long belongs to a worker that died mid-task.
 PROCESSING_STALE_AFTER = timedelta(minutes=10)
 SWEEP_BATCH = 500
+# However its retries were scheduled (task retries, sweeper), an event gets this many tries in all.
+MAX_PROCESSING_ATTEMPTS = 10
 
 
 @dataclass(frozen=True)
@@ -395,6 +397,7 @@ def webhook_event_process(
         return "skipped"
     webhook_event = WebhookEvent.objects.select_related("gateway_account").get(pk=webhook_event_id)
     account = webhook_event.gateway_account
+    final_attempt = final_attempt or webhook_event.attempts >= MAX_PROCESSING_ATTEMPTS
 
     def transient(exc: BaseException) -> str:
         if final_attempt:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from payments.exceptions import TransientOutcomeError
 from payments.interface import PaymentOutcome
 
 RECEIVED: list[tuple[PaymentOutcome, Any]] = []
@@ -16,6 +15,3 @@ def record_outcome(*, outcome: PaymentOutcome, account: Any) -> None:
     if FAIL_WITH:
         raise FAIL_WITH.pop(0)
     RECEIVED.append((outcome, account))
-
-
-__all__ = ["RECEIVED", "TransientOutcomeError", "record_outcome"]

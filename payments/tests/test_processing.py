@@ -266,3 +266,16 @@ def test_a_failure_webhook_becomes_a_failure_outcome_end_to_end(
     assert (outcome.amount, outcome.currency) == (2000, "USD")
     assert outcome.failure.code == "card_declined"
     assert WebhookEvent.objects.get().status == WebhookEventStatus.DONE
+
+
+@pytest.mark.django_db
+def test_an_event_that_keeps_failing_transiently_stops_after_the_attempt_limit(stripe_account, outcomes):
+    from payments.services import MAX_PROCESSING_ATTEMPTS
+
+    event = _inbox(stripe_account, "charge.failed.json", attempts=MAX_PROCESSING_ATTEMPTS - 1)
+    recording.FAIL_WITH.append(TransientOutcomeError("locked again"))
+
+    assert webhook_event_process(webhook_event_id=event.pk) == WebhookEventStatus.FAILED
+
+    event.refresh_from_db()
+    assert (event.status, event.attempts) == (WebhookEventStatus.FAILED, MAX_PROCESSING_ATTEMPTS)
