@@ -72,7 +72,8 @@ class ConnectedGateway:
     generated_webhook_secret: str | None = None
 
 
-def _enqueue(task: Any, *args: Any) -> None:
+def task_enqueue(task: Any, *args: Any) -> None:
+    """Send a task now; if the broker is unreachable, log it and leave the row to the sweeper."""
     # A broker outage must not turn an already committed row into an error: the sweeper re-sends it.
     try:
         task.delay(*args)
@@ -343,7 +344,7 @@ def webhook_receive(
         )
         return WebhookReceipt(event_id=verified.event_id, duplicate=True)
     # Runs now in autocommit mode, or after the caller's transaction commits.
-    transaction.on_commit(lambda: _enqueue(webhook_event_process_task, event.pk))
+    transaction.on_commit(lambda: task_enqueue(webhook_event_process_task, event.pk))
     logger.info(
         "webhook_received",
         extra={
@@ -472,11 +473,11 @@ def webhook_event_requeue(*, webhook_event: WebhookEvent) -> bool:
             Q(status=WebhookEventStatus.FAILED) | Q(status=WebhookEventStatus.IGNORED), pk=webhook_event.pk
         ).update(status=WebhookEventStatus.RECEIVED, available_at=now, updated_at=now)
         if changed:
-            transaction.on_commit(lambda: _enqueue(webhook_event_process_task, webhook_event.pk))
+            transaction.on_commit(lambda: task_enqueue(webhook_event_process_task, webhook_event.pk))
     return bool(changed)
 
 
 def enqueue_each(task: Any, ids: list[int]) -> None:
     """Fan out one task per id (used by sweepers)."""
     for pk in ids:
-        _enqueue(task, pk)
+        task_enqueue(task, pk)

@@ -192,3 +192,23 @@ def test_the_same_event_id_at_two_providers_is_two_events(client: Client, stripe
         ("razorpay", "evt_3QpChargeFailed01"),
         ("stripe", "evt_3QpChargeFailed01"),
     ]
+
+
+@pytest.mark.django_db
+def test_with_the_broker_down_the_event_is_still_acknowledged_and_kept_for_the_sweeper(
+    client: Client, stripe_account, django_capture_on_commit_callbacks, monkeypatch
+):
+    from kombu.exceptions import OperationalError
+
+    from payments import tasks
+
+    def broker_down(*args: object) -> None:
+        raise OperationalError("Error 111 connecting to redis")
+
+    monkeypatch.setattr(tasks.webhook_event_process_task, "delay", broker_down)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _post_stripe(client, stripe_account, fixture_bytes("stripe", "charge.failed.json"))
+
+    assert response.status_code == 200
+    assert WebhookEvent.objects.get().status == WebhookEventStatus.RECEIVED

@@ -94,6 +94,7 @@ def checkout_object(checkout: SandboxCheckout) -> dict[str, Any]:
 
 def event_emit(*, account: GatewayAccount, event_type: str, data_object: Mapping[str, Any]) -> SandboxEvent:
     """Record an event the sandbox owes Tinko and deliver it once the surrounding transaction commits."""
+    from payments.services import task_enqueue
     from payments.tasks import sandbox_event_deliver_task
 
     now = timezone.now()
@@ -117,7 +118,7 @@ def event_emit(*, account: GatewayAccount, event_type: str, data_object: Mapping
         body=body,
         created_at=now,
     )
-    transaction.on_commit(lambda: sandbox_event_deliver_task.delay(event.pk))
+    transaction.on_commit(lambda: task_enqueue(sandbox_event_deliver_task, event.pk))
     logger.info("sandbox_event_emitted", extra={"org_id": account.organization_id, "event_id": event_id})
     return event
 
