@@ -14,6 +14,7 @@ from accounts.models import ApiKey, Invitation, Membership, Organization, User
 from accounts.services import SYSTEM, api_key_create, invitation_create, organization_create
 from recovery.enums import EventSource
 from recovery.services import Customer, FailureInput, transaction_record_failures
+from payments.demo import DemoGateway, demo_gateway_load
 
 DEMO_ORG_SLUG = "demo"
 DEMO_ORG_NAME = "Demo Store"
@@ -127,6 +128,7 @@ class Demo:
     user: User
     admin: User
     teammates: tuple[User, ...]
+    gateway: DemoGateway
 
 
 def _user(email: str, password: str, **extra: object) -> User:
@@ -154,8 +156,8 @@ def _organization(*, slug: str, name: str, owner: User, time_zone: str, currency
 
 @transaction.atomic
 def demo_load() -> Demo:
-    """Create (or bring back to its known state) the demo organizations, their people, a platform admin
-    and the demo's failed payments (recorded through the ingest service, once)."""
+    """Create (or bring back to its known state) the demo organizations, their people, a platform admin,
+    the sandbox gateway with a fresh checkout to try, and the demo's failed payments (recorded once)."""
     user = _user(DEMO_EMAIL, DEMO_PASSWORD, full_name="Dana Demo")
     admin = _user(DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD, full_name="Ada Admin", is_staff=True, is_superuser=True)
     teammates = tuple(_user(email, DEMO_PASSWORD, full_name=name) for email, name, _ in DEMO_TEAM)
@@ -186,4 +188,10 @@ def demo_load() -> Demo:
     Membership.objects.update_or_create(organization=europe, user=teammates[0], defaults={"role": Role.OWNER})
     Membership.objects.update_or_create(organization=europe, user=user, defaults={"role": Role.ADMIN})
     transaction_record_failures(organization=organization, failures=_demo_failures())
-    return Demo(organization=organization, user=user, admin=admin, teammates=teammates)
+    return Demo(
+        organization=organization,
+        user=user,
+        admin=admin,
+        teammates=teammates,
+        gateway=demo_gateway_load(organization=organization),
+    )

@@ -31,4 +31,16 @@ PERIODIC_TASKS: list[PeriodicSpec] = [
         every_seconds=3600,
         description="Deletes idempotency keys older than IDEMPOTENCY_RETENTION_HOURS (at least 24), in batches.",
     ),
+    PeriodicSpec(
+        name=f"{MANAGED_PREFIX}webhook inbox sweeper",
+        task="payments.sweep_webhook_inbox",
+        every_seconds=60,
+        description="Re-enqueues received gateway webhooks whose processing was never picked up.",
+    ),
+    PeriodicSpec(
+        name=f"{MANAGED_PREFIX}sandbox gateway sweeper",
+        task="payments.sweep_sandbox",
+        every_seconds=60,
+        description="Expires overdue sandbox checkouts and re-sends sandbox events not yet acknowledged.",
+    ),
 ]

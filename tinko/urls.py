@@ -23,6 +23,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("v1/", include("accounts.api_urls")),
     path("v1/", include("recovery.api_urls")),
+    path("", include("payments.urls")),
     # Anything else under the API prefixes answers in the API's error envelope, DEBUG or not.
     re_path(r"^(?:v1|api)/", views.api_not_found),
 ]

@@ -247,6 +247,21 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
+# --- payments (gateways, webhooks) -------------------------------------------
+# Gateway adapters by provider slug, loaded by dotted path (payments.registry).
+PAYMENTS_GATEWAYS = {
+    "stripe": "payments.gateways.stripe.adapter.StripeAdapter",
+    "razorpay": "payments.gateways.razorpay.adapter.RazorpayAdapter",
+    "sandbox": "payments.gateways.sandbox.adapter.SandboxAdapter",
+}
+# Called as handler(outcome=PaymentOutcome, account=GatewayAccount) for every verified gateway event.
+PAYMENTS_OUTCOME_HANDLER = "recovery.gateway_events.payment_outcome_handle"
+# Fernet keys (comma-separated, newest first) that encrypt gateway secrets at rest; separate from
+# SECRET_KEY so rotating one never touches the other. The default is for development only.
+GATEWAY_ENCRYPTION_KEYS = env.list("GATEWAY_ENCRYPTION_KEYS", default=["dGlua28tZGV2ZWxvcG1lbnQtb25seS1nYXRld2F5LWs="])
+PAYMENTS_STRIPE_API_BASE = "https://api.stripe.com"
+PAYMENTS_RAZORPAY_API_BASE = "https://api.razorpay.com"
+
 # --- logging ---------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOG_FORMAT = env.str("LOG_FORMAT", default="json")

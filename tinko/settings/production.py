@@ -34,3 +34,11 @@ X_FRAME_OPTIONS = "DENY"
 # Nobody reaches the console with an address they have not proven they own.
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https"
+
+# Gateway secrets are encrypted with these keys; the development default is public.
+GATEWAY_ENCRYPTION_KEYS = env.list("GATEWAY_ENCRYPTION_KEYS", default=[])
+if not GATEWAY_ENCRYPTION_KEYS or "dGlua28tZGV2ZWxvcG1lbnQtb25seS1nYXRld2F5LWs=" in GATEWAY_ENCRYPTION_KEYS:
+    raise ImproperlyConfigured(
+        "GATEWAY_ENCRYPTION_KEYS must be set to your own Fernet key(s), newest first "
+        "(python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')."
+    )

@@ -48,6 +48,7 @@ def test_production_check_deploy_reports_no_issues() -> None:
         DJANGO_SETTINGS_MODULE="tinko.settings.production",
         SECRET_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS="example.com",
+        GATEWAY_ENCRYPTION_KEYS="eb2YGTDj6ysCHixMAz4VhAwpXwsykVpe1IAIlwKvQSc=",
     )
 
     assert result.returncode == 0, result.stderr

@@ -23,3 +23,5 @@ class Command(BaseCommand):
         for email, _, role in DEMO_TEAM:
             self.stdout.write(f"  Teammate ({role}): {email} / {DEMO_PASSWORD}")
         self.stdout.write(f"  Django admin:     {DEMO_ADMIN_EMAIL} / {DEMO_ADMIN_PASSWORD}")
+        self.stdout.write(f"  Sandbox gateway:  webhooks at {demo.gateway.webhook_url}")
+        self.stdout.write(f"  Sandbox checkout: {demo.gateway.checkout_url} (pay it or fail it)")

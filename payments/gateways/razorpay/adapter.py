@@ -1,0 +1,250 @@
+"""Razorpay behind Tinko's gateway interface (Payment Links, recurring payments on tokens, refunds).
+
+Razorpay has no idempotency key on these APIs, so every call that moves money is made
+idempotent here: a Payment Link's reference_id is unique at Razorpay; one order per attempt
+(its receipt is the attempt's key) is looked up before a token is charged; a refund's receipt
+is looked up before another refund is created.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any, ClassVar
+
+from payments.enums import PaymentStatus, RefundStatus
+from payments.exceptions import GatewayCredentialsInvalid, GatewayTerminalError
+from payments.gateways.amounts import from_gateway_amount, to_gateway_amount
+from payments.gateways.payloads import string_map, timestamp
+from payments.gateways.razorpay import client, consts, webhooks
+from payments.interface import (
+    ChargeResult,
+    CheckoutRequest,
+    CheckoutSession,
+    CredentialCheck,
+    GatewayCredentials,
+    PaymentDetails,
+    PaymentOutcome,
+    PaymentReferences,
+    RefundRequest,
+    RefundResult,
+    SavedMethodCharge,
+    VerifiedWebhook,
+)
+from tinko.money import Money
+
+KEY_ID_PATTERN = re.compile(r"^rzp_(test|live)_[A-Za-z0-9]{6,}$")
+WEBHOOK_SECRET_MIN_LENGTH = 8
+
+
+def razorpay_amount(money: Money) -> int:
+    return to_gateway_amount(money, exponents=consts.CURRENCY_EXPONENTS, round_to_tens=consts.THREE_DECIMAL_CURRENCIES)
+
+
+def _money(amount: Any, currency: Any) -> Money:
+    return from_gateway_amount(int(amount), str(currency), exponents=consts.CURRENCY_EXPONENTS)
+
+
+def key_mode(key_id: str) -> str:
+    """test or live, from a Razorpay key id; GatewayCredentialsInvalid if malformed."""
+    match = KEY_ID_PATTERN.match(key_id)
+    if not match:
+        raise GatewayCredentialsInvalid("A Razorpay key id looks like rzp_test_… or rzp_live_….")
+    return match.group(1)
+
+
+def reference_for(idempotency_key: str) -> str:
+    """A reference_id / receipt (40 characters at most) that is the same for the same key."""
+    if len(idempotency_key) <= consts.REFERENCE_MAX_LENGTH:
+        return idempotency_key
+    return hashlib.sha256(idempotency_key.encode()).hexdigest()[: consts.REFERENCE_MAX_LENGTH]
+
+
+def _notes(references: PaymentReferences, metadata: Mapping[str, str]) -> dict[str, str]:
+    notes = {**metadata, **references.as_metadata()}
+    # Razorpay keeps at most 15 notes; ours are added last, so they are the ones kept.
+    return dict(list(notes.items())[-consts.NOTES_MAX_ITEMS :])
+
+
+class RazorpayAdapter:
+    provider: ClassVar[str] = "razorpay"
+
+    def validate_credentials(self, *, credentials: GatewayCredentials) -> CredentialCheck:
+        """GET /v1/payments?count=1 with the key pair; a refused pair raises GatewayCredentialsInvalid."""
+        if key_mode(credentials.key_id) != credentials.mode:
+            raise GatewayCredentialsInvalid(f"This is not a {credentials.mode}-mode Razorpay key id.")
+        if not credentials.secret_key:
+            raise GatewayCredentialsInvalid("A Razorpay key secret is required.")
+        if credentials.webhook_secrets and len(credentials.webhook_secrets[0]) < WEBHOOK_SECRET_MIN_LENGTH:
+            raise GatewayCredentialsInvalid(f"Use a webhook secret of at least {WEBHOOK_SECRET_MIN_LENGTH} characters.")
+        try:
+            client.payments_list_one(credentials)
+        except GatewayTerminalError as exc:
+            raise GatewayCredentialsInvalid(f"Razorpay refused the key pair: {exc}") from exc
+        return CredentialCheck(external_account_id="", display_name=f"Razorpay {credentials.key_id}")
+
+    def create_checkout(self, *, credentials: GatewayCredentials, request: CheckoutRequest) -> CheckoutSession:
+        """POST /v1/payment_links; the reference_id (from the idempotency key) makes a retry find the
+        link the first call made instead of opening a second one."""
+        reference = reference_for(request.idempotency_key)
+        data: dict[str, Any] = {
+            "amount": razorpay_amount(request.amount),
+            "currency": request.amount.currency,
+            "accept_partial": False,
+            "description": request.description,
+            "reference_id": reference,
+            # Tinko sends its own messages to the payer.
+            "notify": {"sms": False, "email": False},
+            "reminder_enable": False,
+            "notes": _notes(request.references, request.metadata),
+        }
+        customer = {
+            key: value
+            for key, value in (
+                ("name", request.customer.name),
+                ("email", request.customer.email),
+                ("contact", request.customer.phone),
+            )
+            if value
+        }
+        if customer:
+            data["customer"] = customer
+        if request.success_url:
+            data["callback_url"] = request.success_url
+            data["callback_method"] = "get"
+        if request.expires_at:
+            data["expire_by"] = int(request.expires_at.timestamp())
+        if request.payment_method_types:
+            data["options"] = {
+                "checkout": {
+                    "method": {
+                        method: "1" if method in request.payment_method_types else "0"
+                        for method in consts.CHECKOUT_METHODS
+                    }
+                }
+            }
+        try:
+            link = client.payment_link_create(credentials, data)
+        except GatewayTerminalError:
+            existing = client.payment_links_with_reference(credentials, reference)
+            if not existing:
+                raise
+            link = existing[0]
+        return CheckoutSession(
+            provider=self.provider,
+            checkout_id=str(link["id"]),
+            url=str(link.get("short_url") or ""),
+            status=str(link.get("status") or ""),
+            expires_at=timestamp(link.get("expire_by")),
+        )
+
+    def retrieve_payment(self, *, credentials: GatewayCredentials, payment_id: str) -> PaymentDetails:
+        """GET /v1/payments/:id."""
+        payment = client.payment_fetch(credentials, payment_id)
+        fields = webhooks.payment_fields(payment)
+        raw_status = str(payment.get("status"))
+        status = self.normalize_status(raw_status)
+        return PaymentDetails(
+            provider=self.provider,
+            payment_id=payment_id,
+            status=status,
+            raw_status=raw_status,
+            amount=_money(payment["amount"], payment["currency"]),
+            amount_refunded=fields["amount_refunded"],
+            failure=webhooks.failure_from_payment(payment) if status == PaymentStatus.FAILED else None,
+            references=PaymentReferences.from_metadata(string_map(payment.get("notes"))),
+            gateway_customer_id=fields["gateway_customer_id"],
+            gateway_payment_method_id=fields["gateway_payment_method_id"],
+            payment_method_type=fields["payment_method_type"],
+            created_at=timestamp(payment.get("created_at")),
+        )
+
+    def _charge_result(self, payment: Mapping[str, Any], order_id: str) -> ChargeResult:
+        raw_status = str(payment.get("status"))
+        status = self.normalize_status(raw_status)
+        return ChargeResult(
+            provider=self.provider,
+            payment_id=str(payment["id"]),
+            status=status,
+            amount=_money(payment["amount"], payment["currency"]),
+            failure=webhooks.failure_from_payment(payment) if status == PaymentStatus.FAILED else None,
+            gateway_order_id=order_id,
+        )
+
+    def charge_saved_method(self, *, credentials: GatewayCredentials, request: SavedMethodCharge) -> ChargeResult:
+        """One order per attempt (receipt = the attempt's key), looked up first; the token is charged
+        (POST /v1/payments/create/recurring) only if that order has no payment yet."""
+        receipt = reference_for(request.idempotency_key)
+        notes = _notes(request.references, request.metadata)
+        orders = client.orders_with_receipt(credentials, receipt)
+        if orders:
+            order = orders[0]
+            payments = sorted(
+                client.order_payments(credentials, str(order["id"])), key=lambda p: int(p.get("created_at") or 0)
+            )
+            settled = [p for p in payments if p.get("status") in ("captured", "authorized", "refunded")]
+            if settled or payments:
+                # This attempt already charged the token: report that charge rather than charge twice.
+                return self._charge_result((settled or payments)[-1], str(order["id"]))
+        else:
+            order = client.order_create(
+                credentials,
+                {
+                    "amount": razorpay_amount(request.amount),
+                    "currency": request.amount.currency,
+                    "receipt": receipt,
+                    "notes": notes,
+                },
+            )
+        data: dict[str, Any] = {
+            "amount": razorpay_amount(request.amount),
+            "currency": request.amount.currency,
+            "order_id": order["id"],
+            "customer_id": request.gateway_customer_id,
+            "token": request.gateway_payment_method_id,
+            "recurring": "1",
+            "notes": notes,
+        }
+        if request.customer.email:
+            data["email"] = request.customer.email
+        if request.customer.phone:
+            data["contact"] = request.customer.phone
+        if request.description:
+            data["description"] = request.description
+        created = client.recurring_payment_create(credentials, data)
+        payment = client.payment_fetch(credentials, str(created["razorpay_payment_id"]))
+        return self._charge_result(payment, str(order["id"]))
+
+    def refund(self, *, credentials: GatewayCredentials, request: RefundRequest) -> RefundResult:
+        """POST /v1/payments/:id/refund, unless a refund with this receipt already exists."""
+        receipt = reference_for(request.idempotency_key)
+        existing = [r for r in client.payment_refunds(credentials, request.payment_id) if r.get("receipt") == receipt]
+        if existing:
+            refund = existing[0]
+        else:
+            data: dict[str, Any] = {"speed": "normal", "receipt": receipt, "notes": dict(request.metadata)}
+            if request.amount is not None:
+                data["amount"] = razorpay_amount(request.amount)
+            refund = client.refund_create(credentials, request.payment_id, data)
+        return RefundResult(
+            provider=self.provider,
+            refund_id=str(refund["id"]),
+            payment_id=request.payment_id,
+            status=consts.REFUND_STATUSES.get(str(refund.get("status")), RefundStatus.PENDING),
+            amount=_money(refund["amount"], refund["currency"]),
+        )
+
+    def verify_webhook(
+        self, *, body: bytes, headers: Mapping[str, str], secrets: Sequence[str], now: datetime
+    ) -> VerifiedWebhook:
+        return webhooks.verify(body=body, headers=headers, secrets=secrets, now=now)
+
+    def parse_event(
+        self, *, credentials: GatewayCredentials, event_id: str, payload: Mapping[str, Any]
+    ) -> PaymentOutcome | None:
+        return webhooks.normalize(event_id=event_id, payload=payload, livemode=credentials.livemode)
+
+    def normalize_status(self, status: str) -> str:
+        return consts.PAYMENT_STATUSES.get(status, PaymentStatus.PENDING)

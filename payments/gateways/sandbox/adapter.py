@@ -1,0 +1,110 @@
+"""The sandbox gateway behind Tinko's gateway interface: a real provider for offline use."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any, ClassVar
+
+from payments.enums import PaymentStatus, RefundStatus
+from payments.exceptions import GatewayCredentialsInvalid
+from payments.gateways.sandbox import client, consts, gateway, webhooks
+from payments.interface import (
+    ChargeResult,
+    CheckoutRequest,
+    CheckoutSession,
+    CredentialCheck,
+    GatewayCredentials,
+    PaymentDetails,
+    PaymentOutcome,
+    PaymentReferences,
+    RefundRequest,
+    RefundResult,
+    SavedMethodCharge,
+    VerifiedWebhook,
+)
+from payments.models import SandboxPayment
+from tinko.money import Money
+
+
+def _details(payment: SandboxPayment) -> dict[str, Any]:
+    failure = webhooks.failure_from(gateway.payment_object(payment)["failure"])
+    return {"failure": failure, "status": consts.PAYMENT_STATUSES.get(payment.status, PaymentStatus.PENDING)}
+
+
+class SandboxAdapter:
+    provider: ClassVar[str] = "sandbox"
+
+    def validate_credentials(self, *, credentials: GatewayCredentials) -> CredentialCheck:
+        """Sandbox keys are made by Tinko; only their shape and the test mode are checked."""
+        if credentials.mode != "test":
+            raise GatewayCredentialsInvalid("The sandbox gateway only has a test mode.")
+        if not credentials.secret_key.startswith(consts.SECRET_KEY_PREFIX):
+            raise GatewayCredentialsInvalid(f"A sandbox secret key starts with {consts.SECRET_KEY_PREFIX}.")
+        if credentials.webhook_secrets and not credentials.webhook_secrets[0].startswith(consts.WEBHOOK_SECRET_PREFIX):
+            raise GatewayCredentialsInvalid(f"A sandbox webhook secret starts with {consts.WEBHOOK_SECRET_PREFIX}.")
+        return CredentialCheck(external_account_id="", display_name="Tinko sandbox")
+
+    def create_checkout(self, *, credentials: GatewayCredentials, request: CheckoutRequest) -> CheckoutSession:
+        """A checkout page at /sandbox/checkout/<id>/ (the same one again for the same idempotency key)."""
+        checkout = client.checkout_create(credentials, request)
+        return CheckoutSession(
+            provider=self.provider,
+            checkout_id=checkout.public_id,
+            url=gateway.checkout_url(checkout),
+            status=checkout.status,
+            expires_at=checkout.expires_at,
+        )
+
+    def retrieve_payment(self, *, credentials: GatewayCredentials, payment_id: str) -> PaymentDetails:
+        payment = client.payment_get(credentials, payment_id)
+        details = _details(payment)
+        return PaymentDetails(
+            provider=self.provider,
+            payment_id=payment.public_id,
+            status=details["status"],
+            raw_status=payment.status,
+            amount=Money(payment.amount, payment.currency),
+            amount_refunded=payment.amount_refunded,
+            failure=details["failure"],
+            references=PaymentReferences.from_metadata(payment.metadata),
+            gateway_customer_id=payment.gateway_customer_id or None,
+            gateway_payment_method_id=payment.payment_method_id or None,
+            payment_method_type=payment.payment_method_type,
+            created_at=payment.created_at,
+        )
+
+    def charge_saved_method(self, *, credentials: GatewayCredentials, request: SavedMethodCharge) -> ChargeResult:
+        """Succeeds for sbx_pm_card_ok; sbx_pm_card_<decline code> declines with that code."""
+        payment = client.payment_charge(credentials, request)
+        details = _details(payment)
+        return ChargeResult(
+            provider=self.provider,
+            payment_id=payment.public_id,
+            status=details["status"],
+            amount=Money(payment.amount, payment.currency),
+            failure=details["failure"],
+        )
+
+    def refund(self, *, credentials: GatewayCredentials, request: RefundRequest) -> RefundResult:
+        refund = client.refund_create(credentials, request)
+        return RefundResult(
+            provider=self.provider,
+            refund_id=str(refund["id"]),
+            payment_id=request.payment_id,
+            status=RefundStatus.SUCCEEDED,
+            amount=Money(int(refund["amount"]), str(refund["currency"])),
+        )
+
+    def verify_webhook(
+        self, *, body: bytes, headers: Mapping[str, str], secrets: Sequence[str], now: datetime
+    ) -> VerifiedWebhook:
+        return webhooks.verify(body=body, headers=headers, secrets=secrets, now=now)
+
+    def parse_event(
+        self, *, credentials: GatewayCredentials, event_id: str, payload: Mapping[str, Any]
+    ) -> PaymentOutcome | None:
+        return webhooks.normalize(event_id=event_id, payload=payload)
+
+    def normalize_status(self, status: str) -> str:
+        return consts.PAYMENT_STATUSES.get(status, PaymentStatus.PENDING)

@@ -1,0 +1,201 @@
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from payments.enums import (
+    GatewayMode,
+    GatewayProvider,
+    SandboxCheckoutStatus,
+    SandboxPaymentStatus,
+    WebhookEventStatus,
+)
+from tinko.ids import PublicIdField
+from tinko.tenancy import OrgOwned
+
+
+class GatewayAccount(OrgOwned):
+    """A merchant's own account at a gateway, with its keys encrypted at rest (payments.crypto).
+
+    Only ciphertexts and display hints are columns; plaintext exists only inside
+    GatewayCredentials for the length of a call. `webhook_endpoint_id` is the public part of
+    the webhook URL and never changes, so reconnecting keys keeps the URL the gateway knows.
+    """
+
+    public_id = PublicIdField(prefix="gwa")
+    provider = models.CharField(max_length=16, choices=GatewayProvider.choices)
+    mode = models.CharField(max_length=4, choices=GatewayMode.choices)
+    webhook_endpoint_id = PublicIdField(prefix="whep")
+    key_id = models.CharField(max_length=64, blank=True, help_text="Razorpay key id (public).")
+    secret_key_ciphertext = models.TextField(editable=False)
+    secret_key_hint = models.CharField(max_length=32, editable=False)
+    webhook_secret_ciphertext = models.TextField(blank=True, editable=False)
+    webhook_secret_hint = models.CharField(max_length=32, blank=True, editable=False)
+    # Kept for a while after the webhook secret changes: gateways retry older events signed with it.
+    previous_webhook_secret_ciphertext = models.TextField(blank=True, editable=False)
+    webhook_secret_rotated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    external_account_id = models.CharField(max_length=64, blank=True, help_text="The gateway's own account id.")
+    display_name = models.CharField(max_length=200, blank=True)
+    connected_at = models.DateTimeField(default=timezone.now)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "provider", "mode"], name="payments_gatewayaccount_one_per_provider_mode"
+            ),
+            models.CheckConstraint(
+                condition=Q(provider__in=GatewayProvider.values), name="payments_gatewayaccount_provider_valid"
+            ),
+            models.CheckConstraint(condition=Q(mode__in=GatewayMode.values), name="payments_gatewayaccount_mode_valid"),
+            models.CheckConstraint(
+                condition=~Q(provider=GatewayProvider.SANDBOX, mode=GatewayMode.LIVE),
+                name="payments_gatewayaccount_sandbox_is_test",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_provider_display()} ({self.mode}) for org {self.organization_id}"
+
+
+class WebhookEvent(OrgOwned):
+    """The webhook inbox: one row per verified gateway event, written before the gateway gets its 200."""
+
+    provider = models.CharField(max_length=16, choices=GatewayProvider.choices)
+    event_id = models.CharField(max_length=255)
+    event_type = models.CharField(max_length=100)
+    gateway_account = models.ForeignKey(GatewayAccount, on_delete=models.CASCADE, related_name="webhook_events")
+    livemode = models.BooleanField(null=True)
+    payload = models.JSONField()
+    status = models.CharField(max_length=12, choices=WebhookEventStatus.choices, default=WebhookEventStatus.RECEIVED)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    received_at = models.DateTimeField(default=timezone.now)
+    # When processing may be tried (again): a transient failure pushes it into the future.
+    available_at = models.DateTimeField(default=timezone.now)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "event_id"], name="payments_webhookevent_one_per_event"),
+            models.CheckConstraint(
+                condition=Q(status__in=WebhookEventStatus.values), name="payments_webhookevent_status_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "received_at"], name="payments_webhook_org_received"),
+            # The sweeper scans across organizations for rows left behind, so this one is global.
+            models.Index(fields=["status", "available_at"], name="payments_webhook_status_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.event_type} {self.event_id} ({self.status})"
+
+
+class SandboxCheckout(OrgOwned):
+    """The sandbox gateway's hosted checkout, served by Tinko at /sandbox/checkout/<public_id>/."""
+
+    public_id = PublicIdField(prefix="sbxcs")
+    gateway_account = models.ForeignKey(GatewayAccount, on_delete=models.CASCADE, related_name="+")
+    amount = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    description = models.CharField(max_length=200)
+    status = models.CharField(max_length=10, choices=SandboxCheckoutStatus.choices, default=SandboxCheckoutStatus.OPEN)
+    idempotency_key = models.CharField(max_length=255)
+    metadata = models.JSONField(default=dict)
+    customer_email = models.CharField(max_length=254, blank=True)
+    customer_name = models.CharField(max_length=200, blank=True)
+    customer_phone = models.CharField(max_length=32, blank=True)
+    gateway_customer_id = models.CharField(max_length=64, blank=True)
+    payment_method_types = models.JSONField(default=list)
+    success_url = models.URLField(max_length=2000, blank=True)
+    cancel_url = models.URLField(max_length=2000, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["gateway_account", "idempotency_key"], name="payments_sandboxcheckout_idempotent"
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payments_sandboxcheckout_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(status__in=SandboxCheckoutStatus.values), name="payments_sandboxcheckout_status_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "expires_at"], name="payments_sandboxcheckout_due")]
+
+    def __str__(self) -> str:
+        return self.public_id
+
+
+class SandboxPayment(OrgOwned):
+    """One payment attempt at the sandbox gateway (a checkout may see a decline, then a success)."""
+
+    public_id = PublicIdField(prefix="sbxpay")
+    gateway_account = models.ForeignKey(GatewayAccount, on_delete=models.CASCADE, related_name="+")
+    checkout = models.ForeignKey(
+        SandboxCheckout, null=True, blank=True, on_delete=models.CASCADE, related_name="payments"
+    )
+    amount = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    amount_refunded = models.BigIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=SandboxPaymentStatus.choices)
+    payment_method_type = models.CharField(max_length=20, default="card")
+    payment_method_id = models.CharField(max_length=64, blank=True)
+    gateway_customer_id = models.CharField(max_length=64, blank=True)
+    failure_code = models.CharField(max_length=64, blank=True)
+    decline_code = models.CharField(max_length=64, blank=True)
+    failure_message = models.CharField(max_length=255, blank=True)
+    advice_code = models.CharField(max_length=32, blank=True)
+    network_decline_code = models.CharField(max_length=8, blank=True)
+    metadata = models.JSONField(default=dict)
+    customer_email = models.CharField(max_length=254, blank=True)
+    customer_name = models.CharField(max_length=200, blank=True)
+    customer_phone = models.CharField(max_length=32, blank=True)
+    idempotency_key = models.CharField(max_length=255, blank=True)
+    refunds = models.JSONField(default=list)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["gateway_account", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="payments_sandboxpayment_idempotent",
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payments_sandboxpayment_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(amount_refunded__gte=0) & Q(amount_refunded__lte=models.F("amount")),
+                name="payments_sandboxpayment_refund_within_amount",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=SandboxPaymentStatus.values), name="payments_sandboxpayment_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.public_id
+
+
+class SandboxEvent(OrgOwned):
+    """An event the sandbox gateway owes Tinko's webhook endpoint, kept until delivered (like a real gateway)."""
+
+    public_id = PublicIdField(prefix="evt_sbx")
+    gateway_account = models.ForeignKey(GatewayAccount, on_delete=models.CASCADE, related_name="+")
+    event_type = models.CharField(max_length=64)
+    body = models.TextField(help_text="The exact JSON body signed and sent on every delivery.")
+    created_at = models.DateTimeField(default=timezone.now)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    delivery_attempts = models.PositiveIntegerField(default=0)
+    last_delivery_error = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["delivered_at", "created_at"], name="payments_sandboxevent_pending")]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} {self.public_id}"

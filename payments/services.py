@@ -1,0 +1,483 @@
+"""Writes for payments: connecting gateways, rotating keys, the webhook inbox and its processing."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Mapping
+from contextlib import nullcontext
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from kombu.exceptions import KombuError
+
+from accounts.models import Organization
+from payments.crypto import secret_decrypt, secret_encrypt, secret_hint, secret_rotate
+from payments.enums import GatewayMode, GatewayProvider, WebhookEventStatus
+from payments.exceptions import (
+    GatewayCredentialsInvalid,
+    GatewayError,
+    TransientOutcomeError,
+    UnknownProvider,
+    WebhookVerificationError,
+)
+from payments.gateways.razorpay.adapter import key_mode as razorpay_key_mode
+from payments.gateways.sandbox import consts as sandbox_consts
+from payments.gateways.stripe.adapter import key_mode as stripe_key_mode
+from payments.interface import (
+    ChargeResult,
+    CheckoutRequest,
+    CheckoutSession,
+    GatewayCredentials,
+    PaymentDetails,
+    RefundRequest,
+    RefundResult,
+    SavedMethodCharge,
+)
+from payments.models import GatewayAccount, WebhookEvent
+from payments.registry import gateway_adapter, outcome_deliver
+from payments.selectors import (
+    REJECTION_COUNTER_KEY,
+    gateway_account_for_webhook,
+    gateway_credentials,
+    gateway_webhook_secrets,
+    gateway_webhook_url,
+)
+
+logger = logging.getLogger(__name__)
+
+ERROR_MAX_LENGTH = 2000
+# A row still `received` this long after it was due has lost its enqueue; the sweeper sends it again.
+SWEEP_GRACE = timedelta(minutes=2)
+# A row `processing` this long belongs to a worker that died mid-task.
+PROCESSING_STALE_AFTER = timedelta(minutes=10)
+SWEEP_BATCH = 500
+# However its retries were scheduled (task retries, sweeper), an event gets this many tries in all.
+MAX_PROCESSING_ATTEMPTS = 10
+
+
+@dataclass(frozen=True)
+class ConnectedGateway:
+    """The result of connecting: the account, its webhook URL, and a webhook secret Tinko made up
+    (Razorpay only, when none was given), which is shown this once and must be pasted at Razorpay."""
+
+    account: GatewayAccount
+    webhook_url: str
+    created: bool
+    generated_webhook_secret: str | None = None
+
+
+def task_enqueue(task: Any, *args: Any) -> None:
+    """Send a task now; if the broker is unreachable, log it and leave the row to the sweeper."""
+    # A broker outage must not turn an already committed row into an error: the sweeper re-sends it.
+    try:
+        task.delay(*args)
+    except (KombuError, ConnectionError) as exc:
+        logger.warning("task_enqueue_failed", extra={"task": task.name, "error": type(exc).__name__})
+
+
+def _mode_for(provider: str, *, secret_key: str | None, key_id: str | None, mode: str | None) -> str | None:
+    derived = None
+    if provider == GatewayProvider.STRIPE and secret_key:
+        derived = stripe_key_mode(secret_key)
+    elif provider == GatewayProvider.RAZORPAY and key_id:
+        derived = razorpay_key_mode(key_id)
+    elif provider == GatewayProvider.SANDBOX:
+        derived = GatewayMode.TEST
+    if mode and derived and mode != derived:
+        raise GatewayCredentialsInvalid(f"The key is a {derived}-mode key, not {mode}.")
+    return derived or mode
+
+
+def gateway_account_connect(
+    *,
+    organization: Organization,
+    provider: str,
+    secret_key: str | None = None,
+    key_id: str | None = None,
+    webhook_secret: str | None = None,
+    mode: str | None = None,
+) -> ConnectedGateway:
+    """Connect (or reconnect) an organization's gateway account after validate_credentials accepts
+    the keys. Keys not given are kept from the existing account; nothing is stored if validation fails."""
+    if provider not in GatewayProvider.values:
+        raise UnknownProvider(f"Unknown provider {provider!r}; use one of {', '.join(GatewayProvider.values)}.")
+    secret_key = (secret_key or "").strip() or None
+    key_id = (key_id or "").strip() or None
+    webhook_secret = (webhook_secret or "").strip() or None
+    mode = _mode_for(provider, secret_key=secret_key, key_id=key_id, mode=mode)
+    existing_accounts = GatewayAccount.objects.for_org(organization).filter(provider=provider)
+    if mode:
+        existing_accounts = existing_accounts.filter(mode=mode)
+    existing_list = list(existing_accounts[:2])
+    if len(existing_list) > 1:
+        raise GatewayCredentialsInvalid("This organization has test and live accounts here: say which (--mode).")
+    existing = existing_list[0] if existing_list else None
+    mode = mode or (existing.mode if existing else None)
+    if mode is None:
+        raise GatewayCredentialsInvalid("A secret key (Stripe) or key id (Razorpay) is needed to connect.")
+
+    old_webhook_secret = secret_decrypt(existing.webhook_secret_ciphertext) if existing else ""
+    generated_webhook_secret = None
+    if provider == GatewayProvider.SANDBOX:
+        secret_key = secret_key or (
+            secret_decrypt(existing.secret_key_ciphertext)
+            if existing
+            else sandbox_consts.SECRET_KEY_PREFIX + secrets.token_urlsafe(24)
+        )
+        webhook_secret = (
+            webhook_secret or old_webhook_secret or sandbox_consts.WEBHOOK_SECRET_PREFIX + secrets.token_urlsafe(32)
+        )
+    else:
+        secret_key = secret_key or (secret_decrypt(existing.secret_key_ciphertext) if existing else None)
+        key_id = key_id or (existing.key_id if existing else None)
+        if not secret_key:
+            raise GatewayCredentialsInvalid("A secret key is needed to connect.")
+        if provider == GatewayProvider.RAZORPAY and not key_id:
+            raise GatewayCredentialsInvalid("A Razorpay key id is needed to connect.")
+        if provider == GatewayProvider.RAZORPAY and not webhook_secret and not old_webhook_secret:
+            webhook_secret = generated_webhook_secret = secrets.token_urlsafe(32)
+        webhook_secret = webhook_secret or old_webhook_secret
+
+    credentials = GatewayCredentials(
+        account_id=existing.public_id if existing else "",
+        provider=provider,
+        mode=mode,
+        secret_key=secret_key,
+        key_id=key_id or "",
+        webhook_secrets=(webhook_secret,) if webhook_secret else (),
+    )
+    check = gateway_adapter(provider).validate_credentials(credentials=credentials)
+    now = timezone.now()
+    fields = {
+        "key_id": key_id or "",
+        "secret_key_ciphertext": secret_encrypt(secret_key),
+        "secret_key_hint": secret_hint(secret_key),
+        "external_account_id": check.external_account_id,
+        "display_name": check.display_name,
+        "verified_at": now,
+        "updated_at": now,
+    }
+    with transaction.atomic():
+        account = (
+            GatewayAccount.objects.select_for_update()
+            .filter(organization=organization, provider=provider, mode=mode)
+            .first()
+        )
+        created = account is None
+        if account is None:
+            account = GatewayAccount(organization=organization, provider=provider, mode=mode, connected_at=now)
+        for name, value in fields.items():
+            setattr(account, name, value)
+        if webhook_secret and webhook_secret != old_webhook_secret:
+            if old_webhook_secret:
+                account.previous_webhook_secret_ciphertext = secret_encrypt(old_webhook_secret)
+                account.webhook_secret_rotated_at = now
+            account.webhook_secret_ciphertext = secret_encrypt(webhook_secret)
+            account.webhook_secret_hint = secret_hint(webhook_secret)
+        account.save()
+    logger.info(
+        "gateway_connected",
+        extra={"org_id": organization.public_id, "provider": provider, "mode": mode, "account_id": account.public_id},
+    )
+    return ConnectedGateway(
+        account=account,
+        webhook_url=gateway_webhook_url(account=account),
+        created=created,
+        generated_webhook_secret=generated_webhook_secret,
+    )
+
+
+def gateway_keys_rotate() -> int:
+    """Re-encrypt every gateway secret under the newest GATEWAY_ENCRYPTION_KEYS key; returns the count
+    of accounts rewritten. Safe to run again (and to interrupt: each account is its own transaction)."""
+    rotated = 0
+    for pk in GatewayAccount.objects.order_by("pk").values_list("pk", flat=True):
+        with transaction.atomic():
+            account = GatewayAccount.objects.select_for_update().get(pk=pk)
+            account.secret_key_ciphertext = secret_rotate(account.secret_key_ciphertext)
+            account.webhook_secret_ciphertext = secret_rotate(account.webhook_secret_ciphertext)
+            account.previous_webhook_secret_ciphertext = secret_rotate(account.previous_webhook_secret_ciphertext)
+            account.save(
+                update_fields=[
+                    "secret_key_ciphertext",
+                    "webhook_secret_ciphertext",
+                    "previous_webhook_secret_ciphertext",
+                ]
+            )
+            rotated += 1
+    logger.info("gateway_keys_rotated", extra={"accounts": rotated})
+    return rotated
+
+
+# --- calls recovery makes through the account's adapter ----------------------------------------
+
+
+def gateway_checkout_create(*, account: GatewayAccount, request: CheckoutRequest) -> CheckoutSession:
+    """Open a hosted checkout at the account's gateway for one payment."""
+    session = gateway_adapter(account.provider).create_checkout(
+        credentials=gateway_credentials(account=account), request=request
+    )
+    logger.info(
+        "gateway_checkout_created",
+        extra={"org_id": account.organization_id, "provider": account.provider, "checkout_id": session.checkout_id},
+    )
+    return session
+
+
+def gateway_payment_retrieve(*, account: GatewayAccount, payment_id: str) -> PaymentDetails:
+    """The gateway's current view of one payment (for reconciliation, or when order matters)."""
+    return gateway_adapter(account.provider).retrieve_payment(
+        credentials=gateway_credentials(account=account), payment_id=payment_id
+    )
+
+
+def gateway_saved_method_charge(*, account: GatewayAccount, request: SavedMethodCharge) -> ChargeResult:
+    """Re-charge a saved payment method off-session, at most once per request.idempotency_key."""
+    result = gateway_adapter(account.provider).charge_saved_method(
+        credentials=gateway_credentials(account=account), request=request
+    )
+    logger.info(
+        "gateway_charge_attempted",
+        extra={
+            "org_id": account.organization_id,
+            "provider": account.provider,
+            "payment_id": result.payment_id,
+            "status": result.status,
+        },
+    )
+    return result
+
+
+def gateway_refund_create(*, account: GatewayAccount, request: RefundRequest) -> RefundResult:
+    """Refund all or part of a payment, at most once per request.idempotency_key."""
+    result = gateway_adapter(account.provider).refund(credentials=gateway_credentials(account=account), request=request)
+    logger.info(
+        "gateway_refund_created",
+        extra={"org_id": account.organization_id, "provider": account.provider, "refund_id": result.refund_id},
+    )
+    return result
+
+
+# --- webhook inbox -------------------------------------------------------------------------------
+
+
+class WebhookEndpointUnknown(LookupError):
+    pass
+
+
+@dataclass(frozen=True)
+class WebhookReceipt:
+    event_id: str
+    duplicate: bool
+
+
+def _count_rejection(provider: str) -> None:
+    key = REJECTION_COUNTER_KEY.format(provider=provider)
+    if not cache.add(key, 1, timeout=None):
+        try:
+            cache.incr(key)
+        except ValueError:  # evicted between add and incr
+            cache.add(key, 1, timeout=None)
+
+
+def webhook_receive(
+    *, provider: str, endpoint_id: str, body: bytes, headers: Mapping[str, str], now: datetime | None = None
+) -> WebhookReceipt:
+    """Verify a delivery and put it in the inbox (once per provider and event id); processing is
+    enqueued after commit. Raises WebhookEndpointUnknown or WebhookVerificationError, storing nothing."""
+    from payments.tasks import webhook_event_process_task
+
+    now = now or timezone.now()
+    account = (
+        gateway_account_for_webhook(provider=provider, endpoint_id=endpoint_id)
+        if provider in GatewayProvider.values
+        else None
+    )
+    if account is None:
+        _count_rejection(provider if provider in GatewayProvider.values else "unknown")
+        logger.warning(
+            "webhook_rejected", extra={"provider": provider, "endpoint_id": endpoint_id, "reason": "unknown_endpoint"}
+        )
+        raise WebhookEndpointUnknown(endpoint_id)
+    try:
+        verified = gateway_adapter(provider).verify_webhook(
+            body=body, headers=headers, secrets=gateway_webhook_secrets(account=account, now=now), now=now
+        )
+    except WebhookVerificationError as exc:
+        _count_rejection(provider)
+        logger.warning(
+            "webhook_rejected",
+            extra={
+                "provider": provider,
+                "org_id": account.organization_id,
+                "endpoint_id": endpoint_id,
+                "reason": exc.reason,
+            },
+        )
+        raise
+    try:
+        # A savepoint only when a caller's transaction is open; on its own the INSERT is one
+        # autocommit statement, which keeps this hot path to a single round trip.
+        with transaction.atomic(savepoint=True) if transaction.get_connection().in_atomic_block else nullcontext():
+            event = WebhookEvent.objects.create(
+                organization_id=account.organization_id,
+                provider=provider,
+                event_id=verified.event_id,
+                event_type=verified.event_type[:100],
+                gateway_account=account,
+                livemode=verified.livemode,
+                payload=dict(verified.payload),
+                received_at=now,
+                available_at=now,
+                updated_at=now,
+            )
+    except IntegrityError:
+        logger.info(
+            "webhook_duplicate",
+            extra={"provider": provider, "org_id": account.organization_id, "event_id": verified.event_id},
+        )
+        return WebhookReceipt(event_id=verified.event_id, duplicate=True)
+    # Runs now in autocommit mode, or after the caller's transaction commits.
+    transaction.on_commit(lambda: task_enqueue(webhook_event_process_task, event.pk))
+    logger.info(
+        "webhook_received",
+        extra={
+            "provider": provider,
+            "org_id": account.organization_id,
+            "event_id": verified.event_id,
+            "event_type": verified.event_type,
+        },
+    )
+    return WebhookReceipt(event_id=verified.event_id, duplicate=False)
+
+
+def _finish(webhook_event: WebhookEvent, status: str, *, error: str = "", available_at: datetime | None = None) -> None:
+    now = timezone.now()
+    updates: dict[str, Any] = {"status": status, "last_error": error[:ERROR_MAX_LENGTH], "updated_at": now}
+    if status in (WebhookEventStatus.DONE, WebhookEventStatus.IGNORED, WebhookEventStatus.FAILED):
+        updates["processed_at"] = now
+    if available_at is not None:
+        updates["available_at"] = available_at
+    WebhookEvent.objects.filter(pk=webhook_event.pk, status=WebhookEventStatus.PROCESSING).update(**updates)
+    log = logger.warning if status == WebhookEventStatus.FAILED else logger.info
+    log(
+        "webhook_processed",
+        extra={
+            "provider": webhook_event.provider,
+            "org_id": webhook_event.organization_id,
+            "event_id": webhook_event.event_id,
+            "event_type": webhook_event.event_type,
+            "status": status,
+            "error": error[:200],
+        },
+    )
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
+def webhook_event_process(
+    *, webhook_event_id: int, final_attempt: bool = False, retry_delay: timedelta = timedelta(seconds=30)
+) -> str:
+    """Process one inbox row: claim it (received → processing), normalize it through the adapter's
+    dispatch table, hand the outcome to PAYMENTS_OUTCOME_HANDLER in the same transaction that marks
+    it done. Returns the new status, "retry" (transient trouble, due again after retry_delay), or
+    "skipped" when the row is gone or not waiting (already done, or another worker has it)."""
+    now = timezone.now()
+    claimed = WebhookEvent.objects.filter(pk=webhook_event_id, status=WebhookEventStatus.RECEIVED).update(
+        status=WebhookEventStatus.PROCESSING, attempts=F("attempts") + 1, updated_at=now
+    )
+    if not claimed:
+        return "skipped"
+    webhook_event = WebhookEvent.objects.select_related("gateway_account").get(pk=webhook_event_id)
+    account = webhook_event.gateway_account
+    final_attempt = final_attempt or webhook_event.attempts >= MAX_PROCESSING_ATTEMPTS
+
+    def transient(exc: BaseException) -> str:
+        if final_attempt:
+            _finish(webhook_event, WebhookEventStatus.FAILED, error=_describe(exc))
+            return WebhookEventStatus.FAILED
+        _finish(webhook_event, WebhookEventStatus.RECEIVED, error=_describe(exc), available_at=now + retry_delay)
+        return "retry"
+
+    if webhook_event.livemode is not None and webhook_event.livemode != (account.mode == GatewayMode.LIVE):
+        _finish(
+            webhook_event,
+            WebhookEventStatus.IGNORED,
+            error=f"A livemode={webhook_event.livemode} event for a {account.mode} account.",
+        )
+        return WebhookEventStatus.IGNORED
+    try:
+        outcome = gateway_adapter(webhook_event.provider).parse_event(
+            credentials=gateway_credentials(account=account),
+            event_id=webhook_event.event_id,
+            payload=webhook_event.payload,
+        )
+    except GatewayError as exc:
+        if exc.transient:
+            return transient(exc)
+        _finish(webhook_event, WebhookEventStatus.FAILED, error=_describe(exc))
+        return WebhookEventStatus.FAILED
+    except (KeyError, ValueError, TypeError) as exc:
+        _finish(webhook_event, WebhookEventStatus.FAILED, error=f"Malformed event: {_describe(exc)}")
+        return WebhookEventStatus.FAILED
+    if outcome is None:
+        _finish(webhook_event, WebhookEventStatus.IGNORED, error=f"No handler for {webhook_event.event_type}.")
+        return WebhookEventStatus.IGNORED
+    try:
+        with transaction.atomic():
+            outcome_deliver(outcome=outcome, account=account)
+            _finish(webhook_event, WebhookEventStatus.DONE)
+    except TransientOutcomeError as exc:
+        return transient(exc)
+    except Exception as exc:  # the handler is another app's code: record any failure on the row
+        logger.exception("webhook_handler_failed", extra={"event_id": webhook_event.event_id})
+        _finish(webhook_event, WebhookEventStatus.FAILED, error=_describe(exc))
+        return WebhookEventStatus.FAILED
+    return WebhookEventStatus.DONE
+
+
+def webhook_events_sweep(*, now: datetime | None = None, limit: int = SWEEP_BATCH) -> list[int]:
+    """Ids of inbox rows whose processing was lost (never enqueued, broker flushed, worker killed),
+    after putting rows stuck in `processing` back to `received`."""
+    now = now or timezone.now()
+    stuck = WebhookEvent.objects.filter(
+        status=WebhookEventStatus.PROCESSING, updated_at__lt=now - PROCESSING_STALE_AFTER
+    )
+    stuck_ids = list(stuck.values_list("pk", flat=True)[:limit])
+    WebhookEvent.objects.filter(pk__in=stuck_ids, status=WebhookEventStatus.PROCESSING).update(
+        status=WebhookEventStatus.RECEIVED, available_at=now, updated_at=now
+    )
+    lost_ids = list(
+        WebhookEvent.objects.filter(status=WebhookEventStatus.RECEIVED, available_at__lte=now - SWEEP_GRACE)
+        .order_by("available_at")
+        .values_list("pk", flat=True)[: max(limit - len(stuck_ids), 0)]
+    )
+    return stuck_ids + [pk for pk in lost_ids if pk not in stuck_ids]
+
+
+def webhook_event_requeue(*, webhook_event: WebhookEvent) -> bool:
+    """Send a failed or ignored event through processing again (after a fix); False if it wasn't."""
+    from payments.tasks import webhook_event_process_task
+
+    now = timezone.now()
+    with transaction.atomic():
+        changed = WebhookEvent.objects.filter(
+            Q(status=WebhookEventStatus.FAILED) | Q(status=WebhookEventStatus.IGNORED), pk=webhook_event.pk
+        ).update(status=WebhookEventStatus.RECEIVED, available_at=now, updated_at=now)
+        if changed:
+            transaction.on_commit(lambda: task_enqueue(webhook_event_process_task, webhook_event.pk))
+    return bool(changed)
+
+
+def enqueue_each(task: Any, ids: list[int]) -> None:
+    """Fan out one task per id (used by sweepers)."""
+    for pk in ids:
+        task_enqueue(task, pk)
