@@ -442,6 +442,32 @@ def transaction_record_failure(*, organization: Organization, failure: FailureIn
     return result
 
 
+def transaction_mark_recovered(
+    *, organization: Organization, transaction_ref: str, amount: int, currency: str, recovered_at: datetime
+) -> bool:
+    """Mark the organization's open transaction `transaction_ref` recovered; False if none changed.
+
+    A success for a payment Tinko never saw fail, in another currency, or for a transaction
+    already recovered or cancelled changes nothing, so repeated or late deliveries are harmless.
+    """
+    changed = (
+        Transaction.objects.for_org(organization)
+        .filter(transaction_ref=transaction_ref, currency=currency.upper())
+        .exclude(status__in=CLOSED_STATUSES)
+        .update(
+            status=TransactionStatus.RECOVERED,
+            recovered_amount=amount,
+            recovered_at=recovered_at,
+            updated_at=timezone.now(),
+        )
+    )
+    logger.info(
+        "transaction_recovered" if changed else "transaction_recovery_unmatched",
+        extra={"org_id": organization.public_id, "transaction_ref": transaction_ref},
+    )
+    return bool(changed)
+
+
 # --- classifier rules ------------------------------------------------------------------------
 
 

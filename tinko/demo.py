@@ -12,9 +12,9 @@ from django.utils import timezone
 from accounts.enums import Role
 from accounts.models import ApiKey, Invitation, Membership, Organization, User
 from accounts.services import SYSTEM, api_key_create, invitation_create, organization_create
+from payments.demo import DemoGateway, demo_gateway_load
 from recovery.enums import EventSource
 from recovery.services import Customer, FailureInput, transaction_record_failures
-from payments.demo import DemoGateway, demo_gateway_load
 
 DEMO_ORG_SLUG = "demo"
 DEMO_ORG_NAME = "Demo Store"

@@ -13,6 +13,7 @@ import time_machine
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, yield_hotp_counters_from_time
+from cryptography.fernet import Fernet
 from django.conf import settings as django_settings
 from django.core import mail
 from django.test import Client
@@ -281,7 +282,11 @@ def test_turning_two_factor_off_is_audited(client: Client, membership) -> None:
 
 def test_production_settings_make_email_verification_mandatory() -> None:
     env = {key: value for key, value in os.environ.items() if key not in {"DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
-    env |= {"DJANGO_SETTINGS_MODULE": "tinko.settings.production", "SECRET_KEY": secrets.token_urlsafe(50)}
+    env |= {
+        "DJANGO_SETTINGS_MODULE": "tinko.settings.production",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "GATEWAY_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+    }
     code = "import django; django.setup(); from django.conf import settings; print(settings.ACCOUNT_EMAIL_VERIFICATION)"
 
     result = subprocess.run(

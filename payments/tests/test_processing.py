@@ -16,7 +16,6 @@ from payments.services import (
     PROCESSING_STALE_AFTER,
     SWEEP_GRACE,
     webhook_event_process,
-    webhook_event_requeue,
     webhook_events_sweep,
 )
 from payments.tasks import webhook_event_process_task, webhook_inbox_sweep_task
@@ -157,19 +156,6 @@ def test_a_gateway_outage_while_completing_an_invoice_failure_is_retried(stripe_
     assert webhook_event_process(webhook_event_id=event.pk) == "retry"
 
     assert outcomes == []
-    assert WebhookEvent.objects.get(pk=event.pk).status == WebhookEventStatus.RECEIVED
-
-
-@pytest.mark.django_db
-def test_without_a_recovery_handler_installed_events_fail_loudly_and_can_be_replayed(stripe_account, settings):
-    settings.PAYMENTS_OUTCOME_HANDLER = "recovery.gateway_events.payment_outcome_handle"
-    event = _inbox(stripe_account, "charge.failed.json")
-
-    assert webhook_event_process(webhook_event_id=event.pk) == WebhookEventStatus.FAILED
-
-    event.refresh_from_db()
-    assert "recovery.gateway_events" in event.last_error
-    assert webhook_event_requeue(webhook_event=event) is True
     assert WebhookEvent.objects.get(pk=event.pk).status == WebhookEventStatus.RECEIVED
 
 

@@ -8,6 +8,7 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from accounts.authentication import request_api_key
+from accounts.enums import Role
 from recovery.api import schemas
 from recovery.api.output import classification_data, dumps
 from recovery.api.parsing import parse_classify, read_json_body
@@ -15,6 +16,9 @@ from recovery.selectors import classification_for
 
 
 class ClassifyApi(APIView):
+    # Reads only: read-only keys may call it.
+    required_role = Role.ANALYST
+
     @extend_schema(
         operation_id="classify",
         summary="Classify a decline",

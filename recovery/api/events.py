@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from accounts.authentication import request_api_key
+from accounts.enums import Role
 from recovery.api import schemas
 from recovery.api.output import batch_result_data, dumps, recorded_data
 from recovery.api.parsing import BATCH_ITEM_FIELDS, parse_batch, parse_failure, read_json_body, require_object
@@ -44,6 +45,9 @@ def _stored(result: FailureRecorded) -> StoredResponse:
 
 
 class EventPaymentFailedApi(APIView):
+    # Writes failures: full-access keys only.
+    required_role = Role.ADMIN
+
     @extend_schema(
         operation_id="events_payment_failed",
         summary="Record a failed payment",
@@ -134,6 +138,9 @@ class _Item:
 
 
 class EventBatchApi(APIView):
+    # Writes failures: full-access keys only.
+    required_role = Role.ADMIN
+
     @extend_schema(
         operation_id="events_batch",
         summary="Record up to 1,000 failed payments",

@@ -9,6 +9,7 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from accounts.authentication import request_api_key
+from accounts.enums import Role
 from recovery.api import schemas
 from recovery.api.output import dumps, transaction_data, transaction_detail_data
 from recovery.api.parsing import bad_request, parse_datetime
@@ -45,6 +46,9 @@ def _limit(request: Request) -> int:
 
 
 class TransactionListApi(APIView):
+    # Reads only: read-only keys may call it.
+    required_role = Role.ANALYST
+
     @extend_schema(
         operation_id="transactions_list",
         summary="List transactions",
@@ -101,6 +105,9 @@ class TransactionListApi(APIView):
 
 
 class TransactionRetrieveApi(APIView):
+    # Reads only: read-only keys may call it.
+    required_role = Role.ANALYST
+
     @extend_schema(
         operation_id="transactions_retrieve",
         summary="Retrieve a transaction",

@@ -1,0 +1,99 @@
+"""Recovery's side of gateway webhooks: what a verified, normalized PaymentOutcome changes here.
+
+`payments` calls `payment_outcome_handle` (settings.PAYMENTS_OUTCOME_HANDLER) inside the
+transaction that marks the inbox row done, so everything here is idempotent: one payment can
+arrive as several events, twice, and in any order.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import OperationalError
+
+from payments.enums import OutcomeType
+from payments.exceptions import TransientOutcomeError
+from payments.interface import PaymentOutcome
+from payments.models import GatewayAccount
+from recovery.enums import EventSource, PaymentMethodType
+from recovery.services import (
+    Customer,
+    FailureInput,
+    transaction_mark_recovered,
+    transaction_record_failure,
+)
+
+logger = logging.getLogger(__name__)
+
+
+def _transaction_ref(outcome: PaymentOutcome) -> str | None:
+    # Payments Tinko started carry the merchant's reference; failures that arrive only from the
+    # gateway are known by the gateway's payment id, which its later success shares.
+    return outcome.references.transaction_ref or outcome.gateway_payment_id
+
+
+def _failure_input(outcome: PaymentOutcome, transaction_ref: str) -> FailureInput | None:
+    if outcome.amount is None or not outcome.currency:
+        return None
+    failure = outcome.failure
+    method = outcome.payment_method_type or ""
+    attempt = outcome.gateway_charge_id or outcome.gateway_payment_id or outcome.event_id
+    return FailureInput(
+        transaction_ref=transaction_ref,
+        amount=outcome.amount,
+        currency=outcome.currency,
+        occurred_at=outcome.occurred_at,
+        gateway=outcome.provider,
+        # The issuer's reason (Stripe decline_code, Razorpay error_reason) says more than the
+        # generic error code, so it is what the classifier reads first.
+        failure_code=(failure and (failure.decline_code or failure.code)) or "",
+        failure_message=(failure and failure.message) or "",
+        network_decline_code=(failure and failure.network_decline_code) or "",
+        network_advice_code=(failure and failure.network_advice_code) or "",
+        advice_code=(failure and failure.advice_code) or "",
+        payment_method_type=method if method in PaymentMethodType.values else PaymentMethodType.OTHER,
+        customer=Customer(
+            email=outcome.customer.email or "",
+            phone=outcome.customer.phone or "",
+            name=outcome.customer.name or "",
+        ),
+        metadata={key: str(value) for key, value in outcome.metadata.items()},
+        raw_payload=outcome.raw,
+        # Stripe reports one declined attempt twice (payment_intent.payment_failed and
+        # charge.failed): the charge, or else the payment, names the attempt once.
+        idempotency_key=f"{outcome.provider}:{attempt}",
+        source=EventSource.WEBHOOK,
+    )
+
+
+def payment_outcome_handle(*, outcome: PaymentOutcome, account: GatewayAccount) -> None:
+    """Record a gateway failure as a classified failed transaction; mark a success as recovered."""
+    organization = account.organization
+    transaction_ref = _transaction_ref(outcome)
+    log = {"org_id": organization.public_id, "provider": outcome.provider, "event_id": outcome.event_id}
+    if transaction_ref is None:
+        logger.info("gateway_outcome_without_reference", extra=log)
+        return
+    try:
+        if outcome.type == OutcomeType.PAYMENT_FAILED:
+            failure = _failure_input(outcome, transaction_ref)
+            if failure is None:
+                logger.warning("gateway_failure_without_amount", extra=log)
+                return
+            recorded = transaction_record_failure(organization=organization, failure=failure)
+            logger.info(
+                "gateway_failure_recorded",
+                extra={**log, "transaction_id": recorded.transaction.public_id, "effect": recorded.transaction_effect},
+            )
+        elif outcome.type == OutcomeType.PAYMENT_SUCCEEDED and outcome.amount and outcome.currency:
+            transaction_mark_recovered(
+                organization=organization,
+                transaction_ref=transaction_ref,
+                amount=outcome.amount,
+                currency=outcome.currency,
+                recovered_at=outcome.occurred_at,
+            )
+        else:
+            logger.info("gateway_outcome_not_used", extra={**log, "type": outcome.type})
+    except OperationalError as exc:  # a lock or a busy database: the inbox retries the event
+        raise TransientOutcomeError(str(exc)) from exc

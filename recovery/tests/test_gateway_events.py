@@ -1,0 +1,92 @@
+"""Gateway webhooks through payments' inbox into recovery: failures classified, successes recovered."""
+
+import pytest
+
+from payments.enums import WebhookEventStatus
+from payments.models import WebhookEvent
+from payments.services import webhook_event_process
+from payments.tests.factories import GatewayAccountFactory
+from payments.tests.payloads import fixture
+from recovery.enums import Category, EventSource, TransactionStatus
+from recovery.models import FailureEvent, Transaction
+
+
+@pytest.fixture
+def stripe_account(db):
+    return GatewayAccountFactory.stripe()
+
+
+@pytest.fixture(autouse=True)
+def _real_handler(settings):
+    settings.PAYMENTS_OUTCOME_HANDLER = "recovery.gateway_events.payment_outcome_handle"
+
+
+def _process(account, name: str, payload: dict | None = None) -> str:
+    payload = payload or fixture(account.provider, name)
+    event = WebhookEvent.objects.create(
+        organization_id=account.organization_id,
+        gateway_account=account,
+        provider=account.provider,
+        event_id=payload["id"],
+        event_type=payload["type"],
+        payload=payload,
+        livemode=payload.get("livemode"),
+    )
+    return webhook_event_process(webhook_event_id=event.pk)
+
+
+@pytest.mark.django_db
+def test_a_stripe_charge_failure_becomes_a_classified_failed_transaction(stripe_account) -> None:
+    assert _process(stripe_account, "charge.failed.json") == WebhookEventStatus.DONE
+
+    txn = Transaction.objects.get(organization=stripe_account.organization)
+    event = FailureEvent.objects.get(transaction=txn)
+    assert (txn.transaction_ref, txn.amount, txn.currency, txn.gateway) == ("order-1042", 2000, "USD", "stripe")
+    assert txn.status == TransactionStatus.FAILED
+    assert (event.category, event.retryable) == (Category.FUNDS, True)
+    assert event.failure_code == "insufficient_funds"
+    assert event.network_decline_code == "51"
+    assert event.source == EventSource.WEBHOOK
+
+
+@pytest.mark.django_db
+def test_both_stripe_events_for_one_declined_attempt_record_one_failure(stripe_account) -> None:
+    _process(stripe_account, "payment_intent.payment_failed.json")
+    _process(stripe_account, "charge.failed.json")
+
+    assert FailureEvent.objects.count() == 1
+    assert Transaction.objects.get().failure_count == 1
+
+
+@pytest.mark.django_db
+def test_a_success_recovers_and_a_late_failure_never_undoes_it(stripe_account) -> None:
+    _process(stripe_account, "charge.failed.json")
+    assert _process(stripe_account, "payment_intent.succeeded.json") == WebhookEventStatus.DONE
+
+    late = fixture("stripe", "payment_intent.payment_failed.json")
+    late["id"] = "evt_LateFailure0001"
+    late["data"]["object"]["latest_charge"] = "ch_LateCharge0001"
+    late["data"]["object"]["last_payment_error"]["charge"] = "ch_LateCharge0001"
+    _process(stripe_account, "payment_intent.payment_failed.json", payload=late)
+
+    txn = Transaction.objects.get()
+    assert txn.status == TransactionStatus.RECOVERED
+    assert txn.recovered_amount == 2000
+    assert FailureEvent.objects.filter(transaction=txn).count() == 2, "the late failure is recorded, not applied"
+
+
+@pytest.mark.django_db
+def test_a_success_for_a_payment_tinko_never_saw_fail_changes_nothing(stripe_account) -> None:
+    assert _process(stripe_account, "payment_intent.succeeded.json") == WebhookEventStatus.DONE
+
+    assert not Transaction.objects.exists()
+
+
+@pytest.mark.django_db
+def test_refunds_and_expiries_are_acknowledged_without_changes(stripe_account) -> None:
+    _process(stripe_account, "charge.failed.json")
+
+    assert _process(stripe_account, "checkout.session.expired.json") == WebhookEventStatus.DONE
+    assert _process(stripe_account, "charge.refunded.json") == WebhookEventStatus.DONE
+
+    assert Transaction.objects.get().status == TransactionStatus.FAILED
