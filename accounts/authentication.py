@@ -8,11 +8,13 @@ from django.contrib.auth.models import AnonymousUser
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions, throttling
 from rest_framework.request import Request
+from rest_framework.settings import api_settings
 
 from accounts.enums import Role, role_at_least
 from accounts.models import ApiKey
 from accounts.selectors import api_key_find_active
 from accounts.services import api_key_touch
+from tinko.ratelimit import Rate, rate_limit_hit
 
 
 class ApiKeyAuthentication(authentication.BaseAuthentication):
@@ -74,14 +76,24 @@ class HasApiKeyRole(HasApiKey):
         return True
 
 
-class ApiKeyRateThrottle(throttling.SimpleRateThrottle):
-    """Requests per API key (or per client address for unauthenticated calls)."""
+class ApiKeyRateThrottle(throttling.BaseThrottle):
+    """Requests per API key (or per client address for unauthenticated calls), in fixed windows
+    (`tinko.ratelimit`): one counter increment per request."""
 
     scope = "api_key"
+    THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
 
-    def get_cache_key(self, request: Request, view: Any) -> str | None:
+    def __init__(self) -> None:
+        self.rate = Rate.parse(str(self.THROTTLE_RATES[self.scope]))
+        self.retry_after: float | None = None
+
+    def allow_request(self, request: Request, view: Any) -> bool:
         ident = f"key:{request.auth.pk}" if isinstance(request.auth, ApiKey) else f"ip:{self.get_ident(request)}"
-        return self.cache_format % {"scope": self.scope, "ident": ident}
+        self.retry_after = rate_limit_hit(scope=self.scope, ident=ident, rate=self.rate)
+        return self.retry_after is None
+
+    def wait(self) -> float | None:
+        return self.retry_after
 
 
 class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):

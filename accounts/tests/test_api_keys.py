@@ -37,6 +37,25 @@ def test_lookup_rejects_a_tampered_secret_or_a_swapped_mode(organization) -> Non
 
 
 @pytest.mark.django_db
+def test_lookup_reads_the_key_and_its_organization_in_one_query(organization, django_assert_num_queries) -> None:
+    issued = api_key_create(organization=organization, name="Backend", mode="live", role="analyst")
+    ApiKey.objects.filter(pk=issued.api_key.pk).update(last_used_at=timezone.now())
+    stored = ApiKey.objects.select_related("organization").get(pk=issued.api_key.pk)
+
+    with django_assert_num_queries(1):
+        found = api_key_find_active(plaintext=issued.plaintext)
+        assert found is not None
+        assert found.organization.slug == organization.slug
+
+    for field in ApiKey._meta.concrete_fields:
+        assert getattr(found, field.attname) == getattr(stored, field.attname), field.name
+    for field in type(organization)._meta.concrete_fields:
+        assert getattr(found.organization, field.attname) == getattr(stored.organization, field.attname), field.name
+    assert timezone.is_aware(found.created_at) and timezone.is_aware(found.last_used_at)
+    assert found._state.adding is False
+
+
+@pytest.mark.django_db
 def test_organization_endpoint_answers_for_the_keys_organization(api_client: APIClient, organization) -> None:
     response = api_client.get("/v1/organization")
 
