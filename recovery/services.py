@@ -31,7 +31,7 @@ from recovery.models import ClassifierRule, FailureEvent, Transaction
 from recovery.selectors import RULES_VERSION_CACHE_KEY, classifier_ruleset_for
 from tinko.ids import new_public_id
 from tinko.money import normalize_currency
-from tinko.sql import concrete_field, insert_rows, update_rows
+from tinko.sql import concrete_field, existing_values, insert_rows, update_rows
 
 logger = logging.getLogger(__name__)
 
@@ -308,7 +308,7 @@ def _row(instance: Transaction | FailureEvent, attnames: Sequence[str]) -> list[
 
 
 def _record(
-    *, organization: Organization, failures: Sequence[FailureInput], rules: RuleSet, look_for_repeats: bool
+    *, organization: Organization, failures: Sequence[FailureInput], rules: RuleSet
 ) -> list[FailureRecorded | TransactionConflict]:
     now = timezone.now()
     results: list[FailureRecorded | TransactionConflict | None] = [None] * len(failures)
@@ -316,11 +316,18 @@ def _record(
     keys = [failure.idempotency_key for failure in failures if failure.idempotency_key]
     if len(keys) != len(set(keys)):
         raise ValueError("Each failure in one call needs its own idempotency_key.")
-    if keys and look_for_repeats:
-        # Keys already recorded (an event seen before): report the first recording, change nothing.
+    if keys:
+        # Keys already recorded (a client retrying after its stored response expired, a gateway
+        # redelivering): report the first recording, change nothing. One indexed read; the unique
+        # constraint on (organization, idempotency_key) still decides a race.
         index_of_key = {failure.idempotency_key: index for index, failure in enumerate(failures)}
-        seen = FailureEvent.objects.filter(organization=organization, idempotency_key__in=keys).select_related(
-            "transaction"
+        recorded = existing_values(FailureEvent, "idempotency_key", keys, where={"organization": organization.pk})
+        seen = (
+            FailureEvent.objects.filter(organization=organization, idempotency_key__in=recorded).select_related(
+                "transaction"
+            )
+            if recorded
+            else []
         )
         for event in seen:
             results[index_of_key[event.idempotency_key]] = FailureRecorded(
@@ -406,20 +413,21 @@ def _record(
 def transaction_record_failures(
     *, organization: Organization, failures: Sequence[FailureInput]
 ) -> list[FailureRecorded | TransactionConflict]:
-    """Record many failures at once (results in input order), in a constant number of queries."""
+    """Record many failures at once (results in input order), in a constant number of queries.
+
+    Runs in the caller's transaction when there is one (the API stores its idempotent response
+    in it); otherwise in its own, run again once if a concurrent recording of the same event
+    wins the unique constraint, so that the second run reports that recording.
+    """
     rules = classifier_ruleset_for(organization=organization)
-    for attempt in range(2):
+    attempts = 1 if transaction.get_connection().in_atomic_block else 2
+    for attempt in range(attempts):
         try:
-            with transaction.atomic():
-                # A key seen before is rare (a client retrying after its stored response expired, a
-                # gateway redelivering): insert straight away and let the unique constraint on
-                # (organization, idempotency_key) say so; then look them up and report them instead.
-                results = _record(
-                    organization=organization, failures=failures, rules=rules, look_for_repeats=attempt > 0
-                )
+            with transaction.atomic(savepoint=False):
+                results = _record(organization=organization, failures=failures, rules=rules)
             break
         except IntegrityError:
-            if attempt:
+            if attempt == attempts - 1:
                 raise
     created = sum(1 for result in results if isinstance(result, FailureRecorded) and result.created)
     logger.info(

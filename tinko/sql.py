@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -79,19 +81,59 @@ def _arrays(fields: Sequence[models.Field[Any, Any]], connection: Any) -> str:
 
 
 @contextmanager
-def _binary_cursor(connection: Any) -> Iterator[Any]:
+def _bulk_cursor(connection: Any) -> Iterator[Any]:
     """A server-side-binding psycopg cursor on Django's connection (same transaction), wrapped like
-    Django's own cursors so that errors, execute_wrappers and query logging behave the same."""
+    Django's own cursors so that errors, execute_wrappers and query logging behave the same.
+
+    Its statements are never prepared: a prepared statement soon runs on a generic plan, which
+    guesses a handful of rows for an array parameter and can pick a scan of the whole table; a
+    statement over hundreds of rows is better planned for its arrays every time.
+    """
     from psycopg import Cursor
 
     connection.ensure_connection()
     connection.validate_thread_sharing()
     raw = Cursor(connection.connection)
     cursor = connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
+    threshold = connection.connection.prepare_threshold
+    connection.connection.prepare_threshold = None
     try:
         yield cursor
     finally:
+        connection.connection.prepare_threshold = threshold
         raw.close()
+
+
+@dataclass(frozen=True)
+class _Statement:
+    fields: list[models.Field[Any, Any]]
+    table: str
+    columns: str
+    suffix: str
+    adapters: list[Callable[[Any], Any] | None]
+    # PostgreSQL's unnest() argument list, for many rows.
+    arrays: str
+
+
+@lru_cache(maxsize=256)
+def _insert_statement(
+    model: type[models.Model], fields: tuple[str, ...], ignore_conflicts: bool, returning: tuple[str, ...], alias: str
+) -> _Statement:
+    # Hot paths insert the same shapes again and again: build each shape's SQL once per process.
+    connection = connections[alias]
+    quote = connection.ops.quote_name
+    field_objects = [concrete_field(model, name) for name in fields]
+    suffix = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
+    if returning:
+        suffix += " RETURNING " + ", ".join(quote(concrete_field(model, name).column) for name in returning)
+    return _Statement(
+        fields=field_objects,
+        table=quote(model._meta.db_table),
+        columns=", ".join(quote(field.column) for field in field_objects),
+        suffix=suffix,
+        adapters=_adapters(field_objects, connection),
+        arrays=_arrays(field_objects, connection) if connection.vendor == "postgresql" else "",
+    )
 
 
 def insert_rows(
@@ -106,21 +148,17 @@ def insert_rows(
     constraint are skipped. Returns the `returning` columns of the rows actually inserted."""
     if not rows:
         return []
-    connection = connections[router.db_for_write(model)]
-    field_objects = [concrete_field(model, name) for name in fields]
-    quote = connection.ops.quote_name
-    table = quote(model._meta.db_table)
-    columns = ", ".join(quote(field.column) for field in field_objects)
-    suffix = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
-    if returning:
-        suffix += " RETURNING " + ", ".join(quote(concrete_field(model, name).column) for name in returning)
-    adapted = _adapt(rows, _adapters(field_objects, connection))
+    alias = router.db_for_write(model)
+    connection = connections[alias]
+    statement = _insert_statement(model, tuple(fields), ignore_conflicts, tuple(returning), alias)
+    table, columns, suffix = statement.table, statement.columns, statement.suffix
+    adapted = _adapt(rows, statement.adapters)
     results: list[tuple[Any, ...]] = []
     # Only quoted table and column names from the model are interpolated; values are parameters.
     if connection.vendor == "postgresql" and len(adapted) > _SMALL:
-        with _binary_cursor(connection) as cursor:
+        with _bulk_cursor(connection) as cursor:
             cursor.execute(
-                f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({_arrays(field_objects, connection)}){suffix}",  # noqa: S608
+                f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({statement.arrays}){suffix}",  # noqa: S608
                 _columns(adapted, len(fields)),
             )
             return list(cursor.fetchall()) if returning else []
@@ -155,7 +193,7 @@ def update_rows(model: type[models.Model], fields: Sequence[str], rows: Sequence
         assignments = ", ".join(
             f"{quote(field.column)} = v.{name}" for field, name in zip(field_objects[1:], names[1:], strict=True)
         )
-        with _binary_cursor(connection) as cursor:
+        with _bulk_cursor(connection) as cursor:
             cursor.execute(
                 f"UPDATE {table} SET {assignments} FROM unnest({_arrays(field_objects, connection)}) "  # noqa: S608
                 f"AS v({', '.join(names)}) WHERE {table}.{quote(pk.column)} = v.{names[0]}",
@@ -164,7 +202,36 @@ def update_rows(model: type[models.Model], fields: Sequence[str], rows: Sequence
         return
     with connection.cursor() as cursor:
         assignments = ", ".join(f"{quote(field.column)} = %s" for field in field_objects[1:])
-        cursor.executemany(
-            f"UPDATE {table} SET {assignments} WHERE {quote(pk.column)} = %s",  # noqa: S608
-            [[*row[1:], row[0]] for row in adapted],
-        )
+        sql = f"UPDATE {table} SET {assignments} WHERE {quote(pk.column)} = %s"  # noqa: S608
+        if len(adapted) == 1:
+            cursor.execute(sql, [*adapted[0][1:], adapted[0][0]])
+        else:
+            cursor.executemany(sql, [[*row[1:], row[0]] for row in adapted])
+
+
+def existing_values(model: type[models.Model], field: str, values: Sequence[str], *, where: dict[str, Any]) -> set[str]:
+    """Which of the non-empty strings `values` the column `field` holds among the rows matching
+    `where` (column = value pairs): one indexed read that costs no ORM compilation, for checks on
+    hot write paths. The read also says `field <> ''`, so that a unique index kept only for
+    non-empty values (a partial index) serves it."""
+    if not values:
+        return set()
+    if "" in values:
+        raise ValueError("existing_values looks for non-empty strings.")
+    connection = connections[router.db_for_read(model)]
+    quote = connection.ops.quote_name
+    column = quote(concrete_field(model, field).column)
+    conditions = [f"{quote(concrete_field(model, name).column)} = %s" for name in where] + [f"{column} <> ''"]
+    params: list[Any] = list(where.values())
+    if connection.vendor == "postgresql":
+        conditions.append(f"{column} = ANY(%s)")
+        params.append(list(values))
+    else:
+        conditions.append(f"{column} IN ({', '.join(['%s'] * len(values))})")
+        params.extend(values)
+    # Only quoted table and column names from the model are interpolated; values are parameters.
+    sql = f"SELECT {column} FROM {quote(model._meta.db_table)} WHERE {' AND '.join(conditions)}"  # noqa: S608
+    bulk = connection.vendor == "postgresql" and len(values) > _SMALL
+    with _bulk_cursor(connection) if bulk else connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {row[0] for row in cursor.fetchall()}
