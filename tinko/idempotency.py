@@ -1,13 +1,20 @@
 """Idempotency keys as the big gateways do them, for any endpoint that creates something.
 
-Per organization and key: the first request claims the key by inserting a row (the unique
-constraint decides, never a check-then-act), runs, and stores its response in the same
-database transaction as its writes. A later request with the same key and the same body
-gets that response back byte for byte with `Idempotent-Replayed: true`; with a different
-body (or endpoint) it is refused with 422 `idempotency_key_reused`; while the first is still
-running it is refused with 409 `idempotency_key_in_use`. A request that fails stores
-nothing and releases the key, so it can be retried. Keys are kept at least 24 hours
+Per organization and key, a request runs in one database transaction that reads what became of
+the key, does its work and stores its response beside that work (a row that the unique
+(organization, key) constraint admits once). A later request with the same key and the same
+body gets that response back byte for byte with `Idempotent-Replayed: true`; with a different
+body (or endpoint) it is refused with 422 `idempotency_key_reused`. A request that fails
+stores nothing, so it can be retried. Keys are kept at least 24 hours
 (`IDEMPOTENCY_RETENTION`), then purged by a periodic task.
+
+While a request runs, a second one with its key is refused with 409 `idempotency_key_in_use`:
+on PostgreSQL the first holds a transaction-scoped advisory lock on the key, which goes with
+its transaction even if its process dies. (SQLite, the embedded default, runs one write
+transaction at a time, so there the second simply waits and then replays.) A batch reads its
+keys without locks, a thousand of which would crowd PostgreSQL's lock table: an event of the
+batch whose key another request is writing waits for it at the unique constraint, and the batch
+then runs again and replays it.
 """
 
 from __future__ import annotations
@@ -15,41 +22,39 @@ from __future__ import annotations
 import enum
 import hashlib
 import logging
-import secrets
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import orjson
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Q
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.http import HttpResponse
 from django.utils import timezone
 
 from tinko.api import ApiError
 from tinko.models import IdempotencyKey
-from tinko.sql import insert_rows, update_rows
+from tinko.sql import insert_rows
 
 if TYPE_CHECKING:
     from accounts.models import Organization
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 MAX_KEY_LENGTH = 255
-# A claim whose request died without releasing it (a killed worker) can be taken over after this.
-LOCK_TIMEOUT = timedelta(seconds=60)
-_CLAIM_ATTEMPTS = 3
+# What a request that lost a race to another with the same key sees (see retry_race).
+RACE_ERRORS = (IntegrityError, OperationalError)
 
 
 class ClaimState(enum.Enum):
-    CLAIMED = "claimed"
-    REPLAY = "replay"
-    REUSED = "reused"
-    IN_USE = "in_use"
+    FREE = "free"  # never used (or purged): run the request
+    REPLAY = "replay"  # done before with the same request: send its response again
+    REUSED = "reused"  # done before with a different request: 422
+    IN_USE = "in_use"  # another request with this key is running: 409
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,8 +67,6 @@ class StoredResponse:
 class Claim:
     key: str
     state: ClaimState
-    row_id: int | None = None
-    token: str = ""
     stored: StoredResponse | None = None
 
 
@@ -92,85 +95,75 @@ def request_fingerprint(*, endpoint: str, payload: Any) -> str:
     return hashlib.sha256(endpoint.encode() + b"\n" + canonical).hexdigest()
 
 
-def _evaluate(row: IdempotencyKey, *, fingerprint: str, token: str, now: datetime) -> Claim:
-    if row.lock_token == token:
-        return Claim(key=row.key, state=ClaimState.CLAIMED, row_id=row.pk, token=token)
-    if row.fingerprint != fingerprint:
-        return Claim(key=row.key, state=ClaimState.REUSED)
-    if row.response_status is not None:
-        body = bytes(row.response_body) if row.response_body is not None else b""
-        return Claim(key=row.key, state=ClaimState.REPLAY, stored=StoredResponse(row.response_status, body))
-    if row.locked_at < now - LOCK_TIMEOUT:
-        taken = IdempotencyKey.objects.filter(
-            pk=row.pk, lock_token=row.lock_token, response_status__isnull=True
-        ).update(lock_token=token, locked_at=now)
-        if taken == 1:
-            logger.warning("idempotency_stale_claim_taken_over", extra={"org_id": row.organization_id})
-            return Claim(key=row.key, state=ClaimState.CLAIMED, row_id=row.pk, token=token)
-    return Claim(key=row.key, state=ClaimState.IN_USE)
+def _lock_id(organization_id: int, key: str) -> int:
+    # A signed 64-bit number for pg_try_advisory_xact_lock, from the organization and the key.
+    digest = hashlib.blake2b(f"{organization_id}:{key}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def _state(row: tuple[Any, ...] | None, *, fingerprint: str, locked: bool) -> tuple[ClaimState, StoredResponse | None]:
+    if row is not None:
+        stored_fingerprint, status, body = row
+        if stored_fingerprint != fingerprint:
+            return ClaimState.REUSED, None
+        return ClaimState.REPLAY, StoredResponse(status, bytes(body))
+    return (ClaimState.FREE if locked else ClaimState.IN_USE), None
+
+
+def _locking_read_sql() -> str:
+    table = connection.ops.quote_name(IdempotencyKey._meta.db_table)
+    # One row whether or not the key was stored. Only the model's table name is interpolated.
+    return (
+        "SELECT pg_try_advisory_xact_lock(%s), stored.fingerprint, stored.response_status, stored.response_body "  # noqa: S608
+        f"FROM (SELECT 1) AS one LEFT JOIN {table} AS stored ON stored.organization_id = %s AND stored.key = %s"
+    )
 
 
 def idempotency_claim_many(*, organization: Organization, requests: Sequence[tuple[str, str]]) -> dict[str, Claim]:
-    """Claim each (key, fingerprint) for this request; keys must be distinct.
+    """What became of each (key, fingerprint): free to run, to replay, reused or in use.
 
-    One INSERT … ON CONFLICT DO NOTHING RETURNING claims every free key at once (committed at
-    once, so other requests see the claim while this one runs); only keys that were taken are
-    read back, to be replayed or refused.
+    Call it inside the transaction that will do the work and `idempotency_store` the responses.
+    A single key is also locked for that transaction on PostgreSQL (another transaction holding
+    it makes the key IN_USE); many keys are only read (see the module's docstring).
     """
-    token = secrets.token_hex(16)
+    if len(requests) == 1 and connection.vendor == "postgresql":
+        ((key, fingerprint),) = requests
+        with connection.cursor() as cursor:
+            cursor.execute(_locking_read_sql(), [_lock_id(organization.pk, key), organization.pk, key])
+            locked, *row = cursor.fetchone()
+        state, stored = _state(tuple(row) if row[0] is not None else None, fingerprint=fingerprint, locked=locked)
+        return {key: Claim(key=key, state=state, stored=stored)}
     wanted = dict(requests)
-    claims: dict[str, Claim] = {}
-    for _ in range(_CLAIM_ATTEMPTS):
-        pending = [key for key in wanted if key not in claims]
-        if not pending:
-            break
-        now = timezone.now()
-        inserted = insert_rows(
-            IdempotencyKey,
-            ("organization", "key", "fingerprint", "lock_token", "locked_at", "created_at"),
-            [(organization.pk, key, wanted[key], token, now, now) for key in pending],
-            ignore_conflicts=True,
-            returning=("id", "key"),
-        )
-        for row_id, key in inserted:
-            claims[key] = Claim(key=key, state=ClaimState.CLAIMED, row_id=row_id, token=token)
-        taken = [key for key in pending if key not in claims]
-        if not taken:
-            break
-        rows = IdempotencyKey.objects.filter(organization=organization, key__in=taken).only(
-            "pk", "organization_id", "key", "fingerprint", "lock_token", "locked_at", "response_status", "response_body"
-        )
-        for row in rows:
-            claims[row.key] = _evaluate(row, fingerprint=wanted[row.key], token=token, now=now)
-        # A key missing here was released by its owner between our insert and our read: try again.
-    for key in wanted:
-        claims.setdefault(key, Claim(key=key, state=ClaimState.IN_USE))
+    rows = {
+        key: (fingerprint, status, body)
+        for key, fingerprint, status, body in IdempotencyKey.objects.filter(
+            organization=organization, key__in=list(wanted)
+        ).values_list("key", "fingerprint", "response_status", "response_body")
+    }
+    claims = {}
+    for key, fingerprint in wanted.items():
+        state, stored = _state(rows.get(key), fingerprint=fingerprint, locked=True)
+        claims[key] = Claim(key=key, state=state, stored=stored)
     return claims
 
 
 def idempotency_claim(*, organization: Organization, key: str, fingerprint: str) -> Claim:
-    """Claim one key (see idempotency_claim_many)."""
+    """What became of one key, locking it for this transaction (see idempotency_claim_many)."""
     return idempotency_claim_many(organization=organization, requests=[(key, fingerprint)])[key]
 
 
-def idempotency_complete(*, completions: Sequence[tuple[Claim, StoredResponse]]) -> None:
-    """Store the responses of claimed keys, in the transaction that made the writes they answer for."""
+def idempotency_store(*, organization: Organization, responses: Sequence[tuple[str, str, StoredResponse]]) -> None:
+    """Store the response to each (key, fingerprint), in the transaction that made the writes they
+    answer for. A key stored meanwhile by another request fails the transaction (IntegrityError)."""
     now = timezone.now()
-    update_rows(
+    insert_rows(
         IdempotencyKey,
-        ("response_status", "response_body", "completed_at"),
-        [(claim.row_id, stored.status, stored.body, now) for claim, stored in completions],
+        ("organization", "key", "fingerprint", "response_status", "response_body", "created_at"),
+        [
+            (organization.pk, key, fingerprint, stored.status, stored.body, now)
+            for key, fingerprint, stored in responses
+        ],
     )
-
-
-def idempotency_release(*, claims: Iterable[Claim]) -> None:
-    """Give claimed keys back (the request failed and stored nothing), so a retry can run."""
-    condition = Q()
-    for claim in claims:
-        if claim.state is ClaimState.CLAIMED:
-            condition |= Q(pk=claim.row_id, lock_token=claim.token)
-    if condition:
-        IdempotencyKey.objects.filter(condition, response_status__isnull=True).delete()
 
 
 def claim_refusal(claim: Claim, *, param: str | None = IDEMPOTENCY_HEADER) -> ApiError:
@@ -196,24 +189,34 @@ def replay_response(stored: StoredResponse) -> HttpResponse:
     return response
 
 
+def retry_race(work: Callable[[], T]) -> T:
+    """Run `work` (one whole transaction); if it loses a race on a unique constraint, or deadlocks
+    with a request that shares its keys, run it once more: the second run sees the winner's rows."""
+    try:
+        return work()
+    except RACE_ERRORS:
+        logger.info("idempotency_race_retried")
+        return work()
+
+
 def idempotent_call(
     *, organization: Organization, key: str, fingerprint: str, handler: Callable[[], StoredResponse]
 ) -> HttpResponse:
     """Run `handler` at most once per (organization, key) and answer every request with the same bytes."""
-    claim = idempotency_claim(organization=organization, key=key, fingerprint=fingerprint)
-    if claim.state is ClaimState.REPLAY:
-        assert claim.stored is not None
-        return replay_response(claim.stored)
-    if claim.state is not ClaimState.CLAIMED:
-        raise claim_refusal(claim)
-    try:
+
+    def run() -> HttpResponse:
         with transaction.atomic():
+            claim = idempotency_claim(organization=organization, key=key, fingerprint=fingerprint)
+            if claim.state is ClaimState.REPLAY:
+                assert claim.stored is not None
+                return replay_response(claim.stored)
+            if claim.state is not ClaimState.FREE:
+                raise claim_refusal(claim)
             stored = handler()
-            idempotency_complete(completions=[(claim, stored)])
-    except BaseException:
-        idempotency_release(claims=[claim])
-        raise
-    return HttpResponse(stored.body, status=stored.status, content_type="application/json")
+            idempotency_store(organization=organization, responses=[(key, fingerprint, stored)])
+        return HttpResponse(stored.body, status=stored.status, content_type="application/json")
+
+    return retry_race(run)
 
 
 def idempotency_retention() -> timedelta:

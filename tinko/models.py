@@ -13,21 +13,21 @@ class Heartbeat(models.Model):
 
 
 class IdempotencyKey(models.Model):
-    """One organization's use of an `Idempotency-Key`: an in-flight lock, then the stored response.
+    """One organization's use of an `Idempotency-Key`: the response its request got.
 
-    The unique (organization, key) constraint is the lock: whoever inserts the row first owns the
-    key (`lock_token`); everyone else reads the row and replays, refuses (422) or waits (409).
+    Written in the same transaction as the request's own writes, so it exists exactly when they
+    do; the unique (organization, key) constraint admits it once (see tinko.idempotency).
     """
 
-    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="+")
+    # The unique constraint leads with the organization, so the foreign key needs no index of its own.
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     key = models.CharField(max_length=255)
     fingerprint = models.CharField(max_length=64, help_text="SHA-256 of the endpoint and the canonical request body.")
-    lock_token = models.CharField(max_length=32)
-    locked_at = models.DateTimeField()
-    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
-    response_body = models.BinaryField(null=True, blank=True)
+    response_status = models.PositiveSmallIntegerField()
+    response_body = models.BinaryField()
     created_at = models.DateTimeField()
-    completed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -37,4 +37,4 @@ class IdempotencyKey(models.Model):
         indexes = [models.Index(fields=["created_at"], name="tinko_idempotencykey_created")]
 
     def __str__(self) -> str:
-        return f"{self.key} ({'done' if self.completed_at else 'in flight'})"
+        return f"{self.key} ({self.response_status})"

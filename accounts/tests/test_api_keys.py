@@ -51,7 +51,9 @@ def test_lookup_reads_the_key_and_its_organization_in_one_query(organization, dj
         assert getattr(found, field.attname) == getattr(stored, field.attname), field.name
     for field in type(organization)._meta.concrete_fields:
         assert getattr(found.organization, field.attname) == getattr(stored.organization, field.attname), field.name
-    assert timezone.is_aware(found.created_at) and timezone.is_aware(found.last_used_at)
+    assert timezone.is_aware(found.created_at)
+    assert found.last_used_at is not None
+    assert timezone.is_aware(found.last_used_at)
     assert found._state.adding is False
 
 

@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from accounts.authentication import request_api_key
 from accounts.enums import Role
+from accounts.models import Organization
 from recovery.api import schemas
 from recovery.api.output import batch_result_data, dumps, recorded_data
 from recovery.api.parsing import BATCH_ITEM_FIELDS, parse_batch, parse_failure, read_json_body, require_object
@@ -25,11 +26,11 @@ from tinko.idempotency import (
     StoredResponse,
     claim_refusal,
     idempotency_claim_many,
-    idempotency_complete,
     idempotency_key_validate,
-    idempotency_release,
+    idempotency_store,
     idempotent_call,
     request_fingerprint,
+    retry_race,
 )
 
 PAYMENT_FAILED_ENDPOINT = "POST /v1/events/payment_failed"
@@ -104,7 +105,6 @@ class _Item:
     key: str | None = None
     fingerprint: str = ""
     body: dict[str, Any] | None = None
-    claim: Claim | None = None
     failure: FailureInput | None = None
     status: int = 0
     outcome: str = ""
@@ -137,6 +137,75 @@ class _Item:
         return head[:-1] + b',"result":' + (self.result or b"null") + b"}"
 
 
+def _record_batch(*, organization: Organization, events: list[Any]) -> list[_Item]:
+    """Each event's outcome, in one transaction that records the new ones and stores their results."""
+    items = [_Item(index=index) for index in range(len(events))]
+    first_with_key: dict[str, _Item] = {}
+    repeats: list[_Item] = []
+    for item, raw in zip(items, events, strict=True):
+        try:
+            item.body = require_object(raw, param=None, what="Each event")
+            item.key = idempotency_key_validate(item.body.get("idempotency_key"), param="idempotency_key")
+            item.fingerprint = request_fingerprint(endpoint=BATCH_ENDPOINT, payload=item.body)
+        except ApiError as exc:
+            item.fail(exc)
+            continue
+        if item.key in first_with_key:
+            repeats.append(item)
+        else:
+            first_with_key[item.key] = item
+
+    with transaction.atomic():
+        claims = idempotency_claim_many(
+            organization=organization, requests=[(key, item.fingerprint) for key, item in first_with_key.items()]
+        )
+        to_record: list[_Item] = []
+        for key, item in first_with_key.items():
+            claim = claims[key]
+            if claim.state is ClaimState.REPLAY:
+                assert claim.stored is not None
+                item.succeed(claim.stored, outcome="replayed")
+            elif claim.state is not ClaimState.FREE:
+                item.fail(claim_refusal(claim, param="idempotency_key"))
+            else:
+                try:
+                    item.failure = parse_failure(item.body, idempotency_key=key, allowed=BATCH_ITEM_FIELDS)
+                except ApiError as exc:
+                    item.fail(exc)
+                else:
+                    to_record.append(item)
+        results = (
+            transaction_record_failures(
+                organization=organization, failures=[item.failure for item in to_record if item.failure]
+            )
+            if to_record
+            else []
+        )
+        responses: list[tuple[str, str, StoredResponse]] = []
+        for item, result in zip(to_record, results, strict=True):
+            if isinstance(result, TransactionConflict):
+                # Nothing is stored for it, so the event can be sent again.
+                item.fail(_conflict(result))
+                continue
+            stored = StoredResponse(status=201 if result.created else 200, body=dumps(batch_result_data(result)))
+            item.succeed(stored, outcome="created" if result.created else "replayed")
+            assert item.key is not None
+            responses.append((item.key, item.fingerprint, stored))
+        if responses:
+            idempotency_store(organization=organization, responses=responses)
+
+    for item in repeats:
+        assert item.key is not None
+        first = first_with_key[item.key]
+        if item.fingerprint != first.fingerprint:
+            item.fail(claim_refusal(Claim(key=item.key, state=ClaimState.REUSED), param="idempotency_key"))
+        elif first.outcome == "error":
+            item.status, item.outcome, item.error = first.status, first.outcome, first.error
+        else:
+            item.succeed(StoredResponse(first.status, first.result or b"null"), outcome="replayed")
+    return items
+
+
 class EventBatchApi(APIView):
     # Writes failures: full-access keys only.
     required_role = Role.ADMIN
@@ -164,84 +233,7 @@ class EventBatchApi(APIView):
     def post(self, request: Request) -> HttpResponse:
         organization = request_api_key(request).organization
         events = parse_batch(read_json_body(request))
-        items = [_Item(index=index) for index in range(len(events))]
-
-        first_with_key: dict[str, _Item] = {}
-        repeats: list[_Item] = []
-        for item, raw in zip(items, events, strict=True):
-            try:
-                item.body = require_object(raw, param=None, what="Each event")
-                item.key = idempotency_key_validate(item.body.get("idempotency_key"), param="idempotency_key")
-                item.fingerprint = request_fingerprint(endpoint=BATCH_ENDPOINT, payload=item.body)
-            except ApiError as exc:
-                item.fail(exc)
-                continue
-            if item.key in first_with_key:
-                repeats.append(item)
-            else:
-                first_with_key[item.key] = item
-
-        claims = idempotency_claim_many(
-            organization=organization, requests=[(key, item.fingerprint) for key, item in first_with_key.items()]
-        )
-        to_record: list[_Item] = []
-        for key, item in first_with_key.items():
-            item.claim = claims[key]
-            if item.claim.state is ClaimState.REPLAY:
-                assert item.claim.stored is not None
-                item.succeed(item.claim.stored, outcome="replayed")
-            elif item.claim.state is not ClaimState.CLAIMED:
-                item.fail(claim_refusal(item.claim, param="idempotency_key"))
-            else:
-                try:
-                    item.failure = parse_failure(item.body, idempotency_key=key, allowed=BATCH_ITEM_FIELDS)
-                except ApiError as exc:
-                    item.fail(exc)
-                else:
-                    to_record.append(item)
-
-        claimed = [
-            item.claim for item in first_with_key.values() if item.claim and item.claim.state is ClaimState.CLAIMED
-        ]
-        try:
-            with transaction.atomic():
-                results = (
-                    transaction_record_failures(
-                        organization=organization, failures=[item.failure for item in to_record if item.failure]
-                    )
-                    if to_record
-                    else []
-                )
-                completions: list[tuple[Claim, StoredResponse]] = []
-                for item, result in zip(to_record, results, strict=True):
-                    if isinstance(result, TransactionConflict):
-                        item.fail(_conflict(result))
-                        continue
-                    stored = StoredResponse(
-                        status=201 if result.created else 200, body=dumps(batch_result_data(result))
-                    )
-                    item.succeed(stored, outcome="created" if result.created else "replayed")
-                    assert item.claim is not None
-                    completions.append((item.claim, stored))
-                idempotency_complete(completions=completions)
-        except BaseException:
-            idempotency_release(claims=claimed)
-            raise
-        # Keys whose event failed stored nothing: give them back so the event can be sent again.
-        idempotency_release(
-            claims=[item.claim for item in first_with_key.values() if item.claim and item.outcome == "error"]
-        )
-
-        for item in repeats:
-            assert item.key is not None
-            first = first_with_key[item.key]
-            if item.fingerprint != first.fingerprint:
-                item.fail(claim_refusal(Claim(key=item.key, state=ClaimState.REUSED), param="idempotency_key"))
-            elif first.outcome == "error":
-                item.status, item.outcome, item.error = first.status, first.outcome, first.error
-            else:
-                item.succeed(StoredResponse(first.status, first.result or b"null"), outcome="replayed")
-
+        items = retry_race(lambda: _record_batch(organization=organization, events=events))
         summary = {
             "received": len(items),
             "created": sum(1 for item in items if item.outcome == "created"),

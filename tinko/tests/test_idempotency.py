@@ -7,25 +7,26 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.core.exceptions import ImproperlyConfigured
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.tests.factories import OrganizationFactory
 from tinko.api import ApiError
 from tinko.idempotency import (
-    LOCK_TIMEOUT,
     ClaimState,
     StoredResponse,
     idempotency_claim,
     idempotency_claim_many,
-    idempotency_complete,
     idempotency_key_validate,
     idempotency_purge,
-    idempotency_release,
+    idempotency_store,
     idempotent_call,
     request_fingerprint,
+    retry_race,
 )
 from tinko.models import IdempotencyKey
 from tinko.schedules import PERIODIC_TASKS
+from tinko.tests.locks import hold_idempotency_key
 
 
 def test_the_fingerprint_ignores_key_order_and_spacing_but_not_values_or_endpoint() -> None:
@@ -51,16 +52,18 @@ def test_a_uuid_or_any_printable_key_up_to_255_characters_is_fine() -> None:
     assert idempotency_key_validate("~" * 255) == "~" * 255
 
 
+def store(organization, key: str, fingerprint: str, body: bytes = b"{}") -> None:
+    idempotency_store(organization=organization, responses=[(key, fingerprint, StoredResponse(201, body))])
+
+
 @pytest.mark.django_db
-def test_claim_complete_replay_reuse(organization) -> None:
+def test_free_then_stored_then_replayed_or_reused(organization) -> None:
     first = idempotency_claim(organization=organization, key="k", fingerprint="f1")
-    in_flight = idempotency_claim(organization=organization, key="k", fingerprint="f1")
-    idempotency_complete(completions=[(first, StoredResponse(201, b'{"ok":true}'))])
+    store(organization, "k", "f1", b'{"ok":true}')
     replay = idempotency_claim(organization=organization, key="k", fingerprint="f1")
     reused = idempotency_claim(organization=organization, key="k", fingerprint="f2")
 
-    assert first.state is ClaimState.CLAIMED
-    assert in_flight.state is ClaimState.IN_USE
+    assert first.state is ClaimState.FREE
     assert replay.state is ClaimState.REPLAY
     assert replay.stored == StoredResponse(201, b'{"ok":true}')
     assert reused.state is ClaimState.REUSED
@@ -68,57 +71,71 @@ def test_claim_complete_replay_reuse(organization) -> None:
 
 
 @pytest.mark.django_db
+def test_the_unique_constraint_admits_a_key_once(organization) -> None:
+    store(organization, "k", "f")
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        store(organization, "k", "f")
+
+
+@pytest.mark.django_db
 def test_keys_are_per_organization(organization) -> None:
     other = OrganizationFactory.create()
+    store(organization, "k", "f")
 
-    mine = idempotency_claim(organization=organization, key="k", fingerprint="f")
-    theirs = idempotency_claim(organization=other, key="k", fingerprint="f")
-
-    assert (mine.state, theirs.state) == (ClaimState.CLAIMED, ClaimState.CLAIMED)
+    assert idempotency_claim(organization=other, key="k", fingerprint="f").state is ClaimState.FREE
 
 
 @pytest.mark.django_db
-def test_a_released_key_can_be_claimed_again(organization) -> None:
-    claim = idempotency_claim(organization=organization, key="k", fingerprint="f")
+def test_reading_many_keys_sorts_each_into_its_state_in_one_query(organization, django_assert_num_queries) -> None:
+    store(organization, "done", "f")
 
-    idempotency_release(claims=[claim])
-
-    assert not IdempotencyKey.objects.exists()
-    assert idempotency_claim(organization=organization, key="k", fingerprint="other").state is ClaimState.CLAIMED
-
-
-@pytest.mark.django_db
-def test_a_claim_abandoned_by_a_dead_request_is_taken_over_after_the_lock_timeout(organization) -> None:
-    idempotency_claim(organization=organization, key="k", fingerprint="f")
-
-    with time_machine.travel(timezone.now() + LOCK_TIMEOUT + timedelta(seconds=1)):
-        takeover = idempotency_claim(organization=organization, key="k", fingerprint="f")
-
-    assert takeover.state is ClaimState.CLAIMED
-    assert IdempotencyKey.objects.get().lock_token == takeover.token
-
-
-@pytest.mark.django_db
-def test_claiming_many_keys_sorts_each_into_its_state(organization, django_assert_max_num_queries) -> None:
-    done = idempotency_claim(organization=organization, key="done", fingerprint="f")
-    idempotency_complete(completions=[(done, StoredResponse(201, b"{}"))])
-    idempotency_claim(organization=organization, key="busy", fingerprint="f")
-
-    with django_assert_max_num_queries(2):
+    with django_assert_num_queries(1):
         claims = idempotency_claim_many(
             organization=organization,
-            requests=[("new-1", "f"), ("done", "f"), ("busy", "f"), ("done-elsewhere", "g"), ("new-2", "f")],
+            requests=[("new-1", "f"), ("done", "f"), ("done-elsewhere", "g"), ("new-2", "f")],
         )
     reused = idempotency_claim_many(organization=organization, requests=[("done", "different")])
 
     assert {key: claim.state for key, claim in claims.items()} == {
-        "new-1": ClaimState.CLAIMED,
+        "new-1": ClaimState.FREE,
         "done": ClaimState.REPLAY,
-        "busy": ClaimState.IN_USE,
-        "done-elsewhere": ClaimState.CLAIMED,
-        "new-2": ClaimState.CLAIMED,
+        "done-elsewhere": ClaimState.FREE,
+        "new-2": ClaimState.FREE,
     }
     assert reused["done"].state is ClaimState.REUSED
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL's advisory locks (set DATABASE_URL)")
+def test_a_key_whose_request_is_still_running_is_in_use_until_its_transaction_ends(organization) -> None:
+    with hold_idempotency_key(organization, "k"):
+        with transaction.atomic():
+            during = idempotency_claim(organization=organization, key="k", fingerprint="f")
+        with transaction.atomic():
+            other_key = idempotency_claim(organization=organization, key="k2", fingerprint="f")
+    with transaction.atomic():
+        after = idempotency_claim(organization=organization, key="k", fingerprint="f")
+
+    assert (during.state, other_key.state, after.state) == (ClaimState.IN_USE, ClaimState.FREE, ClaimState.FREE)
+
+
+def test_a_lost_race_runs_the_work_once_more_and_only_once() -> None:
+    calls: list[int] = []
+
+    def loses_once() -> str:
+        calls.append(1)
+        if len(calls) == 1:
+            raise IntegrityError("duplicate key value violates unique constraint")
+        return "replayed"
+
+    def always_loses() -> str:
+        raise IntegrityError("duplicate key value violates unique constraint")
+
+    assert retry_race(loses_once) == "replayed"
+    assert len(calls) == 2
+    with pytest.raises(IntegrityError):
+        retry_race(always_loses)
 
 
 @pytest.mark.django_db
@@ -153,9 +170,9 @@ def test_the_purge_keeps_keys_for_the_retention_and_then_deletes_them(organizati
     settings.IDEMPOTENCY_RETENTION_HOURS = 24
     now = timezone.now()
     with time_machine.travel(now - timedelta(hours=25)):
-        idempotency_claim(organization=organization, key="old", fingerprint="f")
+        store(organization, "old", "f")
     with time_machine.travel(now - timedelta(hours=23)):
-        idempotency_claim(organization=organization, key="recent", fingerprint="f")
+        store(organization, "recent", "f")
 
     deleted = idempotency_purge(now=now, batch_size=1)
 
