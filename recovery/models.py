@@ -24,6 +24,11 @@ from tinko.tenancy import OrgOwned, OrgQuerySet
 class Transaction(OrgOwned):
     """A merchant's payment that failed at least once, identified by the merchant's own reference."""
 
+    # Every query by organization is served by the indexes that lead with it (the unique
+    # reference and the newest-first listing), so the foreign key needs none of its own.
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     public_id = PublicIdField(prefix="txn")
     transaction_ref = models.CharField(max_length=255)
     amount = models.BigIntegerField(help_text="In the currency's minor unit.")

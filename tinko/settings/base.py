@@ -106,7 +106,9 @@ else:
     # Parameters travel bound (binary) rather than quoted into the SQL text in Python, and a
     # statement run five times on a connection is prepared once: less work per query on both
     # sides, which is most of a small write's cost.
-    DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        server_side_binding=True, prepare_threshold=5, options="-c plan_cache_mode=force_custom_plan"
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
