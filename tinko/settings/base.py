@@ -107,7 +107,13 @@ else:
     # statement run five times on a connection is prepared once: less work per query on both
     # sides, which is most of a small write's cost.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        server_side_binding=True, prepare_threshold=5, options="-c plan_cache_mode=force_custom_plan"
+        server_side_binding=True,
+        # Off behind a connection pooler that cannot keep prepared statements (PgBouncer before
+        # 1.21 in transaction mode).
+        prepare_threshold=5 if env.bool("DB_PREPARED_STATEMENTS", default=True) else None,
+        # Each run is planned for its own values: a generic plan made while a table was small
+        # would stay the plan as it grows, wherever statistics are not refreshed promptly.
+        options="-c plan_cache_mode=force_custom_plan",
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
