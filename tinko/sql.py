@@ -235,3 +235,76 @@ def existing_values(model: type[models.Model], field: str, values: Sequence[str]
     with _bulk_cursor(connection) if bulk else connection.cursor() as cursor:
         cursor.execute(sql, params)
         return {row[0] for row in cursor.fetchall()}
+
+
+@dataclass(frozen=True)
+class ChainLink:
+    """One row of an `insert_chain`: its model and values by field name; `parent` names the field
+    that takes the id of the row the link before it inserted."""
+
+    model: type[models.Model]
+    values: dict[str, Any]
+    parent: str | None = None
+    ignore_conflicts: bool = False
+
+
+@dataclass(frozen=True)
+class Guard:
+    """A condition of an `insert_chain`: an SQL boolean expression and its parameters."""
+
+    sql: str
+    params: tuple[Any, ...] = ()
+
+
+@lru_cache(maxsize=64)
+def _chain_statement(
+    shape: tuple[tuple[type[models.Model], tuple[str, ...], str | None, bool], ...], guards: tuple[str, ...], alias: str
+) -> tuple[str, list[list[Callable[[Any], Any] | None]]]:
+    connection = connections[alias]
+    quote = connection.ops.quote_name
+    ctes = ["guard AS (SELECT " + ", ".join(f"({sql}) AS g{index}" for index, sql in enumerate(guards)) + ")"]
+    source = "guard WHERE " + " AND ".join(f"g{index}" for index in range(len(guards)))
+    adapters = []
+    for number, (model, fields, parent, ignore_conflicts) in enumerate(shape):
+        field_objects = [concrete_field(model, name) for name in fields]
+        adapters.append(_adapters(field_objects, connection))
+        columns = [quote(field.column) for field in field_objects]
+        # Typed placeholders: in a SELECT list PostgreSQL cannot infer a parameter's type from its column.
+        values = [f"%s::{field.cast_db_type(connection)}" for field in field_objects]  # type: ignore[attr-defined]
+        if parent is not None:
+            columns.append(quote(concrete_field(model, parent).column))
+            values.append(f"link{number - 1}.id")
+        conflict = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
+        pk = quote(model._meta.pk.column)
+        # Only quoted table and column names and type names from the models are interpolated.
+        ctes.append(
+            f"link{number} AS (INSERT INTO {quote(model._meta.db_table)} ({', '.join(columns)}) "  # noqa: S608
+            f"SELECT {', '.join(values)} FROM {source}{conflict} RETURNING {pk} AS id)"
+        )
+        source = f"link{number}"
+    ids = ", ".join(f"(SELECT id FROM link{number})" for number in range(len(shape)))  # noqa: S608
+    guard_values = ", ".join(f"g{index}" for index in range(len(guards)))
+    return f"WITH {', '.join(ctes)} SELECT {guard_values}, {ids} FROM guard", adapters  # noqa: S608
+
+
+def insert_chain(links: Sequence[ChainLink], *, guards: Sequence[Guard]) -> tuple[list[Any], list[int | None]]:
+    """PostgreSQL: insert one row per link in a single statement (data-modifying WITH clauses),
+    the first only if every guard holds and each next one only if the one before it was
+    inserted. Returns each guard's value and each link's new id (None where nothing was
+    inserted). A single statement is atomic: an error, such as a unique violation, writes nothing.
+    """
+    if not links or not guards:
+        raise ValueError("insert_chain needs at least one link and one guard.")
+    alias = router.db_for_write(links[0].model)
+    connection = connections[alias]
+    if connection.vendor != "postgresql":
+        raise NotImplementedError("insert_chain needs PostgreSQL's data-modifying WITH clauses.")
+    shape = tuple((link.model, tuple(link.values), link.parent, link.ignore_conflicts) for link in links)
+    sql, adapters = _chain_statement(shape, tuple(guard.sql for guard in guards), alias)
+    params: list[Any] = [param for guard in guards for param in guard.params]
+    for link, link_adapters in zip(links, adapters, strict=True):
+        params.extend(_adapt([list(link.values.values())], link_adapters)[0])
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return list(row[: len(guards)]), list(row[len(guards) :])
