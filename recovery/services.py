@@ -5,14 +5,15 @@ from __future__ import annotations
 import logging
 import re
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import orjson
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.models import Organization
@@ -31,7 +32,7 @@ from recovery.models import ClassifierRule, FailureEvent, Transaction
 from recovery.selectors import RULES_VERSION_CACHE_KEY, classifier_ruleset_for
 from tinko.ids import new_public_id
 from tinko.money import normalize_currency
-from tinko.sql import concrete_field, existing_values, insert_rows, update_rows
+from tinko.sql import ChainLink, Guard, concrete_field, existing_values, insert_chain, insert_rows, update_rows
 
 logger = logging.getLogger(__name__)
 
@@ -447,6 +448,80 @@ def transaction_record_failure(*, organization: Organization, failure: FailureIn
     (result,) = transaction_record_failures(organization=organization, failures=[failure])
     if isinstance(result, TransactionConflict):
         raise result
+    return result
+
+
+def transaction_record_new(
+    *,
+    organization: Organization,
+    failure: FailureInput,
+    guards: Sequence[Guard],
+    then: Callable[[FailureRecorded], Sequence[ChainLink]],
+) -> FailureRecorded | None:
+    """Record `failure` as the first failure of a new transaction in one statement (PostgreSQL),
+    with the rows `then` adds from the result (written only with it), if every guard holds.
+
+    This is the common case of ingest, and one statement is a third of the work of the general
+    path. None, having written nothing, in any other case: another database, a guard that
+    fails, a transaction that exists, an event recorded before, or a lost race; the caller then
+    takes the general path (`transaction_record_failures`).
+    """
+    if connection.vendor != "postgresql":
+        return None
+    rules = classifier_ruleset_for(organization=organization)
+    now = timezone.now()
+    decision = classify(rules=rules, request=failure.classifier_input())
+    txn = _new_transaction(organization=organization, failure=failure, now=now)
+    txn.public_id = new_public_id("txn")
+    effect = _apply(txn, failure, decision, now=now)
+    assert effect is TransactionEffect.CREATED, effect
+    event = _event(organization=organization, txn=txn, failure=failure, decision=decision, now=now)
+    result = FailureRecorded(
+        transaction=txn, event=event, classification=decision, created=True, transaction_effect=effect
+    )
+    event_fields = [name for name in _EVENT_FIELDS if name != "transaction"]
+    links = [
+        ChainLink(
+            model=Transaction,
+            values=dict(
+                zip(
+                    _TRANSACTION_INSERT_FIELDS,
+                    _row(txn, _attnames(Transaction, _TRANSACTION_INSERT_FIELDS)),
+                    strict=True,
+                )
+            ),
+            ignore_conflicts=True,
+        ),
+        ChainLink(
+            model=FailureEvent,
+            values=dict(zip(event_fields, _row(event, _attnames(FailureEvent, event_fields)), strict=True)),
+            parent="transaction",
+        ),
+        *then(result),
+    ]
+    if failure.idempotency_key:
+        # Only quoted names from the model are interpolated.
+        table = connection.ops.quote_name(FailureEvent._meta.db_table)
+        guards = [
+            *guards,
+            Guard(
+                f"NOT EXISTS (SELECT 1 FROM {table} WHERE organization_id = %s "  # noqa: S608
+                "AND idempotency_key = %s AND idempotency_key <> '')",
+                (organization.pk, failure.idempotency_key),
+            ),
+        ]
+    # In a caller's transaction a savepoint keeps a lost race from spoiling it; on its own the
+    # statement is its own transaction.
+    try:
+        with transaction.atomic() if connection.in_atomic_block else nullcontext():
+            _, ids = insert_chain(links, guards=guards)
+    except IntegrityError:
+        return None
+    if any(pk is None for pk in ids):
+        return None
+    txn.pk, event.pk = ids[0], ids[1]
+    event.transaction = txn
+    logger.info("failures_recorded", extra={"org_id": organization.public_id, "received": 1, "events_created": 1})
     return result
 
 

@@ -15,6 +15,11 @@ transaction at a time, so there the second simply waits and then replays.) A bat
 keys without locks, a thousand of which would crowd PostgreSQL's lock table: an event of the
 batch whose key another request is writing waits for it at the unique constraint, and the batch
 then runs again and replays it.
+
+An endpoint whose common case is a few new rows can write them with one statement instead
+(`idempotency_guards` and `idempotency_link` with `tinko.sql.insert_chain`): the key's lock and
+its absence are that statement's guards and its stored response is its last row; any other case
+falls back to `idempotent_call`.
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ from django.utils import timezone
 
 from tinko.api import ApiError
 from tinko.models import IdempotencyKey
-from tinko.sql import insert_rows
+from tinko.sql import ChainLink, Guard, insert_rows
 
 if TYPE_CHECKING:
     from accounts.models import Organization
@@ -164,6 +169,33 @@ def idempotency_store(*, organization: Organization, responses: Sequence[tuple[s
             for key, fingerprint, stored in responses
         ],
     )
+
+
+def idempotency_guards(*, organization: Organization, key: str) -> list[Guard]:
+    """For a request written by one statement (`tinko.sql.insert_chain`, PostgreSQL): the key is
+    locked for that statement, and was never stored."""
+    table = connection.ops.quote_name(IdempotencyKey._meta.db_table)
+    return [
+        Guard("pg_try_advisory_xact_lock(%s)", (_lock_id(organization.pk, key),)),
+        # Only the model's table name is interpolated.
+        Guard(
+            f"NOT EXISTS (SELECT 1 FROM {table} WHERE organization_id = %s AND key = %s)",  # noqa: S608
+            (organization.pk, key),
+        ),
+    ]
+
+
+def idempotency_link(*, organization: Organization, key: str, fingerprint: str, stored: StoredResponse) -> ChainLink:
+    """The stored response as the last row of a statement written with `idempotency_guards`."""
+    values = {
+        "organization": organization.pk,
+        "key": key,
+        "fingerprint": fingerprint,
+        "response_status": stored.status,
+        "response_body": stored.body,
+        "created_at": timezone.now(),
+    }
+    return ChainLink(model=IdempotencyKey, values=values)
 
 
 def claim_refusal(claim: Claim, *, param: str | None = IDEMPOTENCY_HEADER) -> ApiError:

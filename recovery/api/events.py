@@ -18,7 +18,13 @@ from recovery.api import schemas
 from recovery.api.output import batch_result_data, dumps, recorded_data
 from recovery.api.parsing import BATCH_ITEM_FIELDS, parse_batch, parse_failure, read_json_body, require_object
 from recovery.exceptions import TransactionConflict
-from recovery.services import FailureInput, FailureRecorded, transaction_record_failure, transaction_record_failures
+from recovery.services import (
+    FailureInput,
+    FailureRecorded,
+    transaction_record_failure,
+    transaction_record_failures,
+    transaction_record_new,
+)
 from tinko.api import ApiError, error_body
 from tinko.idempotency import (
     Claim,
@@ -26,12 +32,15 @@ from tinko.idempotency import (
     StoredResponse,
     claim_refusal,
     idempotency_claim_many,
+    idempotency_guards,
     idempotency_key_validate,
+    idempotency_link,
     idempotency_store,
     idempotent_call,
     request_fingerprint,
     retry_race,
 )
+from tinko.sql import ChainLink
 
 PAYMENT_FAILED_ENDPOINT = "POST /v1/events/payment_failed"
 BATCH_ENDPOINT = "POST /v1/events/batch"
@@ -43,6 +52,35 @@ def _conflict(exc: TransactionConflict) -> ApiError:
 
 def _stored(result: FailureRecorded) -> StoredResponse:
     return StoredResponse(status=201 if result.created else 200, body=dumps(recorded_data(result)))
+
+
+def _first_failure_in_one_statement(
+    *, organization: Organization, key: str, fingerprint: str, payload: Any
+) -> StoredResponse | None:
+    """The common case, a new transaction's first failure under a fresh key, written by one
+    statement: the transaction, the event and the stored response, behind the key's lock.
+
+    None, having written nothing, for any other case (and for an invalid body): the general,
+    transactional path then gives the answer, including the error to show.
+    """
+    try:
+        failure = parse_failure(payload, idempotency_key=key)
+    except ApiError:
+        return None
+    response: StoredResponse | None = None
+
+    def store_response(result: FailureRecorded) -> list[ChainLink]:
+        nonlocal response
+        response = _stored(result)
+        return [idempotency_link(organization=organization, key=key, fingerprint=fingerprint, stored=response)]
+
+    recorded = transaction_record_new(
+        organization=organization,
+        failure=failure,
+        guards=idempotency_guards(organization=organization, key=key),
+        then=store_response,
+    )
+    return response if recorded is not None else None
 
 
 class EventPaymentFailedApi(APIView):
@@ -82,6 +120,12 @@ class EventPaymentFailedApi(APIView):
         organization = request_api_key(request).organization
         key = idempotency_key_validate(request.headers.get("Idempotency-Key"))
         payload = read_json_body(request)
+        fingerprint = request_fingerprint(endpoint=PAYMENT_FAILED_ENDPOINT, payload=payload)
+        first = _first_failure_in_one_statement(
+            organization=organization, key=key, fingerprint=fingerprint, payload=payload
+        )
+        if first is not None:
+            return HttpResponse(first.body, status=first.status, content_type="application/json")
 
         def handle() -> StoredResponse:
             failure = parse_failure(payload, idempotency_key=key)
@@ -91,12 +135,7 @@ class EventPaymentFailedApi(APIView):
                 raise _conflict(exc) from exc
             return _stored(result)
 
-        return idempotent_call(
-            organization=organization,
-            key=key,
-            fingerprint=request_fingerprint(endpoint=PAYMENT_FAILED_ENDPOINT, payload=payload),
-            handler=handle,
-        )
+        return idempotent_call(organization=organization, key=key, fingerprint=fingerprint, handler=handle)
 
 
 @dataclass

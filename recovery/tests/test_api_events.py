@@ -441,3 +441,32 @@ def test_a_full_batch_of_1000_events_is_accepted(api_client) -> None:
     assert response.status_code == 200
     assert response.json()["summary"] == {"received": 1000, "created": 1000, "replayed": 0, "failed": 0}
     assert FailureEvent.objects.count() == 1000
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the one-statement path is PostgreSQL's (set DATABASE_URL)"
+)
+def test_a_new_transactions_first_failure_is_written_by_one_statement(api_client, organization) -> None:
+    post(api_client, event(transaction_ref="warm-up"), key="warm-up")  # rules are loaded once
+
+    with CaptureQueriesContext(connection) as queries:
+        created = post(api_client, event(transaction_ref="order-1"), key="k-1")
+    with CaptureQueriesContext(connection) as general:
+        again = post(api_client, event(transaction_ref="order-1", occurred_at="2026-05-01T10:00:00+00:00"), key="k-2")
+
+    assert created.status_code == 201
+    assert created.json()["transaction_effect"] == "created"
+    writes = [
+        query["sql"] for query in queries.captured_queries if query["sql"].startswith(("WITH", "INSERT", "UPDATE"))
+    ]
+    assert len(writes) == 1
+    assert writes[0].startswith("WITH guard")
+    # A second failure of that transaction takes the general path and updates it.
+    assert again.status_code == 201
+    assert again.json()["transaction_effect"] == "updated"
+    assert len(general.captured_queries) > len(queries.captured_queries)
+    txn = Transaction.objects.get(organization=organization, transaction_ref="order-1")
+    assert txn.failure_count == 2
+    stored = IdempotencyKey.objects.get(organization=organization, key="k-1")
+    assert bytes(stored.response_body) == created.content

@@ -17,8 +17,10 @@ from django.db import connection, connections
 from rest_framework.test import APIClient
 
 from recovery import services
+from recovery.api import events
 from recovery.models import FailureEvent, Transaction
 from tinko.models import IdempotencyKey
+from tinko.sql import Guard
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -94,12 +96,21 @@ def test_fifty_identical_requests_make_one_event(issued_api_key) -> None:
 
 
 def test_requests_arriving_while_the_first_runs_get_409(issued_api_key, monkeypatch) -> None:
-    record = services.transaction_record_failures
+    guards, record = events.idempotency_guards, services.transaction_record_failures
+
+    def slow_guards(**kwargs: Any) -> Any:
+        # The request that took the key's lock (advisory locks are re-entrant) holds it for a second.
+        taken = guards(**kwargs)
+        lock = Guard(
+            "CASE WHEN pg_try_advisory_xact_lock(%s) THEN pg_sleep(1.0) IS NOT NULL ELSE TRUE END", taken[0].params
+        )
+        return [*taken, lock]
 
     def slow_record(**kwargs: Any) -> Any:
-        time.sleep(1.0)  # hold the key long enough for every other request to arrive
+        time.sleep(1.0)  # the transactional path holds the key as long
         return record(**kwargs)
 
+    monkeypatch.setattr(events, "idempotency_guards", slow_guards)
     monkeypatch.setattr(services, "transaction_record_failures", slow_record)
 
     kinds = _check(_fire(issued_api_key.plaintext, REQUESTS))
