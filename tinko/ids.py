@@ -10,18 +10,35 @@ _ALPHABET = string.ascii_letters + string.digits
 PUBLIC_ID_RANDOM_LENGTH = 22  # ~131 bits
 
 
-_RANDOM_BYTES = 17  # 136 bits, of which 22 base62 digits keep ~131
+# Random bytes below 248 (4 * 62) map evenly onto the alphabet and the rest are dropped, so that
+# every digit is uniform; bytes.translate does it in C, for a thousand ids per ingest request.
+_DIGIT_OF_BYTE = bytes(_ALPHABET.encode()[byte % 62] for byte in range(248)) + bytes(256 - 248)
+_UNEVEN_BYTES = bytes(range(248, 256))
+
+
+def _random_digits(count: int) -> str:
+    digits = b""
+    while len(digits) < count:
+        # A few more bytes than digits are still missing: about one in 32 is dropped.
+        missing = count - len(digits)
+        random = secrets.token_bytes(missing + missing // 16 + 8)
+        digits += random.translate(_DIGIT_OF_BYTE, _UNEVEN_BYTES)
+    return digits[:count].decode("ascii")
 
 
 def new_public_id(prefix: str) -> str:
     """A fresh id such as `txn_4fJ2…`: unguessable and safe in URLs."""
-    # One call to the CSPRNG, then base62: ingest makes two ids per event, a thousand events a request.
-    number = int.from_bytes(secrets.token_bytes(_RANDOM_BYTES), "big")
-    digits = []
-    for _ in range(PUBLIC_ID_RANDOM_LENGTH):
-        number, digit = divmod(number, 62)
-        digits.append(_ALPHABET[digit])
-    return f"{prefix}_{''.join(digits)}"
+    return f"{prefix}_{_random_digits(PUBLIC_ID_RANDOM_LENGTH)}"
+
+
+def new_public_ids(prefix: str, count: int) -> list[str]:
+    """`count` fresh ids, as new_public_id makes them, from one call to the CSPRNG (ingest makes
+    two per event, a thousand events a request)."""
+    digits = _random_digits(PUBLIC_ID_RANDOM_LENGTH * count)
+    return [
+        f"{prefix}_{digits[start : start + PUBLIC_ID_RANDOM_LENGTH]}"
+        for start in range(0, len(digits), PUBLIC_ID_RANDOM_LENGTH)
+    ]
 
 
 class PublicIdField(models.CharField):

@@ -50,15 +50,16 @@ def concrete_field(model: type[models.Model], name: str) -> models.Field[Any, An
 
 
 def _adapt(rows: Sequence[Sequence[Any]], adapters: list[Callable[[Any], Any] | None]) -> list[list[Any]]:
-    adapted = []
-    for row in rows:
-        adapted.append(
-            [
-                value if adapt is None or value is None else adapt(value)
-                for adapt, value in zip(adapters, row, strict=True)
-            ]
-        )
-    return adapted
+    if not rows:
+        return []
+    # Column by column: most columns need no adapting, and zip() transposes in C.
+    columns = list(zip(*rows, strict=True))
+    if len(columns) != len(adapters):
+        raise ValueError(f"Rows have {len(columns)} values, not {len(adapters)}.")
+    for index, adapt in enumerate(adapters):
+        if adapt is not None:
+            columns[index] = tuple([value if value is None else adapt(value) for value in columns[index]])
+    return [list(row) for row in zip(*columns, strict=True)]
 
 
 def _chunks(rows: list[list[Any]], width: int, vendor: str) -> list[list[list[Any]]]:
@@ -67,7 +68,9 @@ def _chunks(rows: list[list[Any]], width: int, vendor: str) -> list[list[list[An
 
 
 def _columns(rows: list[list[Any]], width: int) -> list[list[Any]]:
-    return [[row[index] for row in rows] for index in range(width)]
+    if not rows:
+        return [[] for _ in range(width)]
+    return [list(column) for column in zip(*rows, strict=True)]
 
 
 def _arrays(fields: Sequence[models.Field[Any, Any]], connection: Any) -> str:

@@ -10,7 +10,13 @@ from accounts.tests.factories import OrganizationFactory
 from recovery.enums import Category, EventSource, TransactionEffect, TransactionStatus
 from recovery.exceptions import TransactionConflict
 from recovery.models import FailureEvent, Transaction
-from recovery.services import Customer, FailureRecorded, transaction_record_failure, transaction_record_failures
+from recovery.services import (
+    _EVENT_FIELDS,
+    Customer,
+    FailureRecorded,
+    transaction_record_failure,
+    transaction_record_failures,
+)
 from recovery.tests.factories import failure_input, record_failure
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
@@ -272,3 +278,27 @@ def test_webhook_failures_come_through_the_same_service(organization) -> None:
 def test_failure_input_refuses_what_cannot_be_stored(overrides, message) -> None:
     with pytest.raises(ValueError, match=message):
         failure_input(**overrides)
+
+
+def _values(instance: Transaction | FailureEvent) -> dict[str, object]:
+    return {field.attname: getattr(instance, field.attname) for field in type(instance)._meta.concrete_fields}
+
+
+@pytest.mark.django_db
+def test_the_recorded_instances_hold_what_the_rows_hold_and_their_relations_cost_no_query(organization) -> None:
+    result = record_failure(
+        organization=organization, occurred_at=T0, metadata={"plan": "annual"}, raw_payload={"a": "b"}
+    )
+
+    assert _values(result.transaction) == _values(Transaction.objects.get())
+    assert _values(result.event) == _values(FailureEvent.objects.get())
+    assert (result.transaction._state.adding, result.event._state.adding) == (True, True)
+    with CaptureQueriesContext(connection) as queries:
+        assert result.transaction.organization is organization
+        assert result.event.organization is organization
+        assert result.event.transaction is result.transaction
+    assert len(queries) == 0
+
+
+def test_event_fields_are_every_column_but_the_id_in_column_order() -> None:
+    assert tuple(field.name for field in FailureEvent._meta.concrete_fields[1:]) == _EVENT_FIELDS
