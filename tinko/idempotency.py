@@ -40,7 +40,7 @@ from django.utils import timezone
 
 from tinko.api import ApiError
 from tinko.models import IdempotencyKey
-from tinko.sql import ChainLink, Guard, insert_rows
+from tinko.sql import ChainLink, Guard, find_rows, insert_rows
 
 if TYPE_CHECKING:
     from accounts.models import Organization
@@ -141,9 +141,13 @@ def idempotency_claim_many(*, organization: Organization, requests: Sequence[tup
     wanted = dict(requests)
     rows = {
         key: (fingerprint, status, body)
-        for key, fingerprint, status, body in IdempotencyKey.objects.filter(
-            organization=organization, key__in=list(wanted)
-        ).values_list("key", "fingerprint", "response_status", "response_body")
+        for key, fingerprint, status, body in find_rows(
+            IdempotencyKey,
+            "key",
+            list(wanted),
+            where={"organization": organization.pk},
+            columns=("key", "fingerprint", "response_status", "response_body"),
+        )
     }
     claims = {}
     for key, fingerprint in wanted.items():
