@@ -84,6 +84,11 @@ class Transaction(OrgOwned):
 class FailureEvent(OrgOwned):
     """One failure of a transaction, with the classifier's decision and the rule that made it."""
 
+    # Events are read by their transaction, their public id or their idempotency key (a unique
+    # index that leads with the organization), never by organization alone.
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     public_id = PublicIdField(prefix="fev")
     # No index of its own: (transaction, occurred_at) below serves the foreign key too.
     transaction = models.ForeignKey(Transaction, on_delete=models.CASCADE, related_name="events", db_index=False)

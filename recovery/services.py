@@ -372,9 +372,10 @@ def _record(
         index_of_key = {failure.idempotency_key: index for index, failure in enumerate(failures)}
         recorded = existing_values(FailureEvent, "idempotency_key", keys, where={"organization": organization.pk})
         seen = (
-            FailureEvent.objects.filter(organization=organization, idempotency_key__in=recorded).select_related(
-                "transaction"
-            )
+            # `<> ''` as the partial unique index says it, so that the index serves the read.
+            FailureEvent.objects.filter(organization=organization, idempotency_key__in=recorded)
+            .exclude(idempotency_key="")
+            .select_related("transaction")
             if recorded
             else []
         )

@@ -24,6 +24,16 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.AlterField(
+            model_name="failureevent",
+            name="organization",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="accounts.organization",
+            ),
+        ),
         migrations.RunPython(drop_pattern_indexes, migrations.RunPython.noop),
         migrations.AlterField(
             model_name="transaction",
