@@ -24,3 +24,33 @@ def test_a_row_of_the_wrong_width_is_refused() -> None:
 def test_columns_transpose_rows() -> None:
     assert sql._columns([[1, "a"], [2, "b"], [3, "c"]], 2) == [[1, 2, 3], ["a", "b", "c"]]
     assert sql._columns([], 2) == [[], []]
+
+
+@pytest.mark.django_db
+def test_find_rows_reads_the_requested_columns_of_the_matching_rows_only(organization) -> None:
+    from django.utils import timezone
+
+    from accounts.tests.factories import OrganizationFactory
+    from tinko.models import IdempotencyKey
+
+    other = OrganizationFactory.create()
+    now = timezone.now()
+    for org, key in [(organization, "a"), (organization, "b"), (other, "c")]:
+        IdempotencyKey.objects.create(
+            organization=org, key=key, fingerprint=f"f-{key}", response_status=201, response_body=b"{}", created_at=now
+        )
+
+    rows = sql.find_rows(
+        IdempotencyKey,
+        "key",
+        ["a", "c", "missing"],
+        where={"organization": organization.pk},
+        columns=("key", "fingerprint"),
+    )
+
+    assert rows == [("a", "f-a")]
+    assert sql.existing_values(
+        IdempotencyKey, "key", [f"k{i}" for i in range(20)] + ["b"], where={"organization": organization.pk}
+    ) == {"b"}
+    with pytest.raises(ValueError, match="non-empty"):
+        sql.existing_values(IdempotencyKey, "key", [""], where={"organization": organization.pk})
