@@ -10,7 +10,6 @@ it (the embedded development setup) it goes through Django's cache.
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass
 from functools import cache
@@ -62,4 +61,4 @@ def rate_limit_hit(*, scope: str, ident: str, rate: Rate, now: float | None = No
             count = 1
     if count <= rate.limit:
         return None
-    return max(1.0, math.ceil((window + 1) * rate.window_seconds - now))
+    return (window + 1) * rate.window_seconds - now
