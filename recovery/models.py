@@ -18,17 +18,14 @@ from recovery.enums import (
     TransactionStatus,
 )
 from tinko.ids import PublicIdField
-from tinko.tenancy import OrgOwned, OrgQuerySet
+from tinko.tenancy import OrgOwned, OrgQuerySet, ingest_organization_key
 
 
 class Transaction(OrgOwned):
     """A merchant's payment that failed at least once, identified by the merchant's own reference."""
 
-    # Every query by organization is served by the indexes that lead with it (the unique
-    # reference and the newest-first listing), so the foreign key needs none of its own.
-    organization = models.ForeignKey(
-        "accounts.Organization", on_delete=models.CASCADE, related_name="+", db_index=False
-    )
+    # Read by organization through the unique reference and the newest-first listing.
+    organization = ingest_organization_key()
     public_id = PublicIdField(prefix="txn")
     transaction_ref = models.CharField(max_length=255)
     amount = models.BigIntegerField(help_text="In the currency's minor unit.")
@@ -84,11 +81,8 @@ class Transaction(OrgOwned):
 class FailureEvent(OrgOwned):
     """One failure of a transaction, with the classifier's decision and the rule that made it."""
 
-    # Events are read by their transaction, their public id or their idempotency key (a unique
-    # index that leads with the organization), never by organization alone.
-    organization = models.ForeignKey(
-        "accounts.Organization", on_delete=models.CASCADE, related_name="+", db_index=False
-    )
+    # Read by transaction, public id or idempotency key, never by organization alone.
+    organization = ingest_organization_key()
     public_id = PublicIdField(prefix="fev")
     # No index of its own: (transaction, occurred_at) below serves the foreign key too.
     transaction = models.ForeignKey(Transaction, on_delete=models.CASCADE, related_name="events", db_index=False)

@@ -1,5 +1,7 @@
 from django.db import models
 
+from tinko.tenancy import ingest_organization_key
+
 
 class Heartbeat(models.Model):
     """Last time a periodic task ran in a worker: proof that beat, broker and worker are alive."""
@@ -19,10 +21,8 @@ class IdempotencyKey(models.Model):
     do; the unique (organization, key) constraint admits it once (see tinko.idempotency).
     """
 
-    # The unique constraint leads with the organization, so the foreign key needs no index of its own.
-    organization = models.ForeignKey(
-        "accounts.Organization", on_delete=models.CASCADE, related_name="+", db_index=False
-    )
+    # Read through the unique (organization, key) constraint.
+    organization = ingest_organization_key()
     key = models.CharField(max_length=255)
     fingerprint = models.CharField(max_length=64, help_text="SHA-256 of the endpoint and the canonical request body.")
     response_status = models.PositiveSmallIntegerField()

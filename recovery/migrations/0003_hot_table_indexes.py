@@ -28,6 +28,7 @@ class Migration(migrations.Migration):
             model_name="failureevent",
             name="organization",
             field=models.ForeignKey(
+                db_constraint=False,
                 db_index=False,
                 on_delete=django.db.models.deletion.CASCADE,
                 related_name="+",
@@ -39,6 +40,7 @@ class Migration(migrations.Migration):
             model_name="transaction",
             name="organization",
             field=models.ForeignKey(
+                db_constraint=False,
                 db_index=False,
                 on_delete=django.db.models.deletion.CASCADE,
                 related_name="+",

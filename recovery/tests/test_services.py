@@ -302,3 +302,21 @@ def test_the_recorded_instances_hold_what_the_rows_hold_and_their_relations_cost
 
 def test_event_fields_are_every_column_but_the_id_in_column_order() -> None:
     assert tuple(field.name for field in FailureEvent._meta.concrete_fields[1:]) == _EVENT_FIELDS
+
+
+@pytest.mark.django_db
+def test_deleting_an_organization_deletes_its_ingested_rows(organization) -> None:
+    from tinko.idempotency import StoredResponse, idempotency_store
+    from tinko.models import IdempotencyKey
+
+    other = OrganizationFactory.create()
+    for org in (organization, other):
+        record_failure(organization=org)
+        idempotency_store(organization=org, responses=[("k", "f", StoredResponse(201, b"{}"))])
+
+    organization.delete()
+
+    # The organization keys of these tables have no database constraint: Django does the cascade.
+    assert set(Transaction.objects.values_list("organization_id", flat=True)) == {other.pk}
+    assert set(FailureEvent.objects.values_list("organization_id", flat=True)) == {other.pk}
+    assert set(IdempotencyKey.objects.values_list("organization_id", flat=True)) == {other.pk}

@@ -35,6 +35,7 @@ class Migration(migrations.Migration):
             model_name="idempotencykey",
             name="organization",
             field=models.ForeignKey(
+                db_constraint=False,
                 db_index=False,
                 on_delete=django.db.models.deletion.CASCADE,
                 related_name="+",
