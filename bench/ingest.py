@@ -8,7 +8,8 @@ each after a warm-up:
 
 - baseline: the bare single-INSERT view, N requests at C connections;
 - single:   `POST /v1/events/payment_failed`, N requests at C connections, a fresh
-            Idempotency-Key and transaction per request;
+            Idempotency-Key and transaction per request (baseline and single take turns
+            in --rounds short rounds, so that drift in the machine's speed hits both);
 - batch:    `POST /v1/events/batch` with B events each, over a few connections;
 
 and prints events/s, p50 and p99 for each, the single/baseline ratio and the targets
@@ -28,7 +29,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from bench.loadgen import LoadResult, Request, run_load
+from bench.loadgen import LoadResult, Request, RequestFactory, combined, run_load
 
 SINGLE_TARGET_RATIO = 0.5
 SINGLE_TARGET_P99_MS = 100.0
@@ -117,6 +118,11 @@ def verdict(*, baseline: Figures, single: Figures, batch: Figures) -> list[str]:
     ]
 
 
+def shifted(make_request: RequestFactory, offset: int) -> RequestFactory:
+    """The requests of `make_request` from its offset-th on."""
+    return lambda index: make_request(offset + index)
+
+
 def issue_api_key() -> str:
     """A key for a 'bench' organization, made through Tinko's own services."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
@@ -141,6 +147,7 @@ def main() -> None:
     parser.add_argument("--api-key", default="")
     parser.add_argument("--connections", type=int, default=16, help="for baseline and single (default 16)")
     parser.add_argument("--requests", type=int, default=4000, help="baseline and single requests (default 4000)")
+    parser.add_argument("--rounds", type=int, default=4, help="baseline and single take turns (default 4 rounds)")
     parser.add_argument("--batch-size", type=int, default=1000)
     parser.add_argument("--batches", type=int, default=40)
     parser.add_argument("--batch-connections", type=int, default=4)
@@ -186,11 +193,22 @@ def main() -> None:
     )
     run_load("warm-up", args.url, lambda i: batch_request(args.batches + i), connections=2, total_requests=2)
 
-    common = {"connections": args.connections, "total_requests": args.requests, "max_seconds": args.seconds}
-    baseline = Figures.of(run_load(f"baseline insert ({args.connections} conn)", args.url, baseline_request, **common))
+    # Baseline and single take turns in short rounds, so that a machine whose speed drifts
+    # (shared CPUs) slows both alike instead of whichever happened to run second.
+    per_round = max(1, args.requests // args.rounds)
+    common = {"connections": args.connections, "total_requests": per_round, "max_seconds": args.seconds}
+    baseline_rounds: list[LoadResult] = []
+    single_rounds: list[LoadResult] = []
+    for number in range(args.rounds):
+        offset = number * per_round
+        baseline_rounds.append(run_load("baseline", args.url, shifted(baseline_request, offset), **common))
+        single_rounds.append(run_load("single", args.url, shifted(single_request, offset), **common))
+    baseline = Figures.of(combined(f"baseline insert ({args.connections} conn)", baseline_rounds))
     print(baseline.line(), flush=True)
-    single = Figures.of(run_load(f"single event ({args.connections} conn)", args.url, single_request, **common))
+    single = Figures.of(combined(f"single event ({args.connections} conn)", single_rounds))
     print(single.line(), flush=True)
+    ratios = [one.rps / base.rps for one, base in zip(single_rounds, baseline_rounds, strict=True) if base.rps]
+    print(f"{'':<34} single / baseline by round: {' '.join(f'{ratio:.2f}' for ratio in ratios)}", flush=True)
     batch = Figures.of(
         run_load(
             f"batch x{args.batch_size} ({args.batch_connections} conn)",

@@ -11,7 +11,7 @@ import http.client
 import statistics
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -48,6 +48,22 @@ class LoadResult:
             f"p99 {self.percentile(99):>7.2f} ms  mean {statistics.fmean(self.latencies_ms or [0]):>7.2f} ms  "
             f"n={self.requests} errors={self.errors} statuses={dict(sorted(self.statuses.items()))}"
         )
+
+
+def combined(name: str, results: Sequence[LoadResult]) -> LoadResult:
+    """Several runs of one kind of request as one result: their requests over their summed time."""
+    statuses: dict[int, int] = {}
+    for result in results:
+        for status, count in result.statuses.items():
+            statuses[status] = statuses.get(status, 0) + count
+    return LoadResult(
+        name=name,
+        requests=sum(result.requests for result in results),
+        errors=sum(result.errors for result in results),
+        seconds=sum(result.seconds for result in results),
+        latencies_ms=[latency for result in results for latency in result.latencies_ms],
+        statuses=statuses,
+    )
 
 
 def run_load(

@@ -19,3 +19,16 @@ def test_loadgen_counts_requests_and_statuses(live_server) -> None:
     assert result.statuses == {200: 20}
     assert 0 < result.percentile(50) <= result.percentile(99)
     assert "req/s" in result.summary()
+
+
+def test_combined_results_add_requests_time_and_statuses() -> None:
+    from bench.loadgen import LoadResult, combined
+
+    first = LoadResult("a", 2, 0, 1.0, [1.0, 2.0], {201: 2})
+    second = LoadResult("a", 3, 1, 2.0, [3.0, 4.0, 5.0], {201: 2, 409: 1})
+
+    both = combined("both", [first, second])
+
+    assert (both.requests, both.errors, both.seconds, both.rps) == (5, 1, 3.0, 5 / 3.0)
+    assert both.statuses == {201: 4, 409: 1}
+    assert both.percentile(50) == 3.0

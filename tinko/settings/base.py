@@ -109,11 +109,10 @@ else:
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         server_side_binding=True,
         # Off behind a connection pooler that cannot keep prepared statements (PgBouncer before
-        # 1.21 in transaction mode).
+        # 1.21 in transaction mode). Statements over many rows are never prepared (tinko.sql),
+        # and reads of many keys probe an index once per key, so that no cached plan depends on
+        # the values or the table sizes it first saw.
         prepare_threshold=5 if env.bool("DB_PREPARED_STATEMENTS", default=True) else None,
-        # Each run is planned for its own values: a generic plan made while a table was small
-        # would stay the plan as it grows, wherever statistics are not refreshed promptly.
-        options="-c plan_cache_mode=force_custom_plan",
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
