@@ -8,5 +8,5 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from accounts import (
             authentication,  # noqa: F401  (registers the OpenAPI auth extension)
-            receivers,  # noqa: F401  (audit rows for allauth's two-factor changes)
+            receivers,  # noqa: F401  (two-factor audit rows; forgetting remembered API keys)
         )

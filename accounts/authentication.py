@@ -10,9 +10,9 @@ from rest_framework import authentication, exceptions, permissions, throttling
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 
+from accounts.api_key_cache import api_key_authenticate
 from accounts.enums import Role, role_at_least
 from accounts.models import ApiKey
-from accounts.selectors import api_key_find_active
 from accounts.services import api_key_touch
 from tinko.ratelimit import Rate, rate_limit_hit
 
@@ -29,7 +29,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         scheme, _, credential = header.partition(" ")
         if scheme.lower() != "bearer" or not credential.strip():
             raise exceptions.AuthenticationFailed("Use 'Authorization: Bearer <api key>'.", code="invalid_api_key")
-        api_key = api_key_find_active(plaintext=credential.strip())
+        api_key = api_key_authenticate(plaintext=credential.strip())
         if api_key is None:
             raise exceptions.AuthenticationFailed("Invalid or revoked API key.", code="invalid_api_key")
         api_key_touch(api_key=api_key)

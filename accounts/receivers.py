@@ -1,4 +1,5 @@
-"""Audit rows for two-factor changes, which allauth makes in its own code.
+"""Audit rows for two-factor changes, which allauth makes in its own code; and the signal to
+forget remembered API keys when a key or an organization changes.
 
 allauth.mfa offers no adapter hook inside its transactions; model signals on its
 Authenticator fire within them, so the audit row commits (or rolls back) with the change.
@@ -16,8 +17,8 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from accounts.access import client_ip
-from accounts.models import User
-from accounts.services import sign_in_failure_record, user_event_record
+from accounts.models import ApiKey, Organization, User
+from accounts.services import api_keys_changed, sign_in_failure_record, user_event_record
 
 _ADDED = {
     Authenticator.Type.TOTP: "user.mfa_enabled",
@@ -49,3 +50,13 @@ def mfa_removed(sender: type[Authenticator], instance: Authenticator, **kwargs: 
 @receiver(mfa_signals.authentication_failed, dispatch_uid="accounts_mfa_failed")
 def mfa_failed(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     sign_in_failure_record(email=user.email, ip_address=client_ip(request), reason="two-factor code")
+
+
+@receiver(post_save, sender=ApiKey)
+@receiver(post_delete, sender=ApiKey)
+@receiver(post_save, sender=Organization)
+@receiver(post_delete, sender=Organization)
+def _api_keys_changed(sender: Any, **kwargs: Any) -> None:
+    """Processes that remember API keys (accounts.api_key_cache) read them again: through the
+    console, the services or the admin, a key or its organization changed."""
+    api_keys_changed()

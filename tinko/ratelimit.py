@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from functools import cache
 
-import redis
-from django.conf import settings
 from django.core.cache import cache as django_cache
+
+from tinko.redis_client import redis_client
 
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -36,19 +35,14 @@ class Rate:
             raise ValueError(f"A rate looks like '100/s' or '6000/min', not {text!r}.") from exc
 
 
-@cache
-def _redis(url: str) -> redis.Redis:
-    # One client (and connection pool) per process, made on first use, so after a fork.
-    return redis.Redis.from_url(url)
-
-
 def rate_limit_hit(*, scope: str, ident: str, rate: Rate, now: float | None = None) -> float | None:
     """Count one request of `ident`; None if it is within `rate`, else the seconds until the window resets."""
     now = time.time() if now is None else now
     window = int(now // rate.window_seconds)
     key = f"tinko:rl:{scope}:{ident}:{window}"
-    if settings.REDIS_URL:
-        pipeline = _redis(settings.REDIS_URL).pipeline(transaction=False)
+    client = redis_client()
+    if client is not None:
+        pipeline = client.pipeline(transaction=False)
         pipeline.incr(key)
         pipeline.expire(key, rate.window_seconds + 1, nx=True)
         count = int(pipeline.execute()[0])

@@ -2,11 +2,13 @@
 
 from accounts.services.api_keys import (
     API_KEY_LOOKUP_LENGTH,
+    API_KEYS_EPOCH,
     IssuedApiKey,
     api_key_create,
     api_key_hash,
     api_key_revoke,
     api_key_touch,
+    api_keys_changed,
 )
 from accounts.services.audit import SYSTEM, Actor, audit_changes, audit_record
 from accounts.services.invitations import (
@@ -28,6 +30,7 @@ from accounts.services.organizations import (
 from accounts.services.security import sign_in_failure_record, user_event_record
 
 __all__ = [
+    "API_KEYS_EPOCH",
     "API_KEY_LOOKUP_LENGTH",
     "INVITATION_TTL",
     "SYSTEM",
@@ -38,6 +41,7 @@ __all__ = [
     "api_key_hash",
     "api_key_revoke",
     "api_key_touch",
+    "api_keys_changed",
     "audit_changes",
     "audit_record",
     "invitation_accept",

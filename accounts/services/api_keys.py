@@ -14,6 +14,7 @@ from django.utils import timezone
 from accounts.enums import API_KEY_ROLES, ApiKeyMode, Role
 from accounts.models import ApiKey, Organization, User
 from accounts.services.audit import SYSTEM, Actor, audit_record
+from tinko.redis_client import redis_client
 
 logger = logging.getLogger(__name__)
 
@@ -21,6 +22,8 @@ API_KEY_LOOKUP_LENGTH = 12
 API_KEY_SECRET_BYTES = 24
 # last_used_at is advisory; writing it on every request would put a row lock on the hot path.
 API_KEY_TOUCH_INTERVAL = timedelta(seconds=60)
+# Redis key whose value changes whenever a key or an organization does (api_keys_changed).
+API_KEYS_EPOCH = "tinko:api-keys:epoch"
 
 
 @dataclass(frozen=True)
@@ -77,12 +80,28 @@ def api_key_create(
     return IssuedApiKey(api_key=api_key, plaintext=plaintext)
 
 
+def api_keys_changed() -> None:
+    """Make every process read API keys from the database again (accounts.api_key_cache): a key or
+    an organization changed. The epoch is set when the change is made and again when it commits,
+    so that no process keeps what it read in between."""
+    client = redis_client()
+    if client is None:
+        return
+
+    def rotate() -> None:
+        client.set(API_KEYS_EPOCH, secrets.token_hex(8))
+
+    rotate()
+    transaction.on_commit(rotate)
+
+
 @transaction.atomic
 def api_key_revoke(*, api_key: ApiKey, actor: Actor = SYSTEM) -> ApiKey:
     """Revoke a key; it answers 401 from the next request on. Revoking twice is harmless."""
     revoked = ApiKey.objects.filter(pk=api_key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
     api_key.refresh_from_db(fields=["revoked_at"])
     if revoked:
+        api_keys_changed()
         audit_record(organization=api_key.organization, actor=actor, action="api_key.revoked", target=api_key)
         logger.info("api_key_revoked", extra={"org_id": api_key.organization_id, "api_key_id": api_key.public_id})
     return api_key

@@ -37,8 +37,10 @@ def test_the_wait_is_the_time_left_in_the_window() -> None:
 
 @pytest.mark.skipif(not settings.REDIS_URL, reason="needs REDIS_URL: the counter lives in Redis there")
 def test_the_redis_counter_expires_after_its_window() -> None:
-    from tinko.ratelimit import _redis
+    from tinko.redis_client import redis_client
 
     rate_limit_hit(scope="t", ident="d", rate=Rate(limit=5, window_seconds=60), now=1_800_000_000.0)
-    ttl = _redis(settings.REDIS_URL).ttl("tinko:rl:t:d:30000000")
+    client = redis_client()
+    assert client is not None
+    ttl = client.ttl("tinko:rl:t:d:30000000")
     assert 0 < ttl <= 61
