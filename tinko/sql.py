@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 import orjson
-from django.db import connections, models, router
+from django.db import NotSupportedError, connections, models, router
 
 # SQLite allows 32,766 parameters per statement (since 3.32).
 _SQLITE_MAX_PARAMETERS = 32_000
@@ -339,7 +339,7 @@ def insert_chain(links: Sequence[ChainLink], *, guards: Sequence[Guard]) -> tupl
     alias = router.db_for_write(links[0].model)
     connection = connections[alias]
     if connection.vendor != "postgresql":
-        raise NotImplementedError("insert_chain needs PostgreSQL's data-modifying WITH clauses.")
+        raise NotSupportedError("insert_chain needs PostgreSQL's data-modifying WITH clauses; callers check first.")
     shape = tuple((link.model, tuple(link.values), link.parent, link.ignore_conflicts) for link in links)
     sql, names = _chain_statement(shape, tuple(guard.sql for guard in guards), alias)
     params: list[Any] = [param for guard in guards for param in guard.params]

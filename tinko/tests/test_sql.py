@@ -54,3 +54,16 @@ def test_find_rows_reads_the_requested_columns_of_the_matching_rows_only(organiz
     ) == {"b"}
     with pytest.raises(ValueError, match="non-empty"):
         sql.existing_values(IdempotencyKey, "key", [""], where={"organization": organization.pk})
+
+
+@pytest.mark.django_db
+def test_insert_chain_refuses_a_database_without_data_modifying_with_clauses(organization) -> None:
+    from django.db import NotSupportedError, connection
+
+    from tinko.models import IdempotencyKey
+
+    if connection.vendor == "postgresql":
+        pytest.skip("PostgreSQL has them: see test_sql_chain.py")
+    link = sql.ChainLink(model=IdempotencyKey, values={"key": "k"})
+    with pytest.raises(NotSupportedError):
+        sql.insert_chain([link], guards=[sql.Guard("1 = 1")])
