@@ -1,6 +1,7 @@
 from typing import Any
 
 import pytest
+from django.db import connection
 
 from tinko import sql
 
@@ -57,13 +58,12 @@ def test_find_rows_reads_the_requested_columns_of_the_matching_rows_only(organiz
 
 
 @pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor == "postgresql", reason="PostgreSQL has them: see test_sql_chain.py")
 def test_insert_chain_refuses_a_database_without_data_modifying_with_clauses(organization) -> None:
-    from django.db import NotSupportedError, connection
+    from django.db import NotSupportedError
 
     from tinko.models import IdempotencyKey
 
-    if connection.vendor == "postgresql":
-        pytest.skip("PostgreSQL has them: see test_sql_chain.py")
     link = sql.ChainLink(model=IdempotencyKey, values={"key": "k"})
     with pytest.raises(NotSupportedError):
         sql.insert_chain([link], guards=[sql.Guard("1 = 1")])
