@@ -17,9 +17,8 @@ batch whose key another request is writing waits for it at the unique constraint
 then runs again and replays it.
 
 An endpoint whose common case is a few new rows can write them with one statement instead
-(`idempotency_guards` and `idempotency_link` with `tinko.sql.insert_chain`): the key's lock and
-its absence are that statement's guards and its stored response is its last row; any other case
-falls back to `idempotent_call`.
+(`idempotent_insert`, PostgreSQL): the key's lock and its absence are that statement's guards
+and its stored response is its last row; any other case falls back to `idempotent_run`.
 """
 
 from __future__ import annotations
@@ -28,31 +27,30 @@ import enum
 import hashlib
 import logging
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from django.conf import settings
-from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.http import HttpResponse
 from django.utils import timezone
 
 from tinko.api import ApiError
 from tinko.models import IdempotencyKey
-from tinko.sql import ChainLink, Guard, find_rows, insert_rows
+from tinko.races import RACE_ERRORS, atomic_retrying
+from tinko.sql import ChainLink, Guard, find_rows, insert_chain, insert_rows, row_absent
 
 if TYPE_CHECKING:
     from accounts.models import Organization
 
 logger = logging.getLogger(__name__)
-T = TypeVar("T")
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 MAX_KEY_LENGTH = 255
-# What a request that lost a race to another with the same key sees (see retry_race).
-RACE_ERRORS = (IntegrityError, OperationalError)
 
 
 class ClaimState(enum.Enum):
@@ -66,6 +64,20 @@ class ClaimState(enum.Enum):
 class StoredResponse:
     status: int
     body: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class IdempotentResult:
+    """What a request with a key is answered: its own response, or the first one's again."""
+
+    response: StoredResponse
+    replayed: bool
+
+    def as_http(self) -> HttpResponse:
+        response = HttpResponse(self.response.body, status=self.response.status, content_type="application/json")
+        if self.replayed:
+            response[REPLAYED_HEADER] = "true"
+        return response
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,31 +187,47 @@ def idempotency_store(*, organization: Organization, responses: Sequence[tuple[s
     )
 
 
-def idempotency_guards(*, organization: Organization, key: str) -> list[Guard]:
-    """For a request written by one statement (`tinko.sql.insert_chain`, PostgreSQL): the key is
-    locked for that statement, and was never stored."""
-    table = connection.ops.quote_name(IdempotencyKey._meta.db_table)
-    return [
+def idempotent_insert(
+    *,
+    organization: Organization,
+    key: str,
+    fingerprint: str,
+    stored: StoredResponse,
+    links: Sequence[ChainLink],
+    guards: Sequence[Guard] = (),
+) -> list[int] | None:
+    """PostgreSQL: in one statement (`tinko.sql.insert_chain`), insert `links` and then `stored` as
+    the key's response, if the key is free (locked for the statement, never stored) and every
+    guard holds. The new ids of `links`; None, having written nothing, in any other case
+    (another database, a guard that fails, a link not inserted, a lost race): the caller then
+    takes `idempotent_run`, which gives the same answer the transactional way."""
+    if connection.vendor != "postgresql":
+        return None
+    key_guards = [
         Guard("pg_try_advisory_xact_lock(%s)", (_lock_id(organization.pk, key),)),
-        # Only the model's table name is interpolated.
-        Guard(
-            f"NOT EXISTS (SELECT 1 FROM {table} WHERE organization_id = %s AND key = %s)",  # noqa: S608
-            (organization.pk, key),
-        ),
+        row_absent(IdempotencyKey, {"organization": organization.pk, "key": key}),
     ]
-
-
-def idempotency_link(*, organization: Organization, key: str, fingerprint: str, stored: StoredResponse) -> ChainLink:
-    """The stored response as the last row of a statement written with `idempotency_guards`."""
-    values = {
-        "organization": organization.pk,
-        "key": key,
-        "fingerprint": fingerprint,
-        "response_status": stored.status,
-        "response_body": stored.body,
-        "created_at": timezone.now(),
-    }
-    return ChainLink(model=IdempotencyKey, values=values)
+    response = ChainLink(
+        model=IdempotencyKey,
+        values={
+            "organization": organization.pk,
+            "key": key,
+            "fingerprint": fingerprint,
+            "response_status": stored.status,
+            "response_body": stored.body,
+            "created_at": timezone.now(),
+        },
+    )
+    # In a caller's transaction a savepoint keeps a lost race from spoiling it; on its own the
+    # statement is its own transaction.
+    try:
+        with transaction.atomic() if connection.in_atomic_block else nullcontext():
+            _, ids = insert_chain([*links, response], guards=[*key_guards, *guards])
+    except IntegrityError:
+        return None
+    if any(pk is None for pk in ids):
+        return None
+    return [pk for pk in ids[: len(links)] if pk is not None]
 
 
 def claim_refusal(claim: Claim, *, param: str | None = IDEMPOTENCY_HEADER) -> ApiError:
@@ -219,40 +247,27 @@ def claim_refusal(claim: Claim, *, param: str | None = IDEMPOTENCY_HEADER) -> Ap
     )
 
 
-def replay_response(stored: StoredResponse) -> HttpResponse:
-    response = HttpResponse(stored.body, status=stored.status, content_type="application/json")
-    response[REPLAYED_HEADER] = "true"
-    return response
-
-
-def retry_race(work: Callable[[], T]) -> T:
-    """Run `work` (one whole transaction); if it loses a race on a unique constraint, or deadlocks
-    with a request that shares its keys, run it once more: the second run sees the winner's rows."""
-    try:
-        return work()
-    except RACE_ERRORS:
-        logger.info("idempotency_race_retried")
-        return work()
-
-
-def idempotent_call(
+def idempotent_run(
     *, organization: Organization, key: str, fingerprint: str, handler: Callable[[], StoredResponse]
-) -> HttpResponse:
-    """Run `handler` at most once per (organization, key) and answer every request with the same bytes."""
+) -> IdempotentResult:
+    """Run `handler` at most once per (organization, key), in one transaction with its stored
+    response, and answer every request with the same bytes. Raises the claim's refusal (409, 422);
+    a handler that raises stores nothing."""
 
-    def run() -> HttpResponse:
-        with transaction.atomic():
-            claim = idempotency_claim(organization=organization, key=key, fingerprint=fingerprint)
-            if claim.state is ClaimState.REPLAY:
-                assert claim.stored is not None
-                return replay_response(claim.stored)
-            if claim.state is not ClaimState.FREE:
-                raise claim_refusal(claim)
-            stored = handler()
-            idempotency_store(organization=organization, responses=[(key, fingerprint, stored)])
-        return HttpResponse(stored.body, status=stored.status, content_type="application/json")
+    def run() -> IdempotentResult:
+        claim = idempotency_claim(organization=organization, key=key, fingerprint=fingerprint)
+        if claim.state is ClaimState.REPLAY:
+            assert claim.stored is not None
+            return IdempotentResult(response=claim.stored, replayed=True)
+        if claim.state is not ClaimState.FREE:
+            raise claim_refusal(claim)
+        stored = handler()
+        idempotency_store(organization=organization, responses=[(key, fingerprint, stored)])
+        return IdempotentResult(response=stored, replayed=False)
 
-    return retry_race(run)
+    # A request that lost a race on the unique key (or deadlocked with one sharing its keys)
+    # runs once more and replays the winner.
+    return atomic_retrying(run, errors=RACE_ERRORS)
 
 
 def idempotency_retention() -> timedelta:

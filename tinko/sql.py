@@ -286,6 +286,21 @@ class Guard:
     params: tuple[Any, ...] = ()
 
 
+def row_absent(model: type[models.Model], where: dict[str, Any], *, non_empty: Sequence[str] = ()) -> Guard:
+    """A guard that holds when no row of `model` matches `where` (field = value pairs). Each field
+    in `non_empty` is also said to be `<> ''`, so that a unique index kept only for non-empty
+    values serves the check (see find_rows)."""
+    connection = connections[router.db_for_write(model)]
+    quote = connection.ops.quote_name
+    conditions = [f"{quote(concrete_field(model, name).column)} = %s" for name in where]
+    conditions += [f"{quote(concrete_field(model, name).column)} <> ''" for name in non_empty]
+    # Only quoted table and column names from the model are interpolated; values are parameters.
+    return Guard(
+        f"NOT EXISTS (SELECT 1 FROM {quote(model._meta.db_table)} WHERE {' AND '.join(conditions)})",  # noqa: S608
+        tuple(where.values()),
+    )
+
+
 def _json_default(value: Any) -> str:
     if isinstance(value, bytes | memoryview):
         # bytea's text form, which PostgreSQL reads from a JSON string.

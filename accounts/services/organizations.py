@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -14,6 +14,7 @@ from accounts.enums import Role
 from accounts.models import Membership, Organization, OrganizationLogo, User
 from accounts.services.audit import SYSTEM, Actor, audit_changes, audit_record
 from tinko.money import normalize_currency
+from tinko.races import atomic_retrying
 
 logger = logging.getLogger(__name__)
 
@@ -42,19 +43,13 @@ def organization_create(
     constraint and another candidate tried, never by looking first.
     """
     currency = normalize_currency(default_currency)
-    organization: Organization | None = None
-    for candidate in [slug] if slug else _slug_candidates(name):
-        try:
-            with transaction.atomic():
-                organization = Organization.objects.create(
-                    name=name, slug=candidate, time_zone=time_zone, default_currency=currency
-                )
-            break
-        except IntegrityError:
-            if slug:
-                raise
-    if organization is None:
-        raise IntegrityError(f"No free slug for {name!r} after {SLUG_ATTEMPTS} attempts.")
+    candidates = iter([slug] if slug else _slug_candidates(name))
+    organization = atomic_retrying(
+        lambda: Organization.objects.create(
+            name=name, slug=next(candidates), time_zone=time_zone, default_currency=currency
+        ),
+        attempts=1 if slug else SLUG_ATTEMPTS,
+    )
     membership = Membership.objects.create(organization=organization, user=owner, role=Role.OWNER)
     actor = actor or Actor(user=owner)
     audit_record(

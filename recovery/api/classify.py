@@ -10,8 +10,8 @@ from rest_framework.views import APIView
 from accounts.authentication import request_api_key
 from accounts.enums import Role
 from recovery.api import schemas
-from recovery.api.output import classification_data, dumps
 from recovery.api.parsing import parse_classify, read_json_body
+from recovery.resources import classification_data, dumps
 from recovery.selectors import classification_for
 
 

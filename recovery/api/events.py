@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+import orjson
 from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.request import Request
@@ -13,74 +12,22 @@ from rest_framework.views import APIView
 
 from accounts.authentication import request_api_key
 from accounts.enums import Role
-from accounts.models import Organization
 from recovery.api import schemas
-from recovery.api.output import batch_result_data, dumps, recorded_data
 from recovery.api.parsing import BATCH_ITEM_FIELDS, parse_batch, parse_failure, read_json_body, require_object
 from recovery.exceptions import TransactionConflict
-from recovery.services import (
-    FailureInput,
-    FailureRecorded,
-    transaction_record_failure,
-    transaction_record_failures,
-    transaction_record_new,
+from recovery.resources import dumps
+from recovery.services.ingest import (
+    BatchEvent,
+    BatchEventResult,
+    failure_ingest,
+    failures_ingest_batch,
+    transaction_conflict_error,
 )
-from tinko.api import ApiError, error_body
-from tinko.idempotency import (
-    Claim,
-    ClaimState,
-    StoredResponse,
-    claim_refusal,
-    idempotency_claim_many,
-    idempotency_guards,
-    idempotency_key_validate,
-    idempotency_link,
-    idempotency_store,
-    idempotent_call,
-    request_fingerprint,
-    retry_race,
-)
-from tinko.sql import ChainLink
+from tinko.api import ApiError
+from tinko.idempotency import idempotency_key_validate, request_fingerprint
 
 PAYMENT_FAILED_ENDPOINT = "POST /v1/events/payment_failed"
 BATCH_ENDPOINT = "POST /v1/events/batch"
-
-
-def _conflict(exc: TransactionConflict) -> ApiError:
-    return ApiError(status_code=409, code="transaction_conflict", message=exc.message, param=exc.field)
-
-
-def _stored(result: FailureRecorded) -> StoredResponse:
-    return StoredResponse(status=201 if result.created else 200, body=dumps(recorded_data(result)))
-
-
-def _first_failure_in_one_statement(
-    *, organization: Organization, key: str, fingerprint: str, payload: Any
-) -> StoredResponse | None:
-    """The common case, a new transaction's first failure under a fresh key, written by one
-    statement: the transaction, the event and the stored response, behind the key's lock.
-
-    None, having written nothing, for any other case (and for an invalid body): the general,
-    transactional path then gives the answer, including the error to show.
-    """
-    try:
-        failure = parse_failure(payload, idempotency_key=key)
-    except ApiError:
-        return None
-    response: StoredResponse | None = None
-
-    def store_response(result: FailureRecorded) -> list[ChainLink]:
-        nonlocal response
-        response = _stored(result)
-        return [idempotency_link(organization=organization, key=key, fingerprint=fingerprint, stored=response)]
-
-    recorded = transaction_record_new(
-        organization=organization,
-        failure=failure,
-        guards=idempotency_guards(organization=organization, key=key),
-        then=store_response,
-    )
-    return response if recorded is not None else None
 
 
 class EventPaymentFailedApi(APIView):
@@ -120,129 +67,39 @@ class EventPaymentFailedApi(APIView):
         organization = request_api_key(request).organization
         key = idempotency_key_validate(request.headers.get("Idempotency-Key"))
         payload = read_json_body(request)
+        failure = parse_failure(payload, idempotency_key=key)
         fingerprint = request_fingerprint(endpoint=PAYMENT_FAILED_ENDPOINT, payload=payload)
-        first = _first_failure_in_one_statement(
-            organization=organization, key=key, fingerprint=fingerprint, payload=payload
-        )
-        if first is not None:
-            return HttpResponse(first.body, status=first.status, content_type="application/json")
-
-        def handle() -> StoredResponse:
-            failure = parse_failure(payload, idempotency_key=key)
-            try:
-                result = transaction_record_failure(organization=organization, failure=failure)
-            except TransactionConflict as exc:
-                raise _conflict(exc) from exc
-            return _stored(result)
-
-        return idempotent_call(organization=organization, key=key, fingerprint=fingerprint, handler=handle)
-
-
-@dataclass
-class _Item:
-    index: int
-    key: str | None = None
-    fingerprint: str = ""
-    body: dict[str, Any] | None = None
-    failure: FailureInput | None = None
-    status: int = 0
-    outcome: str = ""
-    error: dict[str, Any] | None = None
-    result: bytes | None = None
-
-    def fail(self, exc: ApiError) -> None:
-        self.status = exc.status_code
-        self.outcome = "error"
-        self.error = error_body(status_code=exc.status_code, code=exc.code, message=str(exc.detail), param=exc.param)[
-            "error"
-        ]
-
-    def succeed(self, stored: StoredResponse, *, outcome: str) -> None:
-        self.status = stored.status
-        self.outcome = outcome
-        self.result = stored.body
-
-    def as_json(self) -> bytes:
-        head = dumps(
-            {
-                "index": self.index,
-                "idempotency_key": self.key,
-                "status": self.status,
-                "outcome": self.outcome,
-                "error": self.error,
-            }
-        )
-        # The result is spliced in as stored, so a replayed item carries exactly its first bytes.
-        return head[:-1] + b',"result":' + (self.result or b"null") + b"}"
-
-
-def _record_batch(*, organization: Organization, events: list[Any]) -> list[_Item]:
-    """Each event's outcome, in one transaction that records the new ones and stores their results."""
-    items = [_Item(index=index) for index in range(len(events))]
-    first_with_key: dict[str, _Item] = {}
-    repeats: list[_Item] = []
-    for item, raw in zip(items, events, strict=True):
         try:
-            item.body = require_object(raw, param=None, what="Each event")
-            item.key = idempotency_key_validate(item.body.get("idempotency_key"), param="idempotency_key")
-            item.fingerprint = request_fingerprint(endpoint=BATCH_ENDPOINT, payload=item.body)
-        except ApiError as exc:
-            item.fail(exc)
-            continue
-        if item.key in first_with_key:
-            repeats.append(item)
-        else:
-            first_with_key[item.key] = item
+            result = failure_ingest(organization=organization, failure=failure, fingerprint=fingerprint)
+        except TransactionConflict as exc:
+            raise transaction_conflict_error(exc) from exc
+        return result.as_http()
 
-    with transaction.atomic():
-        claims = idempotency_claim_many(
-            organization=organization, requests=[(key, item.fingerprint) for key, item in first_with_key.items()]
-        )
-        to_record: list[_Item] = []
-        for key, item in first_with_key.items():
-            claim = claims[key]
-            if claim.state is ClaimState.REPLAY:
-                assert claim.stored is not None
-                item.succeed(claim.stored, outcome="replayed")
-            elif claim.state is not ClaimState.FREE:
-                item.fail(claim_refusal(claim, param="idempotency_key"))
-            else:
-                try:
-                    item.failure = parse_failure(item.body, idempotency_key=key, allowed=BATCH_ITEM_FIELDS)
-                except ApiError as exc:
-                    item.fail(exc)
-                else:
-                    to_record.append(item)
-        results = (
-            transaction_record_failures(
-                organization=organization, failures=[item.failure for item in to_record if item.failure]
-            )
-            if to_record
-            else []
-        )
-        responses: list[tuple[str, str, StoredResponse]] = []
-        for item, result in zip(to_record, results, strict=True):
-            if isinstance(result, TransactionConflict):
-                # Nothing is stored for it, so the event can be sent again.
-                item.fail(_conflict(result))
-                continue
-            stored = StoredResponse(status=201 if result.created else 200, body=dumps(batch_result_data(result)))
-            item.succeed(stored, outcome="created" if result.created else "replayed")
-            assert item.key is not None
-            responses.append((item.key, item.fingerprint, stored))
-        if responses:
-            idempotency_store(organization=organization, responses=responses)
 
-    for item in repeats:
-        assert item.key is not None
-        first = first_with_key[item.key]
-        if item.fingerprint != first.fingerprint:
-            item.fail(claim_refusal(Claim(key=item.key, state=ClaimState.REUSED), param="idempotency_key"))
-        elif first.outcome == "error":
-            item.status, item.outcome, item.error = first.status, first.outcome, first.error
-        else:
-            item.succeed(StoredResponse(first.status, first.result or b"null"), outcome="replayed")
-    return items
+def _batch_event(raw: Any) -> BatchEvent:
+    """One event of a batch read on its own: a bad one becomes an error for that event alone."""
+    key: str | None = None
+    fingerprint = ""
+    try:
+        body = require_object(raw, param=None, what="Each event")
+        key = idempotency_key_validate(body.get("idempotency_key"), param="idempotency_key")
+        fingerprint = request_fingerprint(endpoint=BATCH_ENDPOINT, payload=body)
+        failure = parse_failure(body, idempotency_key=key, allowed=BATCH_ITEM_FIELDS)
+    except ApiError as exc:
+        return BatchEvent(key=key, fingerprint=fingerprint, error=exc)
+    return BatchEvent(key=key, fingerprint=fingerprint, failure=failure)
+
+
+def _batch_result_data(result: BatchEventResult) -> dict[str, Any]:
+    return {
+        "index": result.index,
+        "idempotency_key": result.key,
+        "status": result.status,
+        "outcome": result.outcome,
+        "error": result.error,
+        # As stored: a replayed event carries exactly the bytes of its first answer.
+        "result": orjson.Fragment(result.result) if result.result is not None else None,
+    }
 
 
 class EventBatchApi(APIView):
@@ -271,19 +128,13 @@ class EventBatchApi(APIView):
     )
     def post(self, request: Request) -> HttpResponse:
         organization = request_api_key(request).organization
-        events = parse_batch(read_json_body(request))
-        items = retry_race(lambda: _record_batch(organization=organization, events=events))
+        events = [_batch_event(raw) for raw in parse_batch(read_json_body(request))]
+        results = failures_ingest_batch(organization=organization, events=events)
         summary = {
-            "received": len(items),
-            "created": sum(1 for item in items if item.outcome == "created"),
-            "replayed": sum(1 for item in items if item.outcome == "replayed"),
-            "failed": sum(1 for item in items if item.outcome == "error"),
+            "received": len(results),
+            "created": sum(1 for result in results if result.outcome == "created"),
+            "replayed": sum(1 for result in results if result.outcome == "replayed"),
+            "failed": sum(1 for result in results if result.outcome == "error"),
         }
-        body = (
-            b'{"object":"batch_result","summary":'
-            + dumps(summary)
-            + b',"results":['
-            + b",".join(item.as_json() for item in items)
-            + b"]}"
-        )
-        return HttpResponse(body, content_type="application/json")
+        data = {"object": "batch_result", "summary": summary, "results": [_batch_result_data(r) for r in results]}
+        return HttpResponse(dumps(data), content_type="application/json")

@@ -11,9 +11,9 @@ from rest_framework.views import APIView
 from accounts.authentication import request_api_key
 from accounts.enums import Role
 from recovery.api import schemas
-from recovery.api.output import dumps, transaction_data, transaction_detail_data
 from recovery.api.parsing import bad_request, parse_datetime
 from recovery.enums import Category, PaymentMethodType, TransactionStatus
+from recovery.resources import dumps, transaction_data, transaction_detail_data
 from recovery.selectors import InvalidCursor, TransactionFilters, transaction_get, transaction_list
 from recovery.services import GATEWAY_PATTERN
 from tinko.api import ApiError

@@ -16,9 +16,9 @@ import pytest
 from django.db import connection, connections
 from rest_framework.test import APIClient
 
-from recovery import services
-from recovery.api import events
 from recovery.models import FailureEvent, Transaction
+from recovery.services import FirstFailure, ingest
+from tinko.idempotency import _lock_id
 from tinko.models import IdempotencyKey
 from tinko.sql import Guard
 
@@ -96,22 +96,27 @@ def test_fifty_identical_requests_make_one_event(issued_api_key) -> None:
 
 
 def test_requests_arriving_while_the_first_runs_get_409(issued_api_key, monkeypatch) -> None:
-    guards, record = events.idempotency_guards, services.transaction_record_failures
+    first_failure, record = ingest.transaction_first_failure, ingest.transaction_record_failure
 
-    def slow_guards(**kwargs: Any) -> Any:
-        # The request that took the key's lock (advisory locks are re-entrant) holds it for a second.
-        taken = guards(**kwargs)
-        lock = Guard(
-            "CASE WHEN pg_try_advisory_xact_lock(%s) THEN pg_sleep(1.0) IS NOT NULL ELSE TRUE END", taken[0].params
-        )
-        return [*taken, lock]
+    class SlowFirstFailure(FirstFailure):
+        def guards(self) -> list[Guard]:
+            # The request that took the key's lock (advisory locks are re-entrant) holds it for a second.
+            event = self.recorded.event
+            lock_id = _lock_id(event.organization_id, event.idempotency_key)
+            sleep = Guard(
+                "CASE WHEN pg_try_advisory_xact_lock(%s) THEN pg_sleep(1.0) IS NOT NULL ELSE TRUE END", (lock_id,)
+            )
+            return [*super().guards(), sleep]
+
+    def slow_first_failure(**kwargs: Any) -> FirstFailure:
+        return SlowFirstFailure(recorded=first_failure(**kwargs).recorded)
 
     def slow_record(**kwargs: Any) -> Any:
         time.sleep(1.0)  # the transactional path holds the key as long
         return record(**kwargs)
 
-    monkeypatch.setattr(events, "idempotency_guards", slow_guards)
-    monkeypatch.setattr(services, "transaction_record_failures", slow_record)
+    monkeypatch.setattr(ingest, "transaction_first_failure", slow_first_failure)
+    monkeypatch.setattr(ingest, "transaction_record_failure", slow_record)
 
     kinds = _check(_fire(issued_api_key.plaintext, REQUESTS))
 

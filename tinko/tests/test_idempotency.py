@@ -20,11 +20,11 @@ from tinko.idempotency import (
     idempotency_key_validate,
     idempotency_purge,
     idempotency_store,
-    idempotent_call,
+    idempotent_run,
     request_fingerprint,
-    retry_race,
 )
 from tinko.models import IdempotencyKey
+from tinko.races import atomic_retrying
 from tinko.schedules import PERIODIC_TASKS
 from tinko.tests.locks import hold_idempotency_key
 
@@ -120,6 +120,7 @@ def test_a_key_whose_request_is_still_running_is_in_use_until_its_transaction_en
     assert (during.state, other_key.state, after.state) == (ClaimState.IN_USE, ClaimState.FREE, ClaimState.FREE)
 
 
+@pytest.mark.django_db
 def test_a_lost_race_runs_the_work_once_more_and_only_once() -> None:
     calls: list[int] = []
 
@@ -132,22 +133,22 @@ def test_a_lost_race_runs_the_work_once_more_and_only_once() -> None:
     def always_loses() -> str:
         raise IntegrityError("duplicate key value violates unique constraint")
 
-    assert retry_race(loses_once) == "replayed"
+    assert atomic_retrying(loses_once) == "replayed"
     assert len(calls) == 2
     with pytest.raises(IntegrityError):
-        retry_race(always_loses)
+        atomic_retrying(always_loses)
 
 
 @pytest.mark.django_db
-def test_idempotent_call_runs_once_and_replays_byte_for_byte(organization) -> None:
+def test_idempotent_run_runs_once_and_replays_byte_for_byte(organization) -> None:
     calls = []
 
     def handler() -> StoredResponse:
         calls.append(1)
         return StoredResponse(201, b'{"n": 1}')
 
-    first = idempotent_call(organization=organization, key="k", fingerprint="f", handler=handler)
-    second = idempotent_call(organization=organization, key="k", fingerprint="f", handler=handler)
+    first = idempotent_run(organization=organization, key="k", fingerprint="f", handler=handler).as_http()
+    second = idempotent_run(organization=organization, key="k", fingerprint="f", handler=handler).as_http()
 
     assert calls == [1]
     assert (first.status_code, first.content, first.has_header("Idempotent-Replayed")) == (201, b'{"n": 1}', False)
@@ -160,7 +161,7 @@ def test_a_failing_handler_stores_nothing_and_frees_the_key(organization) -> Non
         raise ApiError(status_code=400, code="bad", message="Bad.")
 
     with pytest.raises(ApiError):
-        idempotent_call(organization=organization, key="k", fingerprint="f", handler=boom)
+        idempotent_run(organization=organization, key="k", fingerprint="f", handler=boom)
 
     assert not IdempotencyKey.objects.exists()
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from recovery.classifier import Classification
 from recovery.models import FailureEvent, Transaction
-from recovery.services import FailureRecorded
+
+if TYPE_CHECKING:
+    from recovery.services.failures import FailureRecorded
 
 _JSON_OPTIONS = orjson.OPT_UTC_Z
 

@@ -1,0 +1,31 @@
+"""Writes for recovery: recording failed payments, ingesting them through the API, classifier rules."""
+
+from recovery.services.failures import (
+    GATEWAY_PATTERN,
+    MAX_AMOUNT,
+    Customer,
+    FailureInput,
+    FailureRecorded,
+    FirstFailure,
+    transaction_first_failure,
+    transaction_mark_recovered,
+    transaction_record_failure,
+    transaction_record_failures,
+)
+from recovery.services.rules import classifier_rule_delete, classifier_rule_save, classifier_rules_changed
+
+__all__ = [
+    "GATEWAY_PATTERN",
+    "MAX_AMOUNT",
+    "Customer",
+    "FailureInput",
+    "FailureRecorded",
+    "FirstFailure",
+    "classifier_rule_delete",
+    "classifier_rule_save",
+    "classifier_rules_changed",
+    "transaction_first_failure",
+    "transaction_mark_recovered",
+    "transaction_record_failure",
+    "transaction_record_failures",
+]

@@ -1,0 +1,41 @@
+"""Running a unit of work again when it loses a race to a concurrent one.
+
+Tinko never checks before it acts: it inserts and lets a unique constraint say "already
+there". The loser of such a race runs its work once more, in a fresh atomic block (a savepoint
+inside a caller's transaction), and its second run sees the winner's committed rows.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TypeVar
+
+from django.db import IntegrityError, OperationalError, transaction
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# A unique constraint another transaction won, or a deadlock with one that shares our keys.
+RACE_ERRORS: tuple[type[Exception], ...] = (IntegrityError, OperationalError)
+
+
+def atomic_retrying(
+    work: Callable[[], T], *, attempts: int = 2, errors: tuple[type[Exception], ...] = (IntegrityError,)
+) -> T:
+    """Run `work` in an atomic block; when it raises one of `errors`, roll that block back and run
+    it again, up to `attempts` runs in all. The last run's error is raised."""
+    if attempts < 1:
+        raise ValueError("atomic_retrying needs at least one attempt.")
+    for attempt in range(1, attempts + 1):
+        try:
+            with transaction.atomic():
+                return work()
+        except errors as exc:
+            if attempt == attempts:
+                raise
+            logger.info(
+                "race_retried",
+                extra={"work": getattr(work, "__qualname__", type(work).__name__), "error": type(exc).__name__},
+            )
+    raise AssertionError("unreachable")
