@@ -18,6 +18,7 @@ from recovery.selectors import classification_for
 class ClassifyApi(APIView):
     # Reads only: read-only keys may call it.
     required_role = Role.ANALYST
+    schema = schemas.RequiredBodySchema()
 
     @extend_schema(
         operation_id="classify",

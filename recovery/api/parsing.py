@@ -2,12 +2,11 @@
 
 Hand-written rather than DRF serializers: batch ingest validates up to 1,000 events per call
 and serializers cost about ten times more per event. `recovery/api/schemas.py` documents the same
-fields for OpenAPI, and a test keeps the two in step.
+fields for OpenAPI from the same limits (`recovery/limits.py`), and a test keeps the two in step.
 """
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,9 +18,31 @@ from rest_framework.request import Request
 
 from recovery.classifier import ClassifierInput
 from recovery.enums import EventSource, PaymentMethodType
-from recovery.services import GATEWAY_PATTERN, MAX_AMOUNT, Customer, FailureInput
+from recovery.limits import (
+    ADVICE_CODE_MAX_LENGTH,
+    CURRENCY_CODES,
+    CUSTOMER_EMAIL_MAX_LENGTH,
+    CUSTOMER_NAME_MAX_LENGTH,
+    CUSTOMER_PHONE_MAX_LENGTH,
+    FAILURE_CODE_MAX_LENGTH,
+    FAILURE_MESSAGE_MAX_LENGTH,
+    GATEWAY_PATTERN,
+    MAX_AMOUNT,
+    MAX_BATCH_SIZE,
+    METADATA_KEY_MAX_LENGTH,
+    METADATA_KEY_PATTERN,
+    METADATA_MAX_KEYS,
+    METADATA_VALUE_MAX_LENGTH,
+    NETWORK_CODE_MAX_LENGTH,
+    NETWORK_CODE_PATTERN,
+    PHONE_PATTERN,
+    PHONE_PUNCTUATION,
+    REQUIRED_TEXT_PATTERN,
+    TEXT_PATTERN,
+    TRANSACTION_REF_MAX_LENGTH,
+)
+from recovery.services import Customer, FailureInput
 from tinko.api import ApiError
-from tinko.money import UnknownCurrency, normalize_currency
 
 EVENT_FIELDS = frozenset(
     {
@@ -46,18 +67,11 @@ CUSTOMER_FIELDS = frozenset({"email", "phone", "name"})
 CLASSIFY_FIELDS = frozenset(
     {"gateway", "code", "message", "payment_method_type", "network_decline_code", "network_advice_code", "advice_code"}
 )
-MAX_BATCH_SIZE = 1000
-METADATA_MAX_KEYS = 50
-METADATA_KEY_MAX_LENGTH = 40
-METADATA_VALUE_MAX_LENGTH = 500
 # A little clock skew between the merchant's servers and ours is normal; more is a bug.
 FUTURE_TOLERANCE = timedelta(minutes=5)
 
 _PAYMENT_METHOD_TYPES = frozenset(PaymentMethodType.values)
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_NETWORK_CODE = re.compile(r"^[A-Za-z0-9]{1,8}$")
-_E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
-_PHONE_PUNCTUATION = re.compile(r"[\s().-]")
+_CURRENCY_CODES = frozenset(CURRENCY_CODES)
 
 
 def bad_request(*, code: str, message: str, param: str | None) -> ApiError:
@@ -105,7 +119,8 @@ def _field_error(prefix: str, name: str, *, code: str, message: str) -> ApiError
     return bad_request(code=code, message=message.format(param=param), param=param)
 
 
-def _text(payload: dict[str, Any], name: str, *, max_length: int, prefix: str = "", required: bool = False) -> str:
+def _string(payload: dict[str, Any], name: str, *, prefix: str = "", required: bool = False) -> str:
+    """The field as sent; "" when it is null or absent (and not required)."""
     value = payload.get(name)
     if value is None:
         if required:
@@ -113,36 +128,51 @@ def _text(payload: dict[str, Any], name: str, *, max_length: int, prefix: str = 
         return ""
     if not isinstance(value, str):
         raise _field_error(prefix, name, code="invalid_type", message="{param} must be a string.")
-    value = value.strip()
-    if required and not value:
-        raise _field_error(prefix, name, code="missing_field", message="{param} must not be empty.")
+    return value
+
+
+def _text(payload: dict[str, Any], name: str, *, max_length: int, prefix: str = "", required: bool = False) -> str:
+    """Free text, trimmed once checked: the limits apply to the value as sent."""
+    value = _string(payload, name, prefix=prefix, required=required)
     if len(value) > max_length:
         raise _field_error(prefix, name, code="too_long", message=f"{{param}} must be at most {max_length} characters.")
-    if _CONTROL.search(value):
+    if not value and not required:
+        return ""
+    if not (REQUIRED_TEXT_PATTERN if required else TEXT_PATTERN).fullmatch(value):
+        if required and not value.strip():
+            raise _field_error(prefix, name, code="missing_field", message="{param} must not be empty.")
         raise _field_error(prefix, name, code="invalid_characters", message="{param} contains control characters.")
-    return value
+    return value.strip()
 
 
 def _network_code(payload: dict[str, Any], name: str) -> str:
-    value = _text(payload, name, max_length=8)
-    if value and not _NETWORK_CODE.match(value):
-        raise bad_request(code="invalid_code", message=f"{name} must be 1 to 8 letters or digits.", param=name)
-    return value
-
-
-def _gateway(payload: dict[str, Any]) -> str:
-    value = _text(payload, "gateway", max_length=40).lower() or "other"
-    if not GATEWAY_PATTERN.match(value):
+    value = _string(payload, name)
+    if len(value) > NETWORK_CODE_MAX_LENGTH:
         raise bad_request(
-            code="invalid_gateway",
-            message="gateway must be a short name of lower-case letters, digits, '_', '-' or '.' (e.g. 'stripe').",
-            param="gateway",
+            code="too_long", message=f"{name} must be at most {NETWORK_CODE_MAX_LENGTH} characters.", param=name
+        )
+    if value and not NETWORK_CODE_PATTERN.fullmatch(value):
+        raise bad_request(
+            code="invalid_code",
+            message=f"{name} must be 1 to {NETWORK_CODE_MAX_LENGTH} letters or digits.",
+            param=name,
         )
     return value
 
 
+def _gateway(payload: dict[str, Any]) -> str:
+    value = _string(payload, "gateway")
+    if value and not GATEWAY_PATTERN.fullmatch(value):
+        raise bad_request(
+            code="invalid_gateway",
+            message="gateway must be a short name of letters, digits, '_', '-' or '.' (e.g. 'stripe').",
+            param="gateway",
+        )
+    return value.lower() or "other"
+
+
 def _payment_method_type(payload: dict[str, Any]) -> str:
-    value = _text(payload, "payment_method_type", max_length=16) or PaymentMethodType.OTHER
+    value = _string(payload, "payment_method_type") or PaymentMethodType.OTHER
     if value not in _PAYMENT_METHOD_TYPES:
         raise bad_request(
             code="invalid_choice",
@@ -166,11 +196,14 @@ def _amount(payload: dict[str, Any]) -> int:
 
 
 def _currency(payload: dict[str, Any]) -> str:
-    value = _text(payload, "currency", max_length=3, required=True)
-    try:
-        return normalize_currency(value)
-    except UnknownCurrency as exc:
-        raise bad_request(code="invalid_currency", message=str(exc), param="currency") from exc
+    value = _string(payload, "currency", required=True)
+    if value not in _CURRENCY_CODES:
+        raise bad_request(
+            code="invalid_currency",
+            message=f"{value!r} is not an ISO 4217 currency code (upper- or lower-case).",
+            param="currency",
+        )
+    return value.upper()
 
 
 def parse_datetime(value: Any, *, param: str) -> datetime:
@@ -209,7 +242,13 @@ def _customer(payload: dict[str, Any]) -> Customer:
         return Customer()
     customer = require_object(value, param="customer")
     reject_unknown_fields(customer, CUSTOMER_FIELDS, prefix="customer")
-    email = _text(customer, "email", max_length=254, prefix="customer")
+    email = _string(customer, "email", prefix="customer")
+    if len(email) > CUSTOMER_EMAIL_MAX_LENGTH:
+        raise bad_request(
+            code="too_long",
+            message=f"customer.email must be at most {CUSTOMER_EMAIL_MAX_LENGTH} characters.",
+            param="customer.email",
+        )
     if email:
         try:
             validate_email(email)
@@ -219,17 +258,24 @@ def _customer(payload: dict[str, Any]) -> Customer:
             ) from exc
         local, _, domain = email.rpartition("@")
         email = f"{local}@{domain.lower()}"
-    phone = _text(customer, "phone", max_length=32, prefix="customer")
-    if phone:
-        phone = _PHONE_PUNCTUATION.sub("", phone)
-        if not _E164.match(phone):
-            raise bad_request(
-                code="invalid_phone",
-                message="customer.phone must be in E.164 form, e.g. +919876543210.",
-                param="customer.phone",
-            )
-    name = _text(customer, "name", max_length=200, prefix="customer")
-    return Customer(email=email, phone=phone, name=name)
+    phone = _string(customer, "phone", prefix="customer")
+    if len(phone) > CUSTOMER_PHONE_MAX_LENGTH:
+        raise bad_request(
+            code="too_long",
+            message=f"customer.phone must be at most {CUSTOMER_PHONE_MAX_LENGTH} characters.",
+            param="customer.phone",
+        )
+    if phone and not PHONE_PATTERN.fullmatch(phone):
+        raise bad_request(
+            code="invalid_phone",
+            message=(
+                "customer.phone must be in E.164 form, e.g. +919876543210 "
+                "(spaces, dashes, dots and brackets are ignored)."
+            ),
+            param="customer.phone",
+        )
+    name = _text(customer, "name", max_length=CUSTOMER_NAME_MAX_LENGTH, prefix="customer")
+    return Customer(email=email, phone=PHONE_PUNCTUATION.sub("", phone), name=name)
 
 
 def _metadata(payload: dict[str, Any]) -> dict[str, str]:
@@ -243,15 +289,15 @@ def _metadata(payload: dict[str, Any]) -> dict[str, str]:
         )
     for key, item in metadata.items():
         param = f"metadata.{key}"
-        if not 0 < len(key) <= METADATA_KEY_MAX_LENGTH or _CONTROL.search(key):
+        if not METADATA_KEY_PATTERN.fullmatch(key):
             raise bad_request(
                 code="invalid_metadata",
-                message=f"metadata keys must be 1 to {METADATA_KEY_MAX_LENGTH} characters.",
+                message=f"metadata keys must be 1 to {METADATA_KEY_MAX_LENGTH} characters, without control characters.",
                 param="metadata",
             )
         if not isinstance(item, str):
             raise bad_request(code="invalid_metadata", message=f"{param} must be a string.", param=param)
-        if len(item) > METADATA_VALUE_MAX_LENGTH or _CONTROL.search(item):
+        if len(item) > METADATA_VALUE_MAX_LENGTH or (item and not TEXT_PATTERN.fullmatch(item)):
             raise bad_request(
                 code="invalid_metadata",
                 message=f"{param} must be at most {METADATA_VALUE_MAX_LENGTH} characters, without control characters.",
@@ -261,16 +307,15 @@ def _metadata(payload: dict[str, Any]) -> dict[str, str]:
 
 
 def _failure_code(payload: dict[str, Any]) -> str:
-    code = _text(payload, "failure_code", max_length=100)
-    # `failure_reason` is the older name of the same field.
-    reason = _text(payload, "failure_reason", max_length=100)
-    if code and reason and code != reason:
+    # `failure_reason` is the older name of the same field: one or the other, even when null.
+    if "failure_code" in payload and "failure_reason" in payload:
         raise bad_request(
             code="conflicting_fields",
             message="failure_reason is the older name of failure_code; send one of them.",
             param="failure_reason",
         )
-    return code or reason
+    name = "failure_reason" if "failure_reason" in payload else "failure_code"
+    return _text(payload, name, max_length=FAILURE_CODE_MAX_LENGTH)
 
 
 def parse_failure(
@@ -280,16 +325,16 @@ def parse_failure(
     body = require_object(payload, param=None)
     reject_unknown_fields(body, allowed)
     return FailureInput(
-        transaction_ref=_text(body, "transaction_ref", max_length=255, required=True),
+        transaction_ref=_text(body, "transaction_ref", max_length=TRANSACTION_REF_MAX_LENGTH, required=True),
         amount=_amount(body),
         currency=_currency(body),
         occurred_at=_occurred_at(body, now or timezone.now()),
         gateway=_gateway(body),
         failure_code=_failure_code(body),
-        failure_message=_text(body, "failure_message", max_length=1000),
+        failure_message=_text(body, "failure_message", max_length=FAILURE_MESSAGE_MAX_LENGTH),
         network_decline_code=_network_code(body, "network_decline_code"),
         network_advice_code=_network_code(body, "network_advice_code"),
-        advice_code=_text(body, "advice_code", max_length=64),
+        advice_code=_text(body, "advice_code", max_length=ADVICE_CODE_MAX_LENGTH),
         payment_method_type=_payment_method_type(body),
         customer=_customer(body),
         metadata=_metadata(body),
@@ -318,10 +363,10 @@ def parse_classify(payload: Any) -> ClassifierInput:
     reject_unknown_fields(body, CLASSIFY_FIELDS)
     return ClassifierInput(
         gateway=_gateway(body),
-        code=_text(body, "code", max_length=100),
-        message=_text(body, "message", max_length=1000),
+        code=_text(body, "code", max_length=FAILURE_CODE_MAX_LENGTH),
+        message=_text(body, "message", max_length=FAILURE_MESSAGE_MAX_LENGTH),
         payment_method_type=_payment_method_type(body),
         network_decline_code=_network_code(body, "network_decline_code"),
         network_advice_code=_network_code(body, "network_advice_code"),
-        advice_code=_text(body, "advice_code", max_length=64),
+        advice_code=_text(body, "advice_code", max_length=ADVICE_CODE_MAX_LENGTH),
     )

@@ -1,98 +1,182 @@
 """OpenAPI descriptions of the recovery API's bodies (documentation only: parsing.py validates).
 
-tests/test_api_schema.py keeps these in step with the parser and runs schemathesis against them.
+Both read their limits from `recovery/limits.py`. recovery/tests/test_api_schema_sync.py keeps
+these in step with the parser; tinko/tests/test_openapi_contract.py runs schemathesis against them.
 """
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse
+import re
+from typing import Any
+
+from drf_spectacular.extensions import OpenApiSerializerExtension, OpenApiSerializerFieldExtension
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import Direction, OpenApiExample, OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 
-from recovery.api.parsing import (
+from recovery.enums import Action, Category, EventSource, PaymentMethodType, TransactionEffect, TransactionStatus
+from recovery.limits import (
+    ADVICE_CODE_MAX_LENGTH,
+    CURRENCY_CODES,
+    CUSTOMER_EMAIL_MAX_LENGTH,
+    CUSTOMER_NAME_MAX_LENGTH,
+    CUSTOMER_PHONE_MAX_LENGTH,
+    FAILURE_CODE_MAX_LENGTH,
+    FAILURE_MESSAGE_MAX_LENGTH,
+    GATEWAY_MAX_LENGTH,
+    GATEWAY_PATTERN,
+    MAX_AMOUNT,
     MAX_BATCH_SIZE,
     METADATA_KEY_MAX_LENGTH,
+    METADATA_KEY_PATTERN,
     METADATA_MAX_KEYS,
     METADATA_VALUE_MAX_LENGTH,
+    NETWORK_CODE_MAX_LENGTH,
+    NETWORK_CODE_PATTERN,
+    PHONE_PATTERN,
+    REQUIRED_TEXT_PATTERN,
+    TEXT_PATTERN,
+    TRANSACTION_REF_MAX_LENGTH,
 )
-from recovery.enums import Action, Category, EventSource, PaymentMethodType, TransactionEffect, TransactionStatus
-from recovery.services import MAX_AMOUNT
 from tinko.idempotency import IDEMPOTENCY_HEADER, MAX_KEY_LENGTH, REPLAYED_HEADER
-from tinko.money import CURRENCIES
 
-NETWORK_CODE_PATTERN = r"^[A-Za-z0-9]{1,8}$"
-GATEWAY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$"
+IDEMPOTENCY_KEY_PATTERN = rf"^[!-~]{{1,{MAX_KEY_LENGTH}}}$"
+
+
+class RequiredBodySchema(AutoSchema):
+    """For an operation whose body is required although each of its fields is optional."""
+
+    def _get_request_body(self, direction: Direction = "request") -> dict[str, Any] | None:
+        body: dict[str, Any] | None = super()._get_request_body(direction)
+        return {**body, "required": True} if body else body
+
+
+# A request body whose unknown fields are refused (documented as additionalProperties: false);
+# `exclusive` names fields that may not be sent together.
+class ClosedSerializer(serializers.Serializer):
+    exclusive: tuple[str, ...] = ()
+
+
+class ClosedSerializerExtension(OpenApiSerializerExtension):
+    target_class = ClosedSerializer
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema: AutoSchema, direction: Direction) -> dict[str, Any]:
+        schema: dict[str, Any] = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        schema = {**schema, "additionalProperties": False}
+        if self.target.exclusive:
+            schema["not"] = {"required": list(self.target.exclusive)}
+        return schema
+
+
+def text_field(max_length: int, **kwargs: Any) -> serializers.RegexField:
+    """Optional free text: null or "" means absent; trimmed once checked."""
+    return serializers.RegexField(
+        TEXT_PATTERN.pattern, max_length=max_length, required=False, allow_null=True, allow_blank=True, **kwargs
+    )
+
+
+def code_field(pattern: re.Pattern[str], max_length: int, **kwargs: Any) -> serializers.RegexField:
+    """An optional code taken as sent: null or "" means absent."""
+    return serializers.RegexField(
+        pattern.pattern, max_length=max_length, required=False, allow_null=True, allow_blank=True, **kwargs
+    )
+
+
+def payment_method_type_field(**kwargs: Any) -> serializers.ChoiceField:
+    return serializers.ChoiceField(
+        choices=PaymentMethodType.values, required=False, allow_null=True, allow_blank=True, **kwargs
+    )
 
 
 class MetadataField(serializers.DictField):
-    def __init__(self, **kwargs: object) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(
-            child=serializers.CharField(max_length=METADATA_VALUE_MAX_LENGTH, allow_blank=True),
             help_text=(
-                f"Your own string keys and values: at most {METADATA_MAX_KEYS} keys of up to "
-                f"{METADATA_KEY_MAX_LENGTH} characters, values up to {METADATA_VALUE_MAX_LENGTH}."
+                f"Your own string keys and values: at most {METADATA_MAX_KEYS} keys of 1 to "
+                f"{METADATA_KEY_MAX_LENGTH} characters, values up to {METADATA_VALUE_MAX_LENGTH}; "
+                "no control characters."
             ),
-            **kwargs,  # type: ignore[arg-type]
+            **kwargs,
         )
 
 
-class CustomerIn(serializers.Serializer):
-    email = serializers.EmailField(required=False, allow_null=True, max_length=254)
-    phone = serializers.CharField(
-        required=False, allow_null=True, help_text="E.164, e.g. +919876543210 (spaces and dashes are ignored)."
+class MetadataFieldExtension(OpenApiSerializerFieldExtension):
+    target_class = MetadataField
+
+    def map_serializer_field(self, auto_schema: AutoSchema, direction: Direction) -> dict[str, Any]:
+        return {
+            "type": "object",
+            "maxProperties": METADATA_MAX_KEYS,
+            "propertyNames": {"pattern": METADATA_KEY_PATTERN.pattern},
+            "additionalProperties": {
+                "oneOf": [
+                    {"type": "string", "maxLength": METADATA_VALUE_MAX_LENGTH, "pattern": TEXT_PATTERN.pattern},
+                    {"type": "string", "maxLength": 0},
+                ]
+            },
+        }
+
+
+class CustomerIn(ClosedSerializer):
+    email = serializers.EmailField(
+        required=False, allow_null=True, allow_blank=True, max_length=CUSTOMER_EMAIL_MAX_LENGTH
     )
-    name = serializers.CharField(required=False, allow_null=True, max_length=200)
+    phone = code_field(
+        PHONE_PATTERN,
+        CUSTOMER_PHONE_MAX_LENGTH,
+        help_text="E.164, e.g. +919876543210; spaces, dashes, dots and brackets are ignored.",
+    )
+    name = text_field(CUSTOMER_NAME_MAX_LENGTH)
 
 
-class PaymentFailedIn(serializers.Serializer):
-    transaction_ref = serializers.CharField(
-        max_length=255, help_text="Your reference for the payment; unique within your organization."
+class PaymentFailedIn(ClosedSerializer):
+    exclusive = ("failure_code", "failure_reason")
+
+    transaction_ref = serializers.RegexField(
+        REQUIRED_TEXT_PATTERN.pattern,
+        max_length=TRANSACTION_REF_MAX_LENGTH,
+        help_text="Your reference for the payment; unique within your organization. Trimmed.",
     )
     amount = serializers.IntegerField(
         min_value=1, max_value=MAX_AMOUNT, help_text="In the currency's minor unit (paise, cents; yen for JPY)."
     )
-    currency = serializers.ChoiceField(choices=sorted(CURRENCIES), help_text="ISO 4217 code.")
-    gateway = serializers.RegexField(
+    currency = serializers.ChoiceField(choices=CURRENCY_CODES, help_text="ISO 4217 code, upper- or lower-case.")
+    gateway = code_field(
         GATEWAY_PATTERN,
-        required=False,
-        allow_null=True,
-        help_text="stripe, razorpay, or another name (default other).",
+        GATEWAY_MAX_LENGTH,
+        help_text="stripe, razorpay, or another name, in any case (stored lower-case; default other).",
     )
-    failure_code = serializers.CharField(
-        required=False,
-        allow_null=True,
-        max_length=100,
+    failure_code = text_field(
+        FAILURE_CODE_MAX_LENGTH,
         help_text=(
             "The gateway's code: for Stripe the decline_code (else the error code), for Razorpay the error reason, "
             "or an NPCI UPI code when payment_method_type is upi."
         ),
     )
-    failure_reason = serializers.CharField(
-        required=False, allow_null=True, max_length=100, help_text="Older name of failure_code (deprecated)."
+    failure_reason = text_field(
+        FAILURE_CODE_MAX_LENGTH, help_text="Older name of failure_code (deprecated); send one of the two."
     )
-    failure_message = serializers.CharField(required=False, allow_null=True, max_length=1000)
-    network_decline_code = serializers.RegexField(
+    failure_message = text_field(FAILURE_MESSAGE_MAX_LENGTH)
+    network_decline_code = code_field(
         NETWORK_CODE_PATTERN,
-        required=False,
-        allow_null=True,
+        NETWORK_CODE_MAX_LENGTH,
         help_text="Raw network response code: ISO 8583 for cards (e.g. 51), NPCI for UPI (e.g. Z9).",
     )
-    network_advice_code = serializers.RegexField(
+    network_advice_code = code_field(
         NETWORK_CODE_PATTERN,
-        required=False,
-        allow_null=True,
+        NETWORK_CODE_MAX_LENGTH,
         help_text="Network advice code, e.g. a Mastercard Merchant Advice Code (03, 24 …).",
     )
-    advice_code = serializers.CharField(
-        required=False,
-        allow_null=True,
-        max_length=64,
+    advice_code = text_field(
+        ADVICE_CODE_MAX_LENGTH,
         help_text="The gateway's advice, e.g. Stripe's do_not_try_again, try_again_later, confirm_card_data.",
     )
-    payment_method_type = serializers.ChoiceField(
-        choices=PaymentMethodType.values, required=False, allow_null=True, help_text="Default other."
-    )
+    payment_method_type = payment_method_type_field(help_text="Default other.")
     occurred_at = serializers.DateTimeField(
-        required=False, allow_null=True, help_text="ISO-8601 with a UTC offset; default now."
+        required=False,
+        allow_null=True,
+        help_text="ISO-8601 with a UTC offset, at most 5 minutes ahead of our clock; default now.",
     )
     customer = CustomerIn(required=False, allow_null=True)
     metadata = MetadataField(required=False, allow_null=True)
@@ -100,22 +184,41 @@ class PaymentFailedIn(serializers.Serializer):
 
 class BatchItemIn(PaymentFailedIn):
     idempotency_key = serializers.RegexField(
-        rf"^[!-~]{{1,{MAX_KEY_LENGTH}}}$", help_text="Unique per event; send the same one when you retry."
+        IDEMPOTENCY_KEY_PATTERN, help_text="Unique per event; send the same one when you retry."
     )
 
 
-class BatchIn(serializers.Serializer):
-    events = serializers.ListField(child=BatchItemIn(), min_length=1, max_length=MAX_BATCH_SIZE)
+class BatchEventField(serializers.JSONField):
+    """One event of a batch: checked on its own, so any JSON value is taken and a bad one is an error result."""
 
 
-class ClassifyIn(serializers.Serializer):
-    gateway = serializers.RegexField(GATEWAY_PATTERN, required=False, allow_null=True)
-    code = serializers.CharField(required=False, allow_null=True, max_length=100)
-    message = serializers.CharField(required=False, allow_null=True, max_length=1000)
-    payment_method_type = serializers.ChoiceField(choices=PaymentMethodType.values, required=False, allow_null=True)
-    network_decline_code = serializers.RegexField(NETWORK_CODE_PATTERN, required=False, allow_null=True)
-    network_advice_code = serializers.RegexField(NETWORK_CODE_PATTERN, required=False, allow_null=True)
-    advice_code = serializers.CharField(required=False, allow_null=True, max_length=64)
+class BatchEventFieldExtension(OpenApiSerializerFieldExtension):
+    target_class = BatchEventField
+
+    def map_serializer_field(self, auto_schema: AutoSchema, direction: Direction) -> dict[str, Any]:
+        event = auto_schema.resolve_serializer(BatchItemIn, direction)
+        return {
+            "anyOf": [event.ref, {}],
+            "description": (
+                "An event as BatchItemInRequest describes it. Each event is checked on its own: one that is not an "
+                "object, misses a required field or breaks a rule still gets its result, `outcome: error` with "
+                "the status and error it would have had alone, and the call answers 200."
+            ),
+        }
+
+
+class BatchIn(ClosedSerializer):
+    events = serializers.ListField(child=BatchEventField(), min_length=1, max_length=MAX_BATCH_SIZE)
+
+
+class ClassifyIn(ClosedSerializer):
+    gateway = code_field(GATEWAY_PATTERN, GATEWAY_MAX_LENGTH)
+    code = text_field(FAILURE_CODE_MAX_LENGTH)
+    message = text_field(FAILURE_MESSAGE_MAX_LENGTH)
+    payment_method_type = payment_method_type_field()
+    network_decline_code = code_field(NETWORK_CODE_PATTERN, NETWORK_CODE_MAX_LENGTH)
+    network_advice_code = code_field(NETWORK_CODE_PATTERN, NETWORK_CODE_MAX_LENGTH)
+    advice_code = text_field(ADVICE_CODE_MAX_LENGTH)
 
 
 class ClassificationOut(serializers.Serializer):
@@ -262,7 +365,7 @@ IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
     location=OpenApiParameter.HEADER,
     required=True,
     type=str,
-    pattern=rf"^[!-~]{{1,{MAX_KEY_LENGTH}}}$",
+    pattern=IDEMPOTENCY_KEY_PATTERN,
     description=(
         "Unique per event (e.g. a UUID); send the same key when you retry. Kept at least 24 hours: the same key "
         "with the same body replays the first response byte for byte (with `Idempotent-Replayed: true`); with a "

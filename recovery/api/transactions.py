@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -13,13 +15,15 @@ from accounts.enums import Role
 from recovery.api import schemas
 from recovery.api.parsing import bad_request, parse_datetime
 from recovery.enums import Category, PaymentMethodType, TransactionStatus
+from recovery.limits import GATEWAY_PATTERN
 from recovery.resources import dumps, transaction_data, transaction_detail_data
 from recovery.selectors import InvalidCursor, TransactionFilters, transaction_get, transaction_list
-from recovery.services import GATEWAY_PATTERN
 from tinko.api import ApiError
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
+# str.isdigit() also takes digits such as "²" that int() refuses.
+_DIGITS = re.compile(r"[0-9]+")
 _LIST_PARAMETERS = frozenset(
     {"status", "category", "gateway", "payment_method_type", "created_gte", "created_lt", "limit", "cursor"}
 )
@@ -38,7 +42,7 @@ def _limit(request: Request) -> int:
     value = request.query_params.get("limit")
     if value is None:
         return DEFAULT_LIMIT
-    if not value.isdigit() or not 1 <= int(value) <= MAX_LIMIT:
+    if not _DIGITS.fullmatch(value) or not 1 <= int(value) <= MAX_LIMIT:
         raise bad_request(
             code="invalid_limit", message=f"limit must be a whole number from 1 to {MAX_LIMIT}.", param="limit"
         )
@@ -57,16 +61,24 @@ class TransactionListApi(APIView):
         parameters=[
             OpenApiParameter("status", enum=TransactionStatus.values),
             OpenApiParameter("category", enum=Category.values, description="Category of the latest failure."),
-            OpenApiParameter("gateway", pattern=GATEWAY_PATTERN.pattern),
+            OpenApiParameter("gateway", pattern=GATEWAY_PATTERN.pattern, description="A gateway name, in any case."),
             OpenApiParameter("payment_method_type", enum=PaymentMethodType.values),
             OpenApiParameter(
                 "created_gte", OpenApiTypes.DATETIME, description="Created at or after (ISO-8601 with offset)."
             ),
             OpenApiParameter("created_lt", OpenApiTypes.DATETIME, description="Created before (ISO-8601 with offset)."),
-            OpenApiParameter("limit", OpenApiTypes.INT, description=f"1 to {MAX_LIMIT}, default {DEFAULT_LIMIT}."),
+            OpenApiParameter(
+                "limit",
+                {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
+                description=f"1 to {MAX_LIMIT}, default {DEFAULT_LIMIT}.",
+            ),
             OpenApiParameter("cursor", description="next_cursor of the previous page."),
         ],
-        responses={200: schemas.TransactionListOut, 400: schemas.error("A filter or the cursor is invalid.")},
+        responses={
+            200: schemas.TransactionListOut,
+            400: schemas.error("A filter is invalid."),
+            404: schemas.error("cursor_not_found: the cursor is not one this API returned."),
+        },
     )
     def get(self, request: Request) -> HttpResponse:
         organization = request_api_key(request).organization
@@ -74,8 +86,10 @@ class TransactionListApi(APIView):
             if name not in _LIST_PARAMETERS:
                 raise bad_request(code="unknown_parameter", message=f"Unknown query parameter {name!r}.", param=name)
         gateway = request.query_params.get("gateway")
-        if gateway is not None and not GATEWAY_PATTERN.match(gateway):
-            raise bad_request(code="invalid_gateway", message="gateway is not a gateway name.", param="gateway")
+        if gateway is not None:
+            if not GATEWAY_PATTERN.fullmatch(gateway):
+                raise bad_request(code="invalid_gateway", message="gateway is not a gateway name.", param="gateway")
+            gateway = gateway.lower()
         created_gte = request.query_params.get("created_gte")
         created_lt = request.query_params.get("created_lt")
         filters = TransactionFilters(
@@ -94,7 +108,8 @@ class TransactionListApi(APIView):
                 cursor=request.query_params.get("cursor") or None,
             )
         except InvalidCursor as exc:
-            raise bad_request(code="invalid_cursor", message=str(exc), param="cursor") from exc
+            # As an unknown id in a path: any string is a well-formed cursor, only ours name a page.
+            raise ApiError(status_code=404, code="cursor_not_found", message=str(exc), param="cursor") from exc
         body = {
             "object": "list",
             "data": [transaction_data(txn) for txn in page.transactions],

@@ -1,8 +1,6 @@
 """Writes for recovery: recording failed payments, ingesting them through the API, classifier rules."""
 
 from recovery.services.failures import (
-    GATEWAY_PATTERN,
-    MAX_AMOUNT,
     Customer,
     FailureInput,
     FailureRecorded,
@@ -15,8 +13,6 @@ from recovery.services.failures import (
 from recovery.services.rules import classifier_rule_delete, classifier_rule_save, classifier_rules_changed
 
 __all__ = [
-    "GATEWAY_PATTERN",
-    "MAX_AMOUNT",
     "Customer",
     "FailureInput",
     "FailureRecorded",

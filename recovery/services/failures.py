@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,6 +23,9 @@ from recovery.enums import (
     TransactionStatus,
 )
 from recovery.exceptions import TransactionConflict
+from recovery.limits import CODE_LIMITS as _CODE_LIMITS
+from recovery.limits import FAILURE_MESSAGE_MAX_LENGTH as MAX_MESSAGE_LENGTH
+from recovery.limits import GATEWAY_PATTERN, MAX_AMOUNT, TRANSACTION_REF_MAX_LENGTH
 from recovery.models import FailureEvent, Transaction
 from recovery.selectors import classifier_ruleset_for
 from tinko.ids import new_public_id, new_public_ids
@@ -33,11 +35,6 @@ from tinko.rows import insert_fields, instance_build, instance_mark_saved, insta
 from tinko.sql import ChainLink, Guard, existing_values, insert_rows, row_absent, update_rows
 
 logger = logging.getLogger(__name__)
-
-GATEWAY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,39}$")
-MAX_AMOUNT = 2**53 - 1  # the largest integer every JSON client reads exactly
-_CODE_LIMITS = {"failure_code": 100, "network_decline_code": 8, "network_advice_code": 8, "advice_code": 64}
-MAX_MESSAGE_LENGTH = 1000
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -77,8 +74,8 @@ class FailureInput:
     source: str = EventSource.API
 
     def __post_init__(self) -> None:
-        if not self.transaction_ref or len(self.transaction_ref) > 255:
-            raise ValueError("transaction_ref must be 1 to 255 characters.")
+        if not self.transaction_ref or len(self.transaction_ref) > TRANSACTION_REF_MAX_LENGTH:
+            raise ValueError(f"transaction_ref must be 1 to {TRANSACTION_REF_MAX_LENGTH} characters.")
         if isinstance(self.amount, bool) or not isinstance(self.amount, int) or not 0 < self.amount <= MAX_AMOUNT:
             raise ValueError("amount must be a positive integer number of minor units.")
         object.__setattr__(self, "currency", normalize_currency(self.currency))

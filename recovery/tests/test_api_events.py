@@ -207,6 +207,10 @@ def test_a_refused_request_stores_nothing_so_its_key_can_be_used_again(api_clien
         (event(metadata={f"k{i}": "v" for i in range(51)}), "metadata_too_large", "metadata"),
         (event(metadata={"k": "v" * 501}), "invalid_metadata", "metadata.k"),
         (event(failure_code="a", failure_reason="b"), "conflicting_fields", "failure_reason"),
+        (event(failure_code="a", failure_reason=None), "conflicting_fields", "failure_reason"),
+        (event(gateway=" stripe"), "invalid_gateway", "gateway"),
+        (event(currency="Inr"), "invalid_currency", "currency"),
+        (event(customer={"phone": "+91\t9876543210"}), "invalid_phone", "customer.phone"),
         ([event()], "invalid_type", None),
     ],
 )

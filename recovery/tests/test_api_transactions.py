@@ -94,7 +94,8 @@ def test_the_list_filters(api_client, five_transactions, params, expected) -> No
         ({"limit": "0"}, "invalid_limit", "limit"),
         ({"limit": "101"}, "invalid_limit", "limit"),
         ({"limit": "ten"}, "invalid_limit", "limit"),
-        ({"cursor": "garbage!"}, "invalid_cursor", "cursor"),
+        ({"limit": "²"}, "invalid_limit", "limit"),
+        ({"gateway": "stripe "}, "invalid_gateway", "gateway"),
         ({"created_gte": "2026-11-01"}, "invalid_datetime", "created_gte"),
         ({"sort": "amount"}, "unknown_parameter", "sort"),
     ],
@@ -104,6 +105,28 @@ def test_bad_list_parameters_are_a_400(api_client, params, code, param) -> None:
 
     assert response.status_code == 400
     assert (response.json()["error"]["code"], response.json()["error"]["param"]) == (code, param)
+
+
+@pytest.mark.django_db
+def test_a_cursor_this_api_did_not_return_names_no_page(api_client) -> None:
+    response = api_client.get("/v1/transactions", {"cursor": "garbage!"})
+
+    assert response.status_code == 404
+    assert response.json()["error"] == {
+        "type": "invalid_request_error",
+        "code": "cursor_not_found",
+        "message": "The cursor is not one this API returned.",
+        "param": "cursor",
+    }
+
+
+@pytest.mark.django_db
+def test_the_gateway_filter_takes_any_case(api_client, organization) -> None:
+    record_failure(organization=organization, transaction_ref="t-1", gateway="stripe")
+
+    response = api_client.get("/v1/transactions", {"gateway": "Stripe"})
+
+    assert [txn["transaction_ref"] for txn in response.json()["data"]] == ["t-1"]
 
 
 @pytest.mark.django_db

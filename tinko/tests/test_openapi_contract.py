@@ -1,36 +1,40 @@
-"""schemathesis against the whole API, in process (WSGI): no 5xx, and every response as documented.
+"""schemathesis against the whole API, in process (WSGI), with every check it has.
 
-Bounded: a few dozen generated requests per operation, positive and negative. It never opens
-a socket, so it cannot reach the network.
+Both ways round: a request the schema admits is accepted, one it forbids is refused with a 4xx;
+no 5xx; every response, header and status as documented; authentication enforced. Then the
+stateful phase chains operations through the links it infers from the schema (record a failure, then
+read its transaction). Bounded and derandomized; it never opens a socket, so it cannot reach the network.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
+from django.utils import timezone
 from hypothesis import HealthCheck, settings
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_headers_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
+from schemathesis.checks import CHECKS, load_all_checks
+from schemathesis.core.transport import Response
+from schemathesis.generation.case import Case
+
+from recovery.limits import METADATA_KEY_PATTERN
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_application())
 
-CHECKS = [
-    not_a_server_error,
-    status_code_conformance,
-    content_type_conformance,
-    response_headers_conformance,
-    response_schema_conformance,
-]
+HYPOTHESIS = settings(
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+_fresh_keys = (f"contract-{n}" for n in itertools.count())
 
 
 @pytest.fixture
@@ -47,13 +51,73 @@ def api_headers(issued_api_key, settings) -> Iterator[dict[str, str]]:
         request_finished.connect(close_old_connections)
 
 
+def _as_a_client_sends(case: Case) -> Case:
+    """A valid request, kept within the rules an OpenAPI 3.0 schema cannot state (each has its own tests).
+
+    A key belongs to one body, so each request gets its own; occurred_at may not be in the future;
+    metadata keys follow METADATA_KEY_PATTERN (`propertyNames`, which generators read only from 3.1).
+    """
+    if not (case.meta and case.meta.generation.mode.is_positive):
+        return case
+    if case.headers and "Idempotency-Key" in case.headers:
+        case.headers["Idempotency-Key"] = next(_fresh_keys)
+    body = case.body
+    if not isinstance(body, dict):
+        return case
+    occurred_at = body.get("occurred_at")
+    if isinstance(occurred_at, str) and datetime.fromisoformat(occurred_at).astimezone(UTC) > timezone.now():
+        body["occurred_at"] = None
+    metadata = body.get("metadata")
+    if isinstance(metadata, dict):
+        body["metadata"] = {key: value for key, value in metadata.items() if METADATA_KEY_PATTERN.fullmatch(key)}
+    return case
+
+
+def test_every_check_is_enabled() -> None:
+    load_all_checks()
+    config = schema.config.checks_config_for()
+
+    assert [name for name in CHECKS.get_all_names() if not config.get_by_name(name=name).enabled] == []
+
+
+def test_the_stateful_phase_reads_a_recorded_failures_transaction() -> None:
+    # schemathesis infers the links from the response schemas and path parameters.
+    schema.as_state_machine()
+    links = schema.raw_schema["paths"]["/v1/events/payment_failed"]["post"]["responses"]["201"]["links"]
+
+    assert links["GetTransaction"]["operationRef"] == "#/paths/~1v1~1transactions~1{transaction_ref}/get"
+    assert links["GetTransaction"]["parameters"] == {
+        "path.transaction_ref": "$response.body#/transaction/transaction_ref"
+    }
+
+
 @pytest.mark.django_db
 @schema.parametrize()
-@settings(
-    max_examples=40,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
-)
+@HYPOTHESIS
 def test_every_operation_answers_as_documented(case, api_headers) -> None:
-    case.call_and_validate(headers=api_headers, checks=CHECKS)
+    # No `checks=`: every registered check, as `--checks all` runs them.
+    _as_a_client_sends(case).call_and_validate(headers=api_headers)
+
+
+@pytest.mark.django_db
+def test_chained_operations_answer_as_documented(api_headers) -> None:
+    class Workflow(schema.as_state_machine()):  # type: ignore[misc]
+        def get_call_kwargs(self, case: Case) -> dict[str, Any]:
+            return {"headers": api_headers}
+
+        def before_call(self, case: Case) -> None:
+            _as_a_client_sends(case)
+
+        def validate_response(
+            self, response: Response, case: Case, additional_checks: Any = None, **kwargs: Any
+        ) -> None:
+            # The key is sent as a header the schema declares, so checks must know it is ours.
+            case.validate_response(
+                response,
+                additional_checks=additional_checks,
+                headers=api_headers,
+                transport_kwargs=kwargs or None,
+                recorder=self.recorder,
+            )
+
+    Workflow.run(settings=settings(HYPOTHESIS, max_examples=15, stateful_step_count=4))
