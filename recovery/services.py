@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import logging
 import re
-import secrets
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -13,7 +12,6 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 import orjson
-from django.core.cache import cache
 from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
@@ -30,7 +28,7 @@ from recovery.enums import (
 )
 from recovery.exceptions import TransactionConflict
 from recovery.models import ClassifierRule, FailureEvent, Transaction
-from recovery.selectors import RULES_VERSION_CACHE_KEY, classifier_ruleset_for
+from recovery.selectors import CLASSIFIER_RULES_TOKEN, classifier_ruleset_for
 from tinko.ids import new_public_id, new_public_ids
 from tinko.money import normalize_currency
 from tinko.sql import ChainLink, Guard, concrete_field, existing_values, insert_chain, insert_rows, update_rows
@@ -612,14 +610,9 @@ def transaction_mark_recovered(
 
 
 def classifier_rules_changed() -> None:
-    """Tell every process that the rules changed (each reloads within CLASSIFIER_RULES_CHECK_SECONDS)."""
-    cache.set(RULES_VERSION_CACHE_KEY, secrets.token_hex(8), timeout=None)
-
-
-def _announce_rules_changed() -> None:
-    classifier_rules_changed()
-    # Again after commit: a process that reloaded in between would otherwise keep the old rules.
-    transaction.on_commit(classifier_rules_changed)
+    """Tell every process that the rules changed (each reloads within CLASSIFIER_RULES_CHECK_SECONDS),
+    now and again when the transaction commits."""
+    CLASSIFIER_RULES_TOKEN.bump()
 
 
 def classifier_rule_save(*, rule: ClassifierRule) -> ClassifierRule:
@@ -627,7 +620,7 @@ def classifier_rule_save(*, rule: ClassifierRule) -> ClassifierRule:
     rule.full_clean()
     rule.updated_at = timezone.now()
     rule.save()
-    _announce_rules_changed()
+    classifier_rules_changed()
     logger.info("classifier_rule_saved", extra={"rule": rule.slug, "org_id": rule.organization_id})
     return rule
 
@@ -636,5 +629,5 @@ def classifier_rule_delete(*, rule: ClassifierRule) -> None:
     """Delete a rule; the change takes effect without a restart."""
     slug, organization_id = rule.slug, rule.organization_id
     rule.delete()
-    _announce_rules_changed()
+    classifier_rules_changed()
     logger.info("classifier_rule_deleted", extra={"rule": slug, "org_id": organization_id})
