@@ -3,64 +3,17 @@
 from __future__ import annotations
 
 import hmac
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from functools import cache
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from allauth.mfa.models import Authenticator
-from django.db import connection
 from django.db.models import F, QuerySet
 from django.urls import reverse
 
 from accounts.enums import Role
 from accounts.models import ApiKey, AuditEvent, Invitation, Membership, Organization, OrganizationLogo, User
 from accounts.services import API_KEY_LOOKUP_LENGTH, api_key_hash, invitation_token_hash
-
-
-@dataclass(frozen=True)
-class _Columns:
-    """The concrete columns of one model in a hand-written SELECT, and how to turn them into an instance."""
-
-    model: type[ApiKey] | type[Organization]
-    attnames: list[str]
-    # Per column: the expression and the converters the ORM would apply to its value.
-    converters: list[tuple[Any, list[Any]]]
-
-    def instance(self, values: Sequence[Any]) -> Any:
-        converted = list(values)
-        for index, (column, column_converters) in enumerate(self.converters):
-            for converter in column_converters:
-                converted[index] = converter(converted[index], column, connection)
-        return self.model.from_db(connection.alias, self.attnames, converted)
-
-
-def _columns(model: type[ApiKey] | type[Organization], alias: str) -> tuple[list[str], _Columns]:
-    fields = list(model._meta.concrete_fields)
-    converters = []
-    for field in fields:
-        column = field.get_col(alias)
-        converters.append((column, connection.ops.get_db_converters(column) + column.get_db_converters(connection)))
-    names = [f"{alias}.{connection.ops.quote_name(field.column)}" for field in fields]
-    return names, _Columns(model=model, attnames=[field.attname for field in fields], converters=converters)
-
-
-@cache
-def _active_key_query(vendor: str) -> tuple[str, _Columns, _Columns]:
-    """The SQL that reads a key and its organization by `lookup` in one round trip. Every API
-    request runs it, so it is built once per process instead of compiled by the ORM each time."""
-    quote = connection.ops.quote_name
-    key_names, key_columns = _columns(ApiKey, "k")
-    org_names, org_columns = _columns(Organization, "o")
-    organization_id = quote(ApiKey._meta.get_field("organization").column)
-    lookup = quote(ApiKey._meta.get_field("lookup").column)
-    sql = (
-        f"SELECT {', '.join(key_names + org_names)} FROM {quote(ApiKey._meta.db_table)} k "  # noqa: S608
-        f"JOIN {quote(Organization._meta.db_table)} o ON o.{quote('id')} = k.{organization_id} WHERE k.{lookup} = %s"
-    )
-    return sql, key_columns, org_columns
 
 
 def api_key_find_active(*, plaintext: str) -> ApiKey | None:
@@ -73,15 +26,10 @@ def api_key_find_active(*, plaintext: str) -> ApiKey | None:
             break
     else:
         return None
-    sql, key_columns, org_columns = _active_key_query(connection.vendor)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [lookup])
-        row = cursor.fetchone()
-    if row is None:
+    try:
+        api_key = ApiKey.objects.select_related("organization").get(lookup=lookup)
+    except ApiKey.DoesNotExist:
         return None
-    width = len(key_columns.attnames)
-    api_key: ApiKey = key_columns.instance(row[:width])
-    api_key.organization = org_columns.instance(row[width:])
     if api_key.mode != mode:
         return None
     if not hmac.compare_digest(api_key.secret_hash, api_key_hash(plaintext)):

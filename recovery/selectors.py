@@ -4,86 +4,56 @@ from __future__ import annotations
 
 import base64
 import binascii
-import secrets
-import threading
-import time
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Prefetch, Q, QuerySet
 
 from accounts.models import Organization
 from recovery.classifier import Classification, ClassifierInput, RuleSet, classify
 from recovery.models import ClassifierRule, FailureEvent, Transaction
+from tinko.local_cache import LocalCopy, SharedToken, WithoutRedis
 
-RULES_VERSION_CACHE_KEY = "recovery:classifier-rules:version"
+# Rules change rarely and are read on every ingest: each process keeps them compiled, and checks
+# the shared token at most every CLASSIFIER_RULES_CHECK_SECONDS, so an edit in admin reaches every
+# worker within that time, without a restart. The embedded setup keeps the token in Django's
+# (file) cache, which its processes share.
+CLASSIFIER_RULES_TOKEN = SharedToken("recovery:classifier-rules:version", without_redis=WithoutRedis.DJANGO_CACHE)
+# A bump that never arrived (Redis lost the write) is outlived by this.
+_RULES_MAX_AGE = 600.0
 _MAX_CACHED_ORGANIZATIONS = 1024
 
-
-@dataclass
-class _LocalRules:
-    version: str | None = None
-    checked_at: float = float("-inf")
-    global_rules: RuleSet | None = None
-    by_organization: OrderedDict[int, RuleSet] | None = None
-
-
-# Per process: rules change rarely and are read on every ingest. Every process compares its
-# copy with a version token in the shared cache at most every CLASSIFIER_RULES_CHECK_SECONDS,
-# so an edit in admin reaches every worker within that time, without a restart.
-_local = _LocalRules()
-_lock = threading.Lock()
-
-
-def classifier_rules_version() -> str:
-    """The shared version token of the rules (created on first use, replaced on every edit)."""
-    version = cache.get(RULES_VERSION_CACHE_KEY)
-    if version is None:
-        cache.add(RULES_VERSION_CACHE_KEY, secrets.token_hex(8), timeout=None)
-        version = cache.get(RULES_VERSION_CACHE_KEY)
-    return str(version)
-
-
-def _refresh_if_stale() -> None:
-    now = time.monotonic()
-    if now - _local.checked_at < settings.CLASSIFIER_RULES_CHECK_SECONDS:
-        return
-    version = classifier_rules_version()
-    if version != _local.version:
-        _local.version = version
-        _local.global_rules = None
-        _local.by_organization = OrderedDict()
-    _local.checked_at = now
+# Keyed by organization id; None holds the global rules.
+_rulesets: LocalCopy[int | None, RuleSet] = LocalCopy(
+    token=CLASSIFIER_RULES_TOKEN,
+    max_age=_RULES_MAX_AGE,
+    max_entries=_MAX_CACHED_ORGANIZATIONS + 1,
+    check_every=lambda: settings.CLASSIFIER_RULES_CHECK_SECONDS,
+)
 
 
 def _active_rules() -> QuerySet[ClassifierRule]:
     return ClassifierRule.objects.filter(is_active=True)
 
 
+def _global_ruleset() -> RuleSet:
+    return RuleSet.build(row.to_rule() for row in _active_rules().filter(organization__isnull=True))
+
+
 def classifier_ruleset_for(*, organization: Organization | None) -> RuleSet:
     """The global rules plus `organization`'s overrides, compiled and cached."""
-    with _lock:
-        _refresh_if_stale()
-        if _local.global_rules is None:
-            _local.global_rules = RuleSet.build(
-                row.to_rule() for row in _active_rules().filter(organization__isnull=True)
-            )
-        if organization is None:
-            return _local.global_rules
-        assert _local.by_organization is not None
-        ruleset = _local.by_organization.get(organization.pk)
-        if ruleset is not None:
-            _local.by_organization.move_to_end(organization.pk)
-            return ruleset
+    # One token for both lookups: an organization's rules are built on the global ones it read.
+    rulesets = _rulesets.snapshot()
+    global_rules = rulesets.get(None, _global_ruleset)
+    if organization is None:
+        return global_rules
+
+    def build() -> RuleSet:
         overrides = [row.to_rule() for row in _active_rules().filter(organization=organization)]
-        ruleset = RuleSet.build((*_local.global_rules.rules, *overrides)) if overrides else _local.global_rules
-        _local.by_organization[organization.pk] = ruleset
-        if len(_local.by_organization) > _MAX_CACHED_ORGANIZATIONS:
-            _local.by_organization.popitem(last=False)
-        return ruleset
+        return RuleSet.build((*global_rules.rules, *overrides)) if overrides else global_rules
+
+    return rulesets.get(organization.pk, build)
 
 
 def classification_for(*, organization: Organization | None, request: ClassifierInput) -> Classification:

@@ -43,4 +43,10 @@ PERIODIC_TASKS: list[PeriodicSpec] = [
         every_seconds=60,
         description="Expires overdue sandbox checkouts and re-sends sandbox events not yet acknowledged.",
     ),
+    PeriodicSpec(
+        name=f"{MANAGED_PREFIX}ingest orphans check",
+        task="recovery.ingest_orphans_check",
+        every_seconds=86_400,
+        description="Counts transactions, failure events and idempotency keys whose organization is gone.",
+    ),
 ]

@@ -13,10 +13,12 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, Self
 
 import orjson
 from django.db import NotSupportedError, connections, models, router
+from psycopg import Cursor
+from psycopg.abc import Params
 
 # SQLite allows 32,766 parameters per statement (since 3.32).
 _SQLITE_MAX_PARAMETERS = 32_000
@@ -83,27 +85,34 @@ def _arrays(fields: Sequence[models.Field[Any, Any]], connection: Any) -> str:
     )
 
 
+class _UnpreparedCursor(Cursor[Any]):
+    """A psycopg cursor whose statements are never prepared, whatever the connection's threshold.
+
+    A prepared statement soon runs on a generic plan, which guesses a handful of rows for an
+    array parameter and can pick a scan of the whole table; a statement over hundreds of rows is
+    better planned for its arrays every time. Django's cursor wrapper passes only the SQL and
+    its parameters on, so the choice is made here, per call.
+    """
+
+    # `query` is typed loosely to match every overload of Cursor.execute: tinko.sql passes text.
+    def execute(
+        self, query: Any, params: Params | None = None, *, prepare: bool | None = None, binary: bool | None = None
+    ) -> Self:
+        return super().execute(query, params, prepare=False, binary=binary)
+
+
 @contextmanager
 def _bulk_cursor(connection: Any) -> Iterator[Any]:
-    """A server-side-binding psycopg cursor on Django's connection (same transaction), wrapped like
-    Django's own cursors so that errors, execute_wrappers and query logging behave the same.
-
-    Its statements are never prepared: a prepared statement soon runs on a generic plan, which
-    guesses a handful of rows for an array parameter and can pick a scan of the whole table; a
-    statement over hundreds of rows is better planned for its arrays every time.
-    """
-    from psycopg import Cursor
-
+    """A server-side-binding psycopg cursor on Django's connection (same transaction) that never
+    prepares its statements, wrapped like Django's own cursors so that errors, execute_wrappers
+    and query logging behave the same."""
     connection.ensure_connection()
     connection.validate_thread_sharing()
-    raw = Cursor(connection.connection)
+    raw = _UnpreparedCursor(connection.connection)
     cursor = connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
-    threshold = connection.connection.prepare_threshold
-    connection.connection.prepare_threshold = None
     try:
         yield cursor
     finally:
-        connection.connection.prepare_threshold = threshold
         raw.close()
 
 

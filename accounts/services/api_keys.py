@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts.enums import API_KEY_ROLES, ApiKeyMode, Role
 from accounts.models import ApiKey, Organization, User
 from accounts.services.audit import SYSTEM, Actor, audit_record
-from tinko.redis_client import redis_client
+from tinko.local_cache import SharedToken, WithoutRedis
 
 logger = logging.getLogger(__name__)
 
@@ -22,8 +22,9 @@ API_KEY_LOOKUP_LENGTH = 12
 API_KEY_SECRET_BYTES = 24
 # last_used_at is advisory; writing it on every request would put a row lock on the hot path.
 API_KEY_TOUCH_INTERVAL = timedelta(seconds=60)
-# Redis key whose value changes whenever a key or an organization does (api_keys_changed).
-API_KEYS_EPOCH = "tinko:api-keys:epoch"
+# Changes whenever a key or an organization does (api_keys_changed). Without Redis, keys are
+# not remembered at all: a revocation must hold at once in every process.
+API_KEYS_EPOCH = SharedToken("tinko:api-keys:epoch", without_redis=WithoutRedis.NOWHERE)
 
 
 @dataclass(frozen=True)
@@ -82,17 +83,8 @@ def api_key_create(
 
 def api_keys_changed() -> None:
     """Make every process read API keys from the database again (accounts.api_key_cache): a key or
-    an organization changed. The epoch is set when the change is made and again when it commits,
-    so that no process keeps what it read in between."""
-    client = redis_client()
-    if client is None:
-        return
-
-    def rotate() -> None:
-        client.set(API_KEYS_EPOCH, secrets.token_hex(8))
-
-    rotate()
-    transaction.on_commit(rotate)
+    an organization changed."""
+    API_KEYS_EPOCH.bump()
 
 
 @transaction.atomic

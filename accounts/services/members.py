@@ -16,8 +16,10 @@ logger = logging.getLogger(__name__)
 
 def _lock_organization(organization: Organization) -> None:
     # Team changes in one organization are serialised on its row, so two owners demoting
-    # each other at the same moment cannot both see "another owner is left".
-    Organization.objects.select_for_update().filter(pk=organization.pk).first()
+    # each other at the same moment cannot both see "another owner is left". NO KEY: a plain
+    # FOR UPDATE would also block every insert whose foreign key references the organization
+    # (FOR KEY SHARE) until the team change commits.
+    Organization.objects.select_for_update(no_key=True).filter(pk=organization.pk).first()
 
 
 def _owner_count(organization: Organization) -> int:

@@ -3,10 +3,10 @@
 import pytest
 from django.conf import settings
 
-from accounts import api_key_cache
 from accounts.api_key_cache import CACHE_SECONDS, api_key_authenticate
 from accounts.models import ApiKey
 from accounts.services import SYSTEM, api_key_create, api_key_revoke, organization_update
+from tinko import local_cache
 
 pytestmark = [
     pytest.mark.django_db,
@@ -63,9 +63,9 @@ def test_a_key_saved_anywhere_else_is_read_again(plaintext, django_assert_num_qu
 
 def test_a_remembered_key_is_read_again_after_a_minute(plaintext, monkeypatch, django_assert_num_queries) -> None:
     api_key_authenticate(plaintext=plaintext)
-    now = api_key_cache.time.monotonic()
+    now = local_cache.time.monotonic()
 
-    monkeypatch.setattr(api_key_cache.time, "monotonic", lambda: now + CACHE_SECONDS + 1)
+    monkeypatch.setattr(local_cache.time, "monotonic", lambda: now + CACHE_SECONDS + 1)
 
     with django_assert_num_queries(1):
         api_key_authenticate(plaintext=plaintext)

@@ -1,0 +1,80 @@
+"""The daily check for ingest rows left behind by an organization deleted outside Django."""
+
+import logging
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from accounts.models import Organization
+from accounts.tests.factories import OrganizationFactory
+from recovery.orphans import ingest_orphans_check, ingest_orphans_recorded
+from recovery.tasks import ingest_orphans_check_task
+from recovery.tests.factories import record_failure
+from tinko.models import IdempotencyKey
+from tinko.schedules import PERIODIC_TASKS
+
+pytestmark = pytest.mark.django_db
+
+TABLES = ("recovery_transaction", "recovery_failureevent", "tinko_idempotencykey")
+
+
+def ingest(organization: Organization, *, failures: int, keys: int) -> None:
+    for _ in range(failures):
+        record_failure(organization=organization)
+    for number in range(keys):
+        IdempotencyKey.objects.create(
+            organization=organization,
+            key=f"key-{number}",
+            fingerprint="f",
+            response_status=201,
+            response_body=b"{}",
+            created_at=timezone.now(),
+        )
+
+
+def delete_bypassing_django(organization: Organization) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {connection.ops.quote_name(Organization._meta.db_table)} WHERE id = %s",
+            [organization.pk],
+        )
+
+
+def test_rows_of_a_deleted_organization_are_counted_logged_and_recorded(organization, caplog) -> None:
+    gone = OrganizationFactory.create()
+    ingest(organization, failures=2, keys=1)
+    ingest(gone, failures=3, keys=2)
+    delete_bypassing_django(gone)
+
+    with caplog.at_level(logging.INFO, logger="recovery.orphans"):
+        counts = ingest_orphans_check()
+
+    assert counts == {"recovery_transaction": 3, "recovery_failureevent": 3, "tinko_idempotencykey": 2}
+    [record] = [record for record in caplog.records if record.getMessage() == "ingest_orphans_found"]
+    assert (record.levelno, record.total, record.tables) == (logging.WARNING, 8, counts)
+    assert {table: ingest_orphans_recorded(table=table) for table in TABLES} == counts
+
+
+def test_an_organization_deleted_through_django_leaves_nothing_behind(organization, caplog) -> None:
+    doomed = OrganizationFactory.create()
+    ingest(organization, failures=1, keys=1)
+    ingest(doomed, failures=2, keys=2)
+    doomed.delete()
+
+    with caplog.at_level(logging.INFO, logger="recovery.orphans"):
+        ingest_orphans_check_task.delay()
+
+    [record] = [record for record in caplog.records if record.getMessage() == "ingest_orphans_found"]
+    assert (record.levelno, record.total) == (logging.INFO, 0)
+    assert {table: ingest_orphans_recorded(table=table) for table in TABLES} == dict.fromkeys(TABLES, 0)
+
+
+def test_no_count_is_recorded_before_the_first_check() -> None:
+    assert ingest_orphans_recorded(table="recovery_transaction") is None
+
+
+def test_the_check_runs_daily() -> None:
+    [spec] = [spec for spec in PERIODIC_TASKS if spec.task == "recovery.ingest_orphans_check"]
+
+    assert spec.every_seconds == 86_400
