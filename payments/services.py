@@ -14,7 +14,6 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
-from kombu.exceptions import KombuError
 
 from accounts.models import Organization
 from payments.crypto import secret_decrypt, secret_encrypt, secret_hint, secret_rotate
@@ -48,6 +47,7 @@ from payments.selectors import (
     gateway_webhook_secrets,
     gateway_webhook_url,
 )
+from tinko.enqueue import task_enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +59,8 @@ PROCESSING_STALE_AFTER = timedelta(minutes=10)
 SWEEP_BATCH = 500
 # However its retries were scheduled (task retries, sweeper), an event gets this many tries in all.
 MAX_PROCESSING_ATTEMPTS = 10
+# Registered by payments.tasks; services send it by name, so they never import the tasks module.
+WEBHOOK_EVENT_PROCESS_TASK = "payments.process_webhook_event"
 
 
 @dataclass(frozen=True)
@@ -70,15 +72,6 @@ class ConnectedGateway:
     webhook_url: str
     created: bool
     generated_webhook_secret: str | None = None
-
-
-def task_enqueue(task: Any, *args: Any) -> None:
-    """Send a task now; if the broker is unreachable, log it and leave the row to the sweeper."""
-    # A broker outage must not turn an already committed row into an error: the sweeper re-sends it.
-    try:
-        task.delay(*args)
-    except (KombuError, ConnectionError) as exc:
-        logger.warning("task_enqueue_failed", extra={"task": task.name, "error": type(exc).__name__})
 
 
 def _mode_for(provider: str, *, secret_key: str | None, key_id: str | None, mode: str | None) -> str | None:
@@ -291,7 +284,6 @@ def webhook_receive(
 ) -> WebhookReceipt:
     """Verify a delivery and put it in the inbox (once per provider and event id); processing is
     enqueued after commit. Raises WebhookEndpointUnknown or WebhookVerificationError, storing nothing."""
-    from payments.tasks import webhook_event_process_task
 
     now = now or timezone.now()
     account = (
@@ -343,8 +335,8 @@ def webhook_receive(
             extra={"provider": provider, "org_id": account.organization_id, "event_id": verified.event_id},
         )
         return WebhookReceipt(event_id=verified.event_id, duplicate=True)
-    # Runs now in autocommit mode, or after the caller's transaction commits.
-    transaction.on_commit(lambda: task_enqueue(webhook_event_process_task, event.pk))
+    # Sent now in autocommit mode, or after the caller's transaction commits.
+    task_enqueue_on_commit(WEBHOOK_EVENT_PROCESS_TASK, event.pk)
     logger.info(
         "webhook_received",
         extra={
@@ -465,19 +457,11 @@ def webhook_events_sweep(*, now: datetime | None = None, limit: int = SWEEP_BATC
 
 def webhook_event_requeue(*, webhook_event: WebhookEvent) -> bool:
     """Send a failed or ignored event through processing again (after a fix); False if it wasn't."""
-    from payments.tasks import webhook_event_process_task
-
     now = timezone.now()
     with transaction.atomic():
         changed = WebhookEvent.objects.filter(
             Q(status=WebhookEventStatus.FAILED) | Q(status=WebhookEventStatus.IGNORED), pk=webhook_event.pk
         ).update(status=WebhookEventStatus.RECEIVED, available_at=now, updated_at=now)
         if changed:
-            transaction.on_commit(lambda: task_enqueue(webhook_event_process_task, webhook_event.pk))
+            task_enqueue_on_commit(WEBHOOK_EVENT_PROCESS_TASK, webhook_event.pk)
     return bool(changed)
-
-
-def enqueue_each(task: Any, ids: list[int]) -> None:
-    """Fan out one task per id (used by sweepers)."""
-    for pk in ids:
-        task_enqueue(task, pk)
