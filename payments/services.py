@@ -33,9 +33,6 @@ from payments.interface import (
     CheckoutRequest,
     CheckoutSession,
     GatewayCredentials,
-    PaymentDetails,
-    RefundRequest,
-    RefundResult,
     SavedMethodCharge,
 )
 from payments.models import GatewayAccount, WebhookEvent
@@ -208,7 +205,7 @@ def gateway_keys_rotate() -> int:
     return rotated
 
 
-# --- calls recovery makes through the account's adapter ----------------------------------------
+# --- calls through the account's adapter: the payer's checkout and the retry engine's re-charge ---
 
 
 def gateway_checkout_create(*, account: GatewayAccount, request: CheckoutRequest) -> CheckoutSession:
@@ -221,13 +218,6 @@ def gateway_checkout_create(*, account: GatewayAccount, request: CheckoutRequest
         extra={"org_id": account.organization_id, "provider": account.provider, "checkout_id": session.checkout_id},
     )
     return session
-
-
-def gateway_payment_retrieve(*, account: GatewayAccount, payment_id: str) -> PaymentDetails:
-    """The gateway's current view of one payment (for reconciliation, or when order matters)."""
-    return gateway_adapter(account.provider).retrieve_payment(
-        credentials=gateway_credentials(account=account), payment_id=payment_id
-    )
 
 
 def gateway_saved_method_charge(*, account: GatewayAccount, request: SavedMethodCharge) -> ChargeResult:
@@ -243,16 +233,6 @@ def gateway_saved_method_charge(*, account: GatewayAccount, request: SavedMethod
             "payment_id": result.payment_id,
             "status": result.status,
         },
-    )
-    return result
-
-
-def gateway_refund_create(*, account: GatewayAccount, request: RefundRequest) -> RefundResult:
-    """Refund all or part of a payment, at most once per request.idempotency_key."""
-    result = gateway_adapter(account.provider).refund(credentials=gateway_credentials(account=account), request=request)
-    logger.info(
-        "gateway_refund_created",
-        extra={"org_id": account.organization_id, "provider": account.provider, "refund_id": result.refund_id},
     )
     return result
 
