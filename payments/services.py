@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import secrets
 from collections.abc import Mapping
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -25,13 +24,12 @@ from payments.exceptions import (
     UnknownProvider,
     WebhookVerificationError,
 )
-from payments.gateways.razorpay.adapter import key_mode as razorpay_key_mode
-from payments.gateways.sandbox import consts as sandbox_consts
-from payments.gateways.stripe.adapter import key_mode as stripe_key_mode
 from payments.interface import (
     ChargeResult,
     CheckoutRequest,
     CheckoutSession,
+    ConnectionKeys,
+    GatewayAdapter,
     GatewayCredentials,
     SavedMethodCharge,
 )
@@ -71,17 +69,88 @@ class ConnectedGateway:
     generated_webhook_secret: str | None = None
 
 
-def _mode_for(provider: str, *, secret_key: str | None, key_id: str | None, mode: str | None) -> str | None:
-    derived = None
-    if provider == GatewayProvider.STRIPE and secret_key:
-        derived = stripe_key_mode(secret_key)
-    elif provider == GatewayProvider.RAZORPAY and key_id:
-        derived = razorpay_key_mode(key_id)
-    elif provider == GatewayProvider.SANDBOX:
-        derived = GatewayMode.TEST
+def _mode_for(adapter: GatewayAdapter, *, keys: ConnectionKeys, mode: str | None) -> str | None:
+    derived = adapter.key_mode(secret_key=keys.secret_key, key_id=keys.key_id)
     if mode and derived and mode != derived:
         raise GatewayCredentialsInvalid(f"The key is a {derived}-mode key, not {mode}.")
     return derived or mode
+
+
+def _account_to_reconnect(*, organization: Organization, provider: str, mode: str | None) -> GatewayAccount | None:
+    # Only a source of the keys not given: whether the account exists is settled by the INSERT.
+    accounts = GatewayAccount.objects.for_org(organization).filter(provider=provider)
+    if mode:
+        accounts = accounts.filter(mode=mode)
+    found = list(accounts[:2])
+    if len(found) > 1:
+        raise GatewayCredentialsInvalid("This organization has test and live accounts here: say which (--mode).")
+    return found[0] if found else None
+
+
+def _stored_keys(account: GatewayAccount | None) -> ConnectionKeys:
+    if account is None:
+        return ConnectionKeys()
+    return ConnectionKeys(
+        secret_key=secret_decrypt(account.secret_key_ciphertext),
+        key_id=account.key_id,
+        webhook_secret=secret_decrypt(account.webhook_secret_ciphertext),
+    )
+
+
+def _account_write(
+    *,
+    organization: Organization,
+    provider: str,
+    mode: str,
+    fields: dict[str, Any],
+    new_webhook_secret: str,
+    now: datetime,
+) -> tuple[GatewayAccount, bool]:
+    """Insert the account, or (when the unique organization + provider + mode says it exists) lock
+    and update it; True when inserted. A changed webhook secret keeps the one it replaces for a while."""
+    inserted_webhook_fields = (
+        {
+            "webhook_secret_ciphertext": secret_encrypt(new_webhook_secret),
+            "webhook_secret_hint": secret_hint(new_webhook_secret),
+        }
+        if new_webhook_secret
+        else {}
+    )
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                inserted = GatewayAccount.objects.create(
+                    organization=organization,
+                    provider=provider,
+                    mode=mode,
+                    connected_at=now,
+                    **fields,
+                    **inserted_webhook_fields,
+                )
+            return inserted, True
+        except IntegrityError as exc:
+            conflict = exc
+        account = (
+            GatewayAccount.objects.select_for_update()
+            .filter(organization=organization, provider=provider, mode=mode)
+            .first()
+        )
+        if account is None:  # another constraint refused the row
+            raise conflict
+        for name, value in fields.items():
+            setattr(account, name, value)
+        update_fields = list(fields)
+        old_webhook_secret = secret_decrypt(account.webhook_secret_ciphertext)
+        if new_webhook_secret and new_webhook_secret != old_webhook_secret:
+            if old_webhook_secret:
+                account.previous_webhook_secret_ciphertext = secret_encrypt(old_webhook_secret)
+                account.webhook_secret_rotated_at = now
+                update_fields += ["previous_webhook_secret_ciphertext", "webhook_secret_rotated_at"]
+            account.webhook_secret_ciphertext = secret_encrypt(new_webhook_secret)
+            account.webhook_secret_hint = secret_hint(new_webhook_secret)
+            update_fields += ["webhook_secret_ciphertext", "webhook_secret_hint"]
+        account.save(update_fields=update_fields)
+    return account, False
 
 
 def gateway_account_connect(
@@ -97,80 +166,53 @@ def gateway_account_connect(
     the keys. Keys not given are kept from the existing account; nothing is stored if validation fails."""
     if provider not in GatewayProvider.values:
         raise UnknownProvider(f"Unknown provider {provider!r}; use one of {', '.join(GatewayProvider.values)}.")
-    secret_key = (secret_key or "").strip() or None
-    key_id = (key_id or "").strip() or None
-    webhook_secret = (webhook_secret or "").strip() or None
-    mode = _mode_for(provider, secret_key=secret_key, key_id=key_id, mode=mode)
-    existing_accounts = GatewayAccount.objects.for_org(organization).filter(provider=provider)
-    if mode:
-        existing_accounts = existing_accounts.filter(mode=mode)
-    existing_list = list(existing_accounts[:2])
-    if len(existing_list) > 1:
-        raise GatewayCredentialsInvalid("This organization has test and live accounts here: say which (--mode).")
-    existing = existing_list[0] if existing_list else None
+    adapter = gateway_adapter(provider)
+    given = ConnectionKeys(
+        secret_key=(secret_key or "").strip(),
+        key_id=(key_id or "").strip(),
+        webhook_secret=(webhook_secret or "").strip(),
+    )
+    mode = _mode_for(adapter, keys=given, mode=mode)
+    existing = _account_to_reconnect(organization=organization, provider=provider, mode=mode)
     mode = mode or (existing.mode if existing else None)
     if mode is None:
         raise GatewayCredentialsInvalid("A secret key (Stripe) or key id (Razorpay) is needed to connect.")
-
-    old_webhook_secret = secret_decrypt(existing.webhook_secret_ciphertext) if existing else ""
-    generated_webhook_secret = None
-    if provider == GatewayProvider.SANDBOX:
-        secret_key = secret_key or (
-            secret_decrypt(existing.secret_key_ciphertext)
-            if existing
-            else sandbox_consts.SECRET_KEY_PREFIX + secrets.token_urlsafe(24)
+    stored = _stored_keys(existing)
+    keys = adapter.complete_credentials(
+        keys=ConnectionKeys(
+            secret_key=given.secret_key or stored.secret_key,
+            key_id=given.key_id or stored.key_id,
+            webhook_secret=given.webhook_secret or stored.webhook_secret,
         )
-        webhook_secret = (
-            webhook_secret or old_webhook_secret or sandbox_consts.WEBHOOK_SECRET_PREFIX + secrets.token_urlsafe(32)
+    )
+    check = adapter.validate_credentials(
+        credentials=GatewayCredentials(
+            account_id=existing.public_id if existing else "",
+            provider=provider,
+            mode=mode,
+            secret_key=keys.secret_key,
+            key_id=keys.key_id,
+            webhook_secrets=(keys.webhook_secret,) if keys.webhook_secret else (),
         )
-    else:
-        secret_key = secret_key or (secret_decrypt(existing.secret_key_ciphertext) if existing else None)
-        key_id = key_id or (existing.key_id if existing else None)
-        if not secret_key:
-            raise GatewayCredentialsInvalid("A secret key is needed to connect.")
-        if provider == GatewayProvider.RAZORPAY and not key_id:
-            raise GatewayCredentialsInvalid("A Razorpay key id is needed to connect.")
-        if provider == GatewayProvider.RAZORPAY and not webhook_secret and not old_webhook_secret:
-            webhook_secret = generated_webhook_secret = secrets.token_urlsafe(32)
-        webhook_secret = webhook_secret or old_webhook_secret
-
-    credentials = GatewayCredentials(
-        account_id=existing.public_id if existing else "",
+    )
+    now = timezone.now()
+    account, created = _account_write(
+        organization=organization,
         provider=provider,
         mode=mode,
-        secret_key=secret_key,
-        key_id=key_id or "",
-        webhook_secrets=(webhook_secret,) if webhook_secret else (),
+        fields={
+            "key_id": keys.key_id,
+            "secret_key_ciphertext": secret_encrypt(keys.secret_key),
+            "secret_key_hint": secret_hint(keys.secret_key),
+            "external_account_id": check.external_account_id,
+            "display_name": check.display_name,
+            "verified_at": now,
+            "updated_at": now,
+        },
+        # Only a secret given or made up now is written; the stored one is left as the row has it.
+        new_webhook_secret=keys.webhook_secret if keys.webhook_secret != stored.webhook_secret else "",
+        now=now,
     )
-    check = gateway_adapter(provider).validate_credentials(credentials=credentials)
-    now = timezone.now()
-    fields = {
-        "key_id": key_id or "",
-        "secret_key_ciphertext": secret_encrypt(secret_key),
-        "secret_key_hint": secret_hint(secret_key),
-        "external_account_id": check.external_account_id,
-        "display_name": check.display_name,
-        "verified_at": now,
-        "updated_at": now,
-    }
-    with transaction.atomic():
-        account = (
-            GatewayAccount.objects.select_for_update()
-            .filter(organization=organization, provider=provider, mode=mode)
-            .first()
-        )
-        created = account is None
-        if account is None:
-            account = GatewayAccount(organization=organization, provider=provider, mode=mode, connected_at=now)
-        for name, value in fields.items():
-            setattr(account, name, value)
-        if webhook_secret and webhook_secret != old_webhook_secret:
-            if old_webhook_secret:
-                account.previous_webhook_secret_ciphertext = secret_encrypt(old_webhook_secret)
-                account.webhook_secret_rotated_at = now
-            account.webhook_secret_ciphertext = secret_encrypt(webhook_secret)
-            account.webhook_secret_hint = secret_hint(webhook_secret)
-        account.save()
     logger.info(
         "gateway_connected",
         extra={"org_id": organization.public_id, "provider": provider, "mode": mode, "account_id": account.public_id},
@@ -179,7 +221,7 @@ def gateway_account_connect(
         account=account,
         webhook_url=gateway_webhook_url(account=account),
         created=created,
-        generated_webhook_secret=generated_webhook_secret,
+        generated_webhook_secret=keys.webhook_secret if keys.webhook_secret_to_show else None,
     )
 
 

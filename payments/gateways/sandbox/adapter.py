@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, ClassVar
 
-from payments.enums import PaymentStatus, RefundStatus
+from payments.enums import GatewayMode, PaymentStatus, RefundStatus
 from payments.exceptions import GatewayCredentialsInvalid
 from payments.gateways.sandbox import client, consts, gateway, webhooks
 from payments.interface import (
     ChargeResult,
     CheckoutRequest,
     CheckoutSession,
+    ConnectionKeys,
     CredentialCheck,
     GatewayCredentials,
     PaymentDetails,
@@ -34,6 +36,17 @@ def _details(payment: SandboxPayment) -> dict[str, Any]:
 
 class SandboxAdapter:
     provider: ClassVar[str] = "sandbox"
+
+    def key_mode(self, *, secret_key: str, key_id: str) -> str | None:
+        """The sandbox has only a test mode."""
+        return GatewayMode.TEST
+
+    def complete_credentials(self, *, keys: ConnectionKeys) -> ConnectionKeys:
+        """Sandbox keys are Tinko's own: made up on first connect, kept on every later one."""
+        return ConnectionKeys(
+            secret_key=keys.secret_key or consts.SECRET_KEY_PREFIX + secrets.token_urlsafe(24),
+            webhook_secret=keys.webhook_secret or consts.WEBHOOK_SECRET_PREFIX + secrets.token_urlsafe(32),
+        )
 
     def validate_credentials(self, *, credentials: GatewayCredentials) -> CredentialCheck:
         """Sandbox keys are made by Tinko; only their shape and the test mode are checked."""

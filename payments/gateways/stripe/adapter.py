@@ -20,6 +20,7 @@ from payments.interface import (
     ChargeResult,
     CheckoutRequest,
     CheckoutSession,
+    ConnectionKeys,
     CredentialCheck,
     GatewayCredentials,
     PaymentDetails,
@@ -54,6 +55,16 @@ def key_mode(secret_key: str) -> str:
 
 class StripeAdapter:
     provider: ClassVar[str] = "stripe"
+
+    def key_mode(self, *, secret_key: str, key_id: str) -> str | None:
+        """The mode is in the secret key (sk_test_…, sk_live_…)."""
+        return key_mode(secret_key) if secret_key else None
+
+    def complete_credentials(self, *, keys: ConnectionKeys) -> ConnectionKeys:
+        """Stripe needs only the secret key; its webhook signing secret is Stripe's to make, added later."""
+        if not keys.secret_key:
+            raise GatewayCredentialsInvalid("A secret key is needed to connect.")
+        return keys
 
     def validate_credentials(self, *, credentials: GatewayCredentials) -> CredentialCheck:
         """GET /v1/account with the key; a refused key raises GatewayCredentialsInvalid."""
