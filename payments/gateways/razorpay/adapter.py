@@ -161,7 +161,7 @@ class RazorpayAdapter:
     def retrieve_payment(self, *, credentials: GatewayCredentials, payment_id: str) -> PaymentDetails:
         """GET /v1/payments/:id."""
         payment = client.payment_fetch(credentials, payment_id)
-        fields = webhooks.payment_fields(payment)
+        facts = webhooks.payment_facts(payment)
         raw_status = str(payment.get("status"))
         status = self.normalize_status(raw_status)
         return PaymentDetails(
@@ -170,12 +170,12 @@ class RazorpayAdapter:
             status=status,
             raw_status=raw_status,
             amount=_money(payment["amount"], payment["currency"]),
-            amount_refunded=fields["amount_refunded"],
+            amount_refunded=facts.amount_refunded,
             failure=webhooks.failure_from_payment(payment) if status == PaymentStatus.FAILED else None,
             references=PaymentReferences.from_metadata(string_map(payment.get("notes"))),
-            gateway_customer_id=fields["gateway_customer_id"],
-            gateway_payment_method_id=fields["gateway_payment_method_id"],
-            payment_method_type=fields["payment_method_type"],
+            gateway_customer_id=facts.gateway_customer_id,
+            gateway_payment_method_id=facts.gateway_payment_method_id,
+            payment_method_type=facts.payment_method_type,
             created_at=timestamp(payment.get("created_at")),
         )
 

@@ -16,6 +16,7 @@ from payments.interface import (
     CheckoutSession,
     ConnectionKeys,
     CredentialCheck,
+    FailureDetails,
     GatewayCredentials,
     PaymentDetails,
     PaymentOutcome,
@@ -29,9 +30,8 @@ from payments.models import SandboxPayment
 from tinko.money import Money
 
 
-def _details(payment: SandboxPayment) -> dict[str, Any]:
-    failure = webhooks.failure_from(gateway.payment_object(payment)["failure"])
-    return {"failure": failure, "status": consts.PAYMENT_STATUSES.get(payment.status, PaymentStatus.PENDING)}
+def _failure(payment: SandboxPayment) -> FailureDetails | None:
+    return webhooks.failure_from(gateway.payment_object(payment)["failure"])
 
 
 class SandboxAdapter:
@@ -71,15 +71,14 @@ class SandboxAdapter:
 
     def retrieve_payment(self, *, credentials: GatewayCredentials, payment_id: str) -> PaymentDetails:
         payment = client.payment_get(credentials, payment_id)
-        details = _details(payment)
         return PaymentDetails(
             provider=self.provider,
             payment_id=payment.public_id,
-            status=details["status"],
+            status=self.normalize_status(payment.status),
             raw_status=payment.status,
             amount=Money(payment.amount, payment.currency),
             amount_refunded=payment.amount_refunded,
-            failure=details["failure"],
+            failure=_failure(payment),
             references=PaymentReferences.from_metadata(payment.metadata),
             gateway_customer_id=payment.gateway_customer_id or None,
             gateway_payment_method_id=payment.payment_method_id or None,
@@ -90,13 +89,12 @@ class SandboxAdapter:
     def charge_saved_method(self, *, credentials: GatewayCredentials, request: SavedMethodCharge) -> ChargeResult:
         """Succeeds for sbx_pm_card_ok; sbx_pm_card_<decline code> declines with that code."""
         payment = client.payment_charge(credentials, request)
-        details = _details(payment)
         return ChargeResult(
             provider=self.provider,
             payment_id=payment.public_id,
-            status=details["status"],
+            status=self.normalize_status(payment.status),
             amount=Money(payment.amount, payment.currency),
-            failure=details["failure"],
+            failure=_failure(payment),
         )
 
     def refund(self, *, credentials: GatewayCredentials, request: RefundRequest) -> RefundResult:

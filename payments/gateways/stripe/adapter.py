@@ -163,7 +163,7 @@ class StripeAdapter:
                 created_at=timestamp(charge.get("created")),
             )
         intent = client.payment_intent_retrieve(credentials, payment_id)
-        fields = webhooks.payment_intent_fields(intent)
+        facts = webhooks.payment_intent_facts(intent)
         raw_status = str(intent.get("status"))
         status = self.normalize_status(raw_status)
         return PaymentDetails(
@@ -172,11 +172,11 @@ class StripeAdapter:
             status=status,
             raw_status=raw_status,
             amount=_money(intent["amount"], intent["currency"]),
-            failure=fields["failure"] if status == PaymentStatus.FAILED else None,
+            failure=facts.failure if status == PaymentStatus.FAILED else None,
             references=PaymentReferences.from_metadata(string_map(intent.get("metadata"))),
-            gateway_customer_id=fields["gateway_customer_id"],
-            gateway_payment_method_id=fields["gateway_payment_method_id"],
-            payment_method_type=fields["payment_method_type"],
+            gateway_customer_id=facts.gateway_customer_id,
+            gateway_payment_method_id=facts.gateway_payment_method_id,
+            payment_method_type=facts.payment_method_type,
             created_at=timestamp(intent.get("created")),
         )
 
@@ -259,14 +259,14 @@ class StripeAdapter:
                     break
         if intent_id is None:
             return outcome
-        fields = webhooks.payment_intent_fields(client.payment_intent_retrieve(credentials, intent_id))
+        facts = webhooks.payment_intent_facts(client.payment_intent_retrieve(credentials, intent_id))
         return dataclasses.replace(
             outcome,
             gateway_payment_id=intent_id,
-            gateway_charge_id=fields["gateway_charge_id"],
-            gateway_payment_method_id=fields["gateway_payment_method_id"],
-            payment_method_type=fields["payment_method_type"],
-            failure=fields["failure"],
+            gateway_charge_id=facts.gateway_charge_id,
+            gateway_payment_method_id=facts.gateway_payment_method_id,
+            payment_method_type=facts.payment_method_type,
+            failure=facts.failure,
         )
 
     def normalize_status(self, status: str) -> str:
