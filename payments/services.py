@@ -29,6 +29,7 @@ from payments.interface import (
     CheckoutRequest,
     CheckoutSession,
     ConnectionKeys,
+    CredentialCheck,
     GatewayAdapter,
     GatewayCredentials,
     SavedMethodCharge,
@@ -60,8 +61,8 @@ WEBHOOK_EVENT_PROCESS_TASK = "payments.process_webhook_event"
 
 @dataclass(frozen=True)
 class ConnectedGateway:
-    """The result of connecting: the account, its webhook URL, and a webhook secret Tinko made up
-    (Razorpay only, when none was given), which is shown this once and must be pasted at Razorpay."""
+    """The result of connecting: the account, its webhook URL, and a webhook secret the adapter made up
+    for the merchant to register at the gateway (Razorpay, when none was given), shown this once."""
 
     account: GatewayAccount
     webhook_url: str
@@ -97,37 +98,47 @@ def _stored_keys(account: GatewayAccount | None) -> ConnectionKeys:
     )
 
 
+def _account_fill(account: GatewayAccount, *, keys: ConnectionKeys, check: CredentialCheck, now: datetime) -> list[str]:
+    account.key_id = keys.key_id
+    account.secret_key_ciphertext = secret_encrypt(keys.secret_key)
+    account.secret_key_hint = secret_hint(keys.secret_key)
+    account.external_account_id = check.external_account_id
+    account.display_name = check.display_name
+    account.verified_at = now
+    account.updated_at = now
+    return [
+        "key_id",
+        "secret_key_ciphertext",
+        "secret_key_hint",
+        "external_account_id",
+        "display_name",
+        "verified_at",
+        "updated_at",
+    ]
+
+
 def _account_write(
     *,
     organization: Organization,
     provider: str,
     mode: str,
-    fields: dict[str, Any],
+    keys: ConnectionKeys,
+    check: CredentialCheck,
     new_webhook_secret: str,
     now: datetime,
 ) -> tuple[GatewayAccount, bool]:
     """Insert the account, or (when the unique organization + provider + mode says it exists) lock
     and update it; True when inserted. A changed webhook secret keeps the one it replaces for a while."""
-    inserted_webhook_fields = (
-        {
-            "webhook_secret_ciphertext": secret_encrypt(new_webhook_secret),
-            "webhook_secret_hint": secret_hint(new_webhook_secret),
-        }
-        if new_webhook_secret
-        else {}
-    )
+    new = GatewayAccount(organization=organization, provider=provider, mode=mode, connected_at=now)
+    _account_fill(new, keys=keys, check=check, now=now)
+    if new_webhook_secret:
+        new.webhook_secret_ciphertext = secret_encrypt(new_webhook_secret)
+        new.webhook_secret_hint = secret_hint(new_webhook_secret)
     with transaction.atomic():
         try:
             with transaction.atomic():
-                inserted = GatewayAccount.objects.create(
-                    organization=organization,
-                    provider=provider,
-                    mode=mode,
-                    connected_at=now,
-                    **fields,
-                    **inserted_webhook_fields,
-                )
-            return inserted, True
+                new.save(force_insert=True)
+            return new, True
         except IntegrityError as exc:
             conflict = exc
         account = (
@@ -137,9 +148,7 @@ def _account_write(
         )
         if account is None:  # another constraint refused the row
             raise conflict
-        for name, value in fields.items():
-            setattr(account, name, value)
-        update_fields = list(fields)
+        update_fields = _account_fill(account, keys=keys, check=check, now=now)
         old_webhook_secret = secret_decrypt(account.webhook_secret_ciphertext)
         if new_webhook_secret and new_webhook_secret != old_webhook_secret:
             if old_webhook_secret:
@@ -195,23 +204,15 @@ def gateway_account_connect(
             webhook_secrets=(keys.webhook_secret,) if keys.webhook_secret else (),
         )
     )
-    now = timezone.now()
     account, created = _account_write(
         organization=organization,
         provider=provider,
         mode=mode,
-        fields={
-            "key_id": keys.key_id,
-            "secret_key_ciphertext": secret_encrypt(keys.secret_key),
-            "secret_key_hint": secret_hint(keys.secret_key),
-            "external_account_id": check.external_account_id,
-            "display_name": check.display_name,
-            "verified_at": now,
-            "updated_at": now,
-        },
+        keys=keys,
+        check=check,
         # Only a secret given or made up now is written; the stored one is left as the row has it.
         new_webhook_secret=keys.webhook_secret if keys.webhook_secret != stored.webhook_secret else "",
-        now=now,
+        now=timezone.now(),
     )
     logger.info(
         "gateway_connected",
