@@ -216,7 +216,7 @@ def _charge_refunded(envelope: EventEnvelope) -> PaymentOutcome:
     )
 
 
-def invoice_payment_intent(invoice: Mapping[str, Any]) -> Mapping[str, Any] | str | None:
+def _invoice_payment_intent(invoice: Mapping[str, Any]) -> Mapping[str, Any] | str | None:
     """The latest PaymentIntent of an invoice, if the payload includes its payments (expanded or not)."""
     payments = as_mapping(invoice.get("payments")).get("data")
     if not isinstance(payments, list):
@@ -246,7 +246,7 @@ def _invoice_payment_failed(envelope: EventEnvelope) -> PaymentOutcome:
             name=text(invoice.get("customer_name")),
         ),
     )
-    intent = invoice_payment_intent(invoice)
+    intent = _invoice_payment_intent(invoice)
     if isinstance(intent, Mapping):
         intent_facts = payment_intent_facts(intent)
         facts = replace(
