@@ -132,6 +132,19 @@ class GatewayCredentials:
 
 
 @dataclass(frozen=True, kw_only=True)
+class ConnectionKeys:
+    """The keys of an account being connected: those given, over those already stored ("" when absent).
+
+    `webhook_secret_to_show` says the adapter made up a webhook secret that the merchant must
+    register at the gateway (Razorpay): it is shown to them once, never again."""
+
+    secret_key: str = field(default="", repr=False)
+    key_id: str = ""
+    webhook_secret: str = field(default="", repr=False)
+    webhook_secret_to_show: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
 class CredentialCheck:
     external_account_id: str = ""
     display_name: str = ""
@@ -239,6 +252,15 @@ class GatewayAdapter(Protocol):
     """One payment gateway. Calls that reach the gateway raise GatewayTransientError or GatewayTerminalError."""
 
     provider: ClassVar[str]
+
+    def key_mode(self, *, secret_key: str, key_id: str) -> str | None:
+        """test or live, as the given keys say; None when they say nothing. GatewayCredentialsInvalid if malformed."""
+        ...
+
+    def complete_credentials(self, *, keys: ConnectionKeys) -> ConnectionKeys:
+        """Add what Tinko makes up for this gateway (sandbox keys, a Razorpay webhook secret);
+        GatewayCredentialsInvalid when a key the gateway needs is missing."""
+        ...
 
     def validate_credentials(self, *, credentials: GatewayCredentials) -> CredentialCheck:
         """Make a harmless read call with the keys; raise GatewayCredentialsInvalid if refused."""

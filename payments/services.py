@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import secrets
 from collections.abc import Mapping
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -14,7 +13,6 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
-from kombu.exceptions import KombuError
 
 from accounts.models import Organization
 from payments.crypto import secret_decrypt, secret_encrypt, secret_hint, secret_rotate
@@ -26,17 +24,14 @@ from payments.exceptions import (
     UnknownProvider,
     WebhookVerificationError,
 )
-from payments.gateways.razorpay.adapter import key_mode as razorpay_key_mode
-from payments.gateways.sandbox import consts as sandbox_consts
-from payments.gateways.stripe.adapter import key_mode as stripe_key_mode
 from payments.interface import (
     ChargeResult,
     CheckoutRequest,
     CheckoutSession,
+    ConnectionKeys,
+    CredentialCheck,
+    GatewayAdapter,
     GatewayCredentials,
-    PaymentDetails,
-    RefundRequest,
-    RefundResult,
     SavedMethodCharge,
 )
 from payments.models import GatewayAccount, WebhookEvent
@@ -48,6 +43,7 @@ from payments.selectors import (
     gateway_webhook_secrets,
     gateway_webhook_url,
 )
+from tinko.enqueue import task_enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -59,12 +55,14 @@ PROCESSING_STALE_AFTER = timedelta(minutes=10)
 SWEEP_BATCH = 500
 # However its retries were scheduled (task retries, sweeper), an event gets this many tries in all.
 MAX_PROCESSING_ATTEMPTS = 10
+# Registered by payments.tasks; services send it by name, so they never import the tasks module.
+WEBHOOK_EVENT_PROCESS_TASK = "payments.process_webhook_event"
 
 
 @dataclass(frozen=True)
 class ConnectedGateway:
-    """The result of connecting: the account, its webhook URL, and a webhook secret Tinko made up
-    (Razorpay only, when none was given), which is shown this once and must be pasted at Razorpay."""
+    """The result of connecting: the account, its webhook URL, and a webhook secret the adapter made up
+    for the merchant to register at the gateway (Razorpay, when none was given), shown this once."""
 
     account: GatewayAccount
     webhook_url: str
@@ -72,26 +70,96 @@ class ConnectedGateway:
     generated_webhook_secret: str | None = None
 
 
-def task_enqueue(task: Any, *args: Any) -> None:
-    """Send a task now; if the broker is unreachable, log it and leave the row to the sweeper."""
-    # A broker outage must not turn an already committed row into an error: the sweeper re-sends it.
-    try:
-        task.delay(*args)
-    except (KombuError, ConnectionError) as exc:
-        logger.warning("task_enqueue_failed", extra={"task": task.name, "error": type(exc).__name__})
-
-
-def _mode_for(provider: str, *, secret_key: str | None, key_id: str | None, mode: str | None) -> str | None:
-    derived = None
-    if provider == GatewayProvider.STRIPE and secret_key:
-        derived = stripe_key_mode(secret_key)
-    elif provider == GatewayProvider.RAZORPAY and key_id:
-        derived = razorpay_key_mode(key_id)
-    elif provider == GatewayProvider.SANDBOX:
-        derived = GatewayMode.TEST
+def _mode_for(adapter: GatewayAdapter, *, keys: ConnectionKeys, mode: str | None) -> str | None:
+    derived = adapter.key_mode(secret_key=keys.secret_key, key_id=keys.key_id)
     if mode and derived and mode != derived:
         raise GatewayCredentialsInvalid(f"The key is a {derived}-mode key, not {mode}.")
     return derived or mode
+
+
+def _account_to_reconnect(*, organization: Organization, provider: str, mode: str | None) -> GatewayAccount | None:
+    # Only a source of the keys not given: whether the account exists is settled by the INSERT.
+    accounts = GatewayAccount.objects.for_org(organization).filter(provider=provider)
+    if mode:
+        accounts = accounts.filter(mode=mode)
+    found = list(accounts[:2])
+    if len(found) > 1:
+        raise GatewayCredentialsInvalid("This organization has test and live accounts here: say which (--mode).")
+    return found[0] if found else None
+
+
+def _stored_keys(account: GatewayAccount | None) -> ConnectionKeys:
+    if account is None:
+        return ConnectionKeys()
+    return ConnectionKeys(
+        secret_key=secret_decrypt(account.secret_key_ciphertext),
+        key_id=account.key_id,
+        webhook_secret=secret_decrypt(account.webhook_secret_ciphertext),
+    )
+
+
+def _account_fill(account: GatewayAccount, *, keys: ConnectionKeys, check: CredentialCheck, now: datetime) -> list[str]:
+    account.key_id = keys.key_id
+    account.secret_key_ciphertext = secret_encrypt(keys.secret_key)
+    account.secret_key_hint = secret_hint(keys.secret_key)
+    account.external_account_id = check.external_account_id
+    account.display_name = check.display_name
+    account.verified_at = now
+    account.updated_at = now
+    return [
+        "key_id",
+        "secret_key_ciphertext",
+        "secret_key_hint",
+        "external_account_id",
+        "display_name",
+        "verified_at",
+        "updated_at",
+    ]
+
+
+def _account_write(
+    *,
+    organization: Organization,
+    provider: str,
+    mode: str,
+    keys: ConnectionKeys,
+    check: CredentialCheck,
+    new_webhook_secret: str,
+    now: datetime,
+) -> tuple[GatewayAccount, bool]:
+    """Insert the account, or (when the unique organization + provider + mode says it exists) lock
+    and update it; True when inserted. A changed webhook secret keeps the one it replaces for a while."""
+    new = GatewayAccount(organization=organization, provider=provider, mode=mode, connected_at=now)
+    _account_fill(new, keys=keys, check=check, now=now)
+    if new_webhook_secret:
+        new.webhook_secret_ciphertext = secret_encrypt(new_webhook_secret)
+        new.webhook_secret_hint = secret_hint(new_webhook_secret)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                new.save(force_insert=True)
+            return new, True
+        except IntegrityError as exc:
+            conflict = exc
+        account = (
+            GatewayAccount.objects.select_for_update()
+            .filter(organization=organization, provider=provider, mode=mode)
+            .first()
+        )
+        if account is None:  # another constraint refused the row
+            raise conflict
+        update_fields = _account_fill(account, keys=keys, check=check, now=now)
+        old_webhook_secret = secret_decrypt(account.webhook_secret_ciphertext)
+        if new_webhook_secret and new_webhook_secret != old_webhook_secret:
+            if old_webhook_secret:
+                account.previous_webhook_secret_ciphertext = secret_encrypt(old_webhook_secret)
+                account.webhook_secret_rotated_at = now
+                update_fields += ["previous_webhook_secret_ciphertext", "webhook_secret_rotated_at"]
+            account.webhook_secret_ciphertext = secret_encrypt(new_webhook_secret)
+            account.webhook_secret_hint = secret_hint(new_webhook_secret)
+            update_fields += ["webhook_secret_ciphertext", "webhook_secret_hint"]
+        account.save(update_fields=update_fields)
+    return account, False
 
 
 def gateway_account_connect(
@@ -107,80 +175,45 @@ def gateway_account_connect(
     the keys. Keys not given are kept from the existing account; nothing is stored if validation fails."""
     if provider not in GatewayProvider.values:
         raise UnknownProvider(f"Unknown provider {provider!r}; use one of {', '.join(GatewayProvider.values)}.")
-    secret_key = (secret_key or "").strip() or None
-    key_id = (key_id or "").strip() or None
-    webhook_secret = (webhook_secret or "").strip() or None
-    mode = _mode_for(provider, secret_key=secret_key, key_id=key_id, mode=mode)
-    existing_accounts = GatewayAccount.objects.for_org(organization).filter(provider=provider)
-    if mode:
-        existing_accounts = existing_accounts.filter(mode=mode)
-    existing_list = list(existing_accounts[:2])
-    if len(existing_list) > 1:
-        raise GatewayCredentialsInvalid("This organization has test and live accounts here: say which (--mode).")
-    existing = existing_list[0] if existing_list else None
+    adapter = gateway_adapter(provider)
+    given = ConnectionKeys(
+        secret_key=(secret_key or "").strip(),
+        key_id=(key_id or "").strip(),
+        webhook_secret=(webhook_secret or "").strip(),
+    )
+    mode = _mode_for(adapter, keys=given, mode=mode)
+    existing = _account_to_reconnect(organization=organization, provider=provider, mode=mode)
     mode = mode or (existing.mode if existing else None)
     if mode is None:
         raise GatewayCredentialsInvalid("A secret key (Stripe) or key id (Razorpay) is needed to connect.")
-
-    old_webhook_secret = secret_decrypt(existing.webhook_secret_ciphertext) if existing else ""
-    generated_webhook_secret = None
-    if provider == GatewayProvider.SANDBOX:
-        secret_key = secret_key or (
-            secret_decrypt(existing.secret_key_ciphertext)
-            if existing
-            else sandbox_consts.SECRET_KEY_PREFIX + secrets.token_urlsafe(24)
+    stored = _stored_keys(existing)
+    keys = adapter.complete_credentials(
+        keys=ConnectionKeys(
+            secret_key=given.secret_key or stored.secret_key,
+            key_id=given.key_id or stored.key_id,
+            webhook_secret=given.webhook_secret or stored.webhook_secret,
         )
-        webhook_secret = (
-            webhook_secret or old_webhook_secret or sandbox_consts.WEBHOOK_SECRET_PREFIX + secrets.token_urlsafe(32)
+    )
+    check = adapter.validate_credentials(
+        credentials=GatewayCredentials(
+            account_id=existing.public_id if existing else "",
+            provider=provider,
+            mode=mode,
+            secret_key=keys.secret_key,
+            key_id=keys.key_id,
+            webhook_secrets=(keys.webhook_secret,) if keys.webhook_secret else (),
         )
-    else:
-        secret_key = secret_key or (secret_decrypt(existing.secret_key_ciphertext) if existing else None)
-        key_id = key_id or (existing.key_id if existing else None)
-        if not secret_key:
-            raise GatewayCredentialsInvalid("A secret key is needed to connect.")
-        if provider == GatewayProvider.RAZORPAY and not key_id:
-            raise GatewayCredentialsInvalid("A Razorpay key id is needed to connect.")
-        if provider == GatewayProvider.RAZORPAY and not webhook_secret and not old_webhook_secret:
-            webhook_secret = generated_webhook_secret = secrets.token_urlsafe(32)
-        webhook_secret = webhook_secret or old_webhook_secret
-
-    credentials = GatewayCredentials(
-        account_id=existing.public_id if existing else "",
+    )
+    account, created = _account_write(
+        organization=organization,
         provider=provider,
         mode=mode,
-        secret_key=secret_key,
-        key_id=key_id or "",
-        webhook_secrets=(webhook_secret,) if webhook_secret else (),
+        keys=keys,
+        check=check,
+        # Only a secret given or made up now is written; the stored one is left as the row has it.
+        new_webhook_secret=keys.webhook_secret if keys.webhook_secret != stored.webhook_secret else "",
+        now=timezone.now(),
     )
-    check = gateway_adapter(provider).validate_credentials(credentials=credentials)
-    now = timezone.now()
-    fields = {
-        "key_id": key_id or "",
-        "secret_key_ciphertext": secret_encrypt(secret_key),
-        "secret_key_hint": secret_hint(secret_key),
-        "external_account_id": check.external_account_id,
-        "display_name": check.display_name,
-        "verified_at": now,
-        "updated_at": now,
-    }
-    with transaction.atomic():
-        account = (
-            GatewayAccount.objects.select_for_update()
-            .filter(organization=organization, provider=provider, mode=mode)
-            .first()
-        )
-        created = account is None
-        if account is None:
-            account = GatewayAccount(organization=organization, provider=provider, mode=mode, connected_at=now)
-        for name, value in fields.items():
-            setattr(account, name, value)
-        if webhook_secret and webhook_secret != old_webhook_secret:
-            if old_webhook_secret:
-                account.previous_webhook_secret_ciphertext = secret_encrypt(old_webhook_secret)
-                account.webhook_secret_rotated_at = now
-            account.webhook_secret_ciphertext = secret_encrypt(webhook_secret)
-            account.webhook_secret_hint = secret_hint(webhook_secret)
-        account.save()
     logger.info(
         "gateway_connected",
         extra={"org_id": organization.public_id, "provider": provider, "mode": mode, "account_id": account.public_id},
@@ -189,7 +222,7 @@ def gateway_account_connect(
         account=account,
         webhook_url=gateway_webhook_url(account=account),
         created=created,
-        generated_webhook_secret=generated_webhook_secret,
+        generated_webhook_secret=keys.webhook_secret if keys.webhook_secret_to_show else None,
     )
 
 
@@ -215,7 +248,7 @@ def gateway_keys_rotate() -> int:
     return rotated
 
 
-# --- calls recovery makes through the account's adapter ----------------------------------------
+# --- calls through the account's adapter: the payer's checkout and the retry engine's re-charge ---
 
 
 def gateway_checkout_create(*, account: GatewayAccount, request: CheckoutRequest) -> CheckoutSession:
@@ -228,13 +261,6 @@ def gateway_checkout_create(*, account: GatewayAccount, request: CheckoutRequest
         extra={"org_id": account.organization_id, "provider": account.provider, "checkout_id": session.checkout_id},
     )
     return session
-
-
-def gateway_payment_retrieve(*, account: GatewayAccount, payment_id: str) -> PaymentDetails:
-    """The gateway's current view of one payment (for reconciliation, or when order matters)."""
-    return gateway_adapter(account.provider).retrieve_payment(
-        credentials=gateway_credentials(account=account), payment_id=payment_id
-    )
 
 
 def gateway_saved_method_charge(*, account: GatewayAccount, request: SavedMethodCharge) -> ChargeResult:
@@ -250,16 +276,6 @@ def gateway_saved_method_charge(*, account: GatewayAccount, request: SavedMethod
             "payment_id": result.payment_id,
             "status": result.status,
         },
-    )
-    return result
-
-
-def gateway_refund_create(*, account: GatewayAccount, request: RefundRequest) -> RefundResult:
-    """Refund all or part of a payment, at most once per request.idempotency_key."""
-    result = gateway_adapter(account.provider).refund(credentials=gateway_credentials(account=account), request=request)
-    logger.info(
-        "gateway_refund_created",
-        extra={"org_id": account.organization_id, "provider": account.provider, "refund_id": result.refund_id},
     )
     return result
 
@@ -291,7 +307,6 @@ def webhook_receive(
 ) -> WebhookReceipt:
     """Verify a delivery and put it in the inbox (once per provider and event id); processing is
     enqueued after commit. Raises WebhookEndpointUnknown or WebhookVerificationError, storing nothing."""
-    from payments.tasks import webhook_event_process_task
 
     now = now or timezone.now()
     account = (
@@ -343,8 +358,8 @@ def webhook_receive(
             extra={"provider": provider, "org_id": account.organization_id, "event_id": verified.event_id},
         )
         return WebhookReceipt(event_id=verified.event_id, duplicate=True)
-    # Runs now in autocommit mode, or after the caller's transaction commits.
-    transaction.on_commit(lambda: task_enqueue(webhook_event_process_task, event.pk))
+    # Sent now in autocommit mode, or after the caller's transaction commits.
+    task_enqueue_on_commit(WEBHOOK_EVENT_PROCESS_TASK, event.pk)
     logger.info(
         "webhook_received",
         extra={
@@ -465,19 +480,11 @@ def webhook_events_sweep(*, now: datetime | None = None, limit: int = SWEEP_BATC
 
 def webhook_event_requeue(*, webhook_event: WebhookEvent) -> bool:
     """Send a failed or ignored event through processing again (after a fix); False if it wasn't."""
-    from payments.tasks import webhook_event_process_task
-
     now = timezone.now()
     with transaction.atomic():
         changed = WebhookEvent.objects.filter(
             Q(status=WebhookEventStatus.FAILED) | Q(status=WebhookEventStatus.IGNORED), pk=webhook_event.pk
         ).update(status=WebhookEventStatus.RECEIVED, available_at=now, updated_at=now)
         if changed:
-            transaction.on_commit(lambda: task_enqueue(webhook_event_process_task, webhook_event.pk))
+            task_enqueue_on_commit(WEBHOOK_EVENT_PROCESS_TASK, webhook_event.pk)
     return bool(changed)
-
-
-def enqueue_each(task: Any, ids: list[int]) -> None:
-    """Fan out one task per id (used by sweepers)."""
-    for pk in ids:
-        task_enqueue(task, pk)

@@ -12,12 +12,16 @@ from django.utils import timezone
 from accounts.tests.factories import UserFactory
 from payments.crypto import SecretDecryptionFailed, secret_decrypt, secret_encrypt, secret_hint
 from payments.exceptions import GatewayCredentialsInvalid
+from payments.gateways.sandbox.adapter import SandboxAdapter
+from payments.interface import CredentialCheck
 from payments.models import GatewayAccount
 from payments.selectors import gateway_credentials
 from payments.services import gateway_account_connect
 from payments.tests.factories import (
     RAZORPAY_KEY_ID,
     RAZORPAY_KEY_SECRET,
+    SANDBOX_SECRET_KEY,
+    SANDBOX_WEBHOOK_SECRET,
     STRIPE_SECRET_KEY,
     STRIPE_WEBHOOK_SECRET,
     GatewayAccountFactory,
@@ -159,6 +163,51 @@ def test_connecting_the_sandbox_needs_no_keys_and_is_idempotent(organization):
     credentials = gateway_credentials(account=account)
     assert credentials.secret_key.startswith("sbx_sk_")
     assert credentials.webhook_secrets[0].startswith("sbx_whsec_")
+
+
+@pytest.mark.django_db
+def test_a_second_connect_of_the_same_account_updates_its_row(organization, fake_gateway):
+    fake_gateway.respond("GET", "/v1/account", fixture("stripe", "api/account.json"))
+    first = gateway_account_connect(organization=organization, provider="stripe", secret_key=STRIPE_SECRET_KEY)
+
+    second = gateway_account_connect(
+        organization=organization, provider="stripe", secret_key="sk_test_51QpTinkoTestKey0000000002"
+    )
+
+    account = GatewayAccount.objects.get()
+    assert (first.created, second.created) == (True, False)
+    assert first.account.pk == second.account.pk == account.pk
+    assert account.connected_at == first.account.connected_at
+    assert account.verified_at == second.account.verified_at != first.account.verified_at
+    assert account.secret_key_hint == "sk_test_…0002"
+    assert gateway_credentials(account=account).secret_key == "sk_test_51QpTinkoTestKey0000000002"
+    assert (account.webhook_secret_hint, account.previous_webhook_secret_ciphertext) == ("", "")
+
+
+@pytest.mark.django_db
+def test_an_account_another_connect_inserted_meanwhile_is_updated_not_duplicated(organization, monkeypatch):
+    # The other connect commits while this one checks its keys, after this one looked for an account.
+    def validate_while_another_connect_commits(self, *, credentials):
+        GatewayAccountFactory.sandbox(organization=organization, display_name="the other connect")
+        return CredentialCheck(display_name="Tinko sandbox")
+
+    monkeypatch.setattr(SandboxAdapter, "validate_credentials", validate_while_another_connect_commits)
+
+    connected = gateway_account_connect(
+        organization=organization,
+        provider="sandbox",
+        secret_key="sbx_sk_thisConnectKey0001",
+        webhook_secret="sbx_whsec_thisConnectSecret0001",
+    )
+
+    account = GatewayAccount.objects.get()
+    assert connected.created is False
+    assert connected.account.pk == account.pk
+    assert account.display_name == "Tinko sandbox"
+    credentials = gateway_credentials(account=account)
+    assert credentials.secret_key == "sbx_sk_thisConnectKey0001"
+    assert credentials.webhook_secrets == ("sbx_whsec_thisConnectSecret0001", SANDBOX_WEBHOOK_SECRET)
+    assert SANDBOX_SECRET_KEY not in (credentials.secret_key, *credentials.webhook_secrets)
 
 
 @pytest.mark.django_db

@@ -271,8 +271,9 @@ PAYMENTS_OUTCOME_HANDLER = "recovery.gateway_events.payment_outcome_handle"
 # Fernet keys (comma-separated, newest first) that encrypt gateway secrets at rest; separate from
 # SECRET_KEY so rotating one never touches the other. The default is for development only.
 GATEWAY_ENCRYPTION_KEYS = env.list("GATEWAY_ENCRYPTION_KEYS", default=["dGlua28tZGV2ZWxvcG1lbnQtb25seS1nYXRld2F5LWs="])
-PAYMENTS_STRIPE_API_BASE = "https://api.stripe.com"
-PAYMENTS_RAZORPAY_API_BASE = "https://api.razorpay.com"
+# The gateways' API bases: point them at stripe-mock or another local stand-in for a trial.
+PAYMENTS_STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="https://api.stripe.com").rstrip("/")
+PAYMENTS_RAZORPAY_API_BASE = env.str("RAZORPAY_API_BASE", default="https://api.razorpay.com").rstrip("/")
 
 # --- logging ---------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

@@ -8,8 +8,10 @@ is looked up before another refund is created.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
+import secrets
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, ClassVar
@@ -23,6 +25,7 @@ from payments.interface import (
     ChargeResult,
     CheckoutRequest,
     CheckoutSession,
+    ConnectionKeys,
     CredentialCheck,
     GatewayCredentials,
     PaymentDetails,
@@ -70,6 +73,21 @@ def _notes(references: PaymentReferences, metadata: Mapping[str, str]) -> dict[s
 
 class RazorpayAdapter:
     provider: ClassVar[str] = "razorpay"
+
+    def key_mode(self, *, secret_key: str, key_id: str) -> str | None:
+        """The mode is in the key id (rzp_test_…, rzp_live_…); the key secret doesn't say."""
+        return key_mode(key_id) if key_id else None
+
+    def complete_credentials(self, *, keys: ConnectionKeys) -> ConnectionKeys:
+        """Both halves of the key pair are needed. Razorpay lets the merchant choose the webhook
+        secret, so when they have none Tinko makes up a strong one for them to paste at Razorpay."""
+        if not keys.secret_key:
+            raise GatewayCredentialsInvalid("A secret key is needed to connect.")
+        if not keys.key_id:
+            raise GatewayCredentialsInvalid("A Razorpay key id is needed to connect.")
+        if keys.webhook_secret:
+            return keys
+        return dataclasses.replace(keys, webhook_secret=secrets.token_urlsafe(32), webhook_secret_to_show=True)
 
     def validate_credentials(self, *, credentials: GatewayCredentials) -> CredentialCheck:
         """GET /v1/payments?count=1 with the key pair; a refused pair raises GatewayCredentialsInvalid."""
@@ -143,7 +161,7 @@ class RazorpayAdapter:
     def retrieve_payment(self, *, credentials: GatewayCredentials, payment_id: str) -> PaymentDetails:
         """GET /v1/payments/:id."""
         payment = client.payment_fetch(credentials, payment_id)
-        fields = webhooks.payment_fields(payment)
+        facts = webhooks.payment_facts(payment)
         raw_status = str(payment.get("status"))
         status = self.normalize_status(raw_status)
         return PaymentDetails(
@@ -152,12 +170,12 @@ class RazorpayAdapter:
             status=status,
             raw_status=raw_status,
             amount=_money(payment["amount"], payment["currency"]),
-            amount_refunded=fields["amount_refunded"],
+            amount_refunded=facts.amount_refunded,
             failure=webhooks.failure_from_payment(payment) if status == PaymentStatus.FAILED else None,
             references=PaymentReferences.from_metadata(string_map(payment.get("notes"))),
-            gateway_customer_id=fields["gateway_customer_id"],
-            gateway_payment_method_id=fields["gateway_payment_method_id"],
-            payment_method_type=fields["payment_method_type"],
+            gateway_customer_id=facts.gateway_customer_id,
+            gateway_payment_method_id=facts.gateway_payment_method_id,
+            payment_method_type=facts.payment_method_type,
             created_at=timestamp(payment.get("created_at")),
         )
 

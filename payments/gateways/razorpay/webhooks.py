@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -12,9 +13,10 @@ from razorpay.utility.utility import Utility
 from payments.enums import OutcomeType
 from payments.exceptions import WebhookVerificationError
 from payments.gateways.amounts import from_gateway_amount
+from payments.gateways.events import EventEnvelope, PaymentFacts, outcome_from, webhook_verified
 from payments.gateways.payloads import as_mapping, json_object, string_map, text, timestamp
 from payments.gateways.razorpay import consts
-from payments.interface import CustomerDetails, FailureDetails, PaymentOutcome, PaymentReferences, VerifiedWebhook
+from payments.interface import CustomerDetails, FailureDetails, PaymentOutcome, VerifiedWebhook
 
 PROVIDER = "razorpay"
 
@@ -47,15 +49,26 @@ def verify(*, body: bytes, headers: Mapping[str, str], secrets: Sequence[str], n
     if not event_id:
         raise WebhookVerificationError("missing_event_id", "No X-Razorpay-Event-Id header.")
     event = json_object(body)
-    event_type = text(event.get("event"))
-    if not event_type:
-        raise WebhookVerificationError("malformed_body", "The event has no type.")
     # Razorpay events carry no livemode flag; the account's mode is the only truth.
-    return VerifiedWebhook(event_id=event_id, event_type=event_type, payload=event, livemode=None)
+    return webhook_verified(event=event, event_id=event_id, event_type=text(event.get("event")), livemode=None)
 
 
-def _entity(event: Mapping[str, Any], name: str) -> Mapping[str, Any]:
-    return as_mapping(as_mapping(as_mapping(event.get("payload")).get(name)).get("entity"))
+def _envelope(event: Mapping[str, Any], event_id: str, livemode: bool) -> EventEnvelope:
+    occurred_at = timestamp(event.get("created_at"))
+    if occurred_at is None:
+        raise ValueError("The event has no `created_at` time.")
+    return EventEnvelope(
+        provider=PROVIDER,
+        event_id=event_id,
+        event_type=str(event.get("event")),
+        occurred_at=occurred_at,
+        livemode=livemode,
+        raw=event,
+    )
+
+
+def _entity(envelope: EventEnvelope, name: str) -> Mapping[str, Any]:
+    return as_mapping(as_mapping(as_mapping(envelope.raw.get("payload")).get(name)).get("entity"))
 
 
 def _money_fields(amount: Any, currency: Any) -> tuple[int | None, str | None]:
@@ -65,24 +78,24 @@ def _money_fields(amount: Any, currency: Any) -> tuple[int | None, str | None]:
     return money.amount, money.currency
 
 
-def payment_fields(payment: Mapping[str, Any]) -> dict[str, Any]:
+def payment_facts(payment: Mapping[str, Any]) -> PaymentFacts:
     """What a Razorpay payment entity (from an event or the API) says about the payment."""
     amount, currency = _money_fields(payment.get("amount"), payment.get("currency"))
     refunded, _ = _money_fields(payment.get("amount_refunded"), payment.get("currency"))
     card = as_mapping(payment.get("card"))
-    return {
-        "gateway_payment_id": text(payment.get("id")),
-        "gateway_order_id": text(payment.get("order_id")),
-        "gateway_customer_id": text(payment.get("customer_id")),
-        "gateway_payment_method_id": text(payment.get("token_id")),
-        "amount": amount,
-        "currency": currency,
-        "amount_refunded": refunded,
-        "payment_method_type": text(payment.get("method")),
-        "customer": CustomerDetails(
+    return PaymentFacts(
+        gateway_payment_id=text(payment.get("id")),
+        gateway_order_id=text(payment.get("order_id")),
+        gateway_customer_id=text(payment.get("customer_id")),
+        gateway_payment_method_id=text(payment.get("token_id")),
+        amount=amount,
+        currency=currency,
+        amount_refunded=refunded,
+        payment_method_type=text(payment.get("method")),
+        customer=CustomerDetails(
             email=text(payment.get("email")), phone=text(payment.get("contact")), name=text(card.get("name"))
         ),
-    }
+    )
 
 
 def failure_from_payment(payment: Mapping[str, Any]) -> FailureDetails:
@@ -95,49 +108,35 @@ def failure_from_payment(payment: Mapping[str, Any]) -> FailureDetails:
     )
 
 
-def _base(
-    event: Mapping[str, Any], event_id: str, outcome_type: str, metadata: dict[str, str], livemode: bool
-) -> dict[str, Any]:
-    occurred_at = timestamp(event.get("created_at"))
-    if occurred_at is None:
-        raise ValueError("The event has no `created_at` time.")
-    return {
-        "provider": PROVIDER,
-        "event_id": event_id,
-        "event_type": str(event.get("event")),
-        "type": outcome_type,
-        "occurred_at": occurred_at,
-        "livemode": livemode,
-        "metadata": metadata,
-        "references": PaymentReferences.from_metadata(metadata),
-        "raw": event,
-    }
-
-
-def _payment_failed(event: Mapping[str, Any], event_id: str, livemode: bool) -> PaymentOutcome:
-    payment = _entity(event, "payment")
-    metadata = string_map(payment.get("notes"))
-    return PaymentOutcome(
-        **_base(event, event_id, OutcomeType.PAYMENT_FAILED, metadata, livemode),
-        **payment_fields(payment),
-        failure=failure_from_payment(payment),
+def _payment_failed(envelope: EventEnvelope) -> PaymentOutcome:
+    payment = _entity(envelope, "payment")
+    return outcome_from(
+        envelope,
+        outcome_type=OutcomeType.PAYMENT_FAILED,
+        metadata=string_map(payment.get("notes")),
+        facts=replace(payment_facts(payment), failure=failure_from_payment(payment)),
     )
 
 
-def _payment_captured(event: Mapping[str, Any], event_id: str, livemode: bool) -> PaymentOutcome:
-    payment = _entity(event, "payment")
-    metadata = string_map(payment.get("notes"))
-    return PaymentOutcome(
-        **_base(event, event_id, OutcomeType.PAYMENT_SUCCEEDED, metadata, livemode), **payment_fields(payment)
+def _payment_captured(envelope: EventEnvelope) -> PaymentOutcome:
+    payment = _entity(envelope, "payment")
+    return outcome_from(
+        envelope,
+        outcome_type=OutcomeType.PAYMENT_SUCCEEDED,
+        metadata=string_map(payment.get("notes")),
+        facts=payment_facts(payment),
     )
 
 
-def _order_paid(event: Mapping[str, Any], event_id: str, livemode: bool) -> PaymentOutcome:
-    payment, order = _entity(event, "payment"), _entity(event, "order")
-    metadata = {**string_map(order.get("notes")), **string_map(payment.get("notes"))}
-    fields = payment_fields(payment)
-    fields["gateway_order_id"] = text(order.get("id")) or fields["gateway_order_id"]
-    return PaymentOutcome(**_base(event, event_id, OutcomeType.PAYMENT_SUCCEEDED, metadata, livemode), **fields)
+def _order_paid(envelope: EventEnvelope) -> PaymentOutcome:
+    payment, order = _entity(envelope, "payment"), _entity(envelope, "order")
+    facts = payment_facts(payment)
+    return outcome_from(
+        envelope,
+        outcome_type=OutcomeType.PAYMENT_SUCCEEDED,
+        metadata={**string_map(order.get("notes")), **string_map(payment.get("notes"))},
+        facts=replace(facts, gateway_order_id=text(order.get("id")) or facts.gateway_order_id),
+    )
 
 
 def _link_customer(link: Mapping[str, Any]) -> CustomerDetails:
@@ -147,52 +146,64 @@ def _link_customer(link: Mapping[str, Any]) -> CustomerDetails:
     )
 
 
-def _payment_link_paid(event: Mapping[str, Any], event_id: str, livemode: bool) -> PaymentOutcome:
-    link, payment = _entity(event, "payment_link"), _entity(event, "payment")
-    metadata = {**string_map(payment.get("notes")), **string_map(link.get("notes"))}
-    fields = payment_fields(payment)
+def _payment_link_paid(envelope: EventEnvelope) -> PaymentOutcome:
+    link, payment = _entity(envelope, "payment_link"), _entity(envelope, "payment")
+    facts = payment_facts(payment)
     link_customer = _link_customer(link)
-    fields["customer"] = CustomerDetails(
-        email=link_customer.email or fields["customer"].email,
-        phone=link_customer.phone or fields["customer"].phone,
-        name=link_customer.name or fields["customer"].name,
-    )
-    fields["gateway_order_id"] = text(link.get("order_id")) or fields["gateway_order_id"]
-    return PaymentOutcome(
-        **_base(event, event_id, OutcomeType.PAYMENT_SUCCEEDED, metadata, livemode),
-        **fields,
+    facts = replace(
+        facts,
+        customer=CustomerDetails(
+            email=link_customer.email or facts.customer.email,
+            phone=link_customer.phone or facts.customer.phone,
+            name=link_customer.name or facts.customer.name,
+        ),
+        gateway_order_id=text(link.get("order_id")) or facts.gateway_order_id,
         gateway_checkout_id=text(link.get("id")),
     )
+    return outcome_from(
+        envelope,
+        outcome_type=OutcomeType.PAYMENT_SUCCEEDED,
+        metadata={**string_map(payment.get("notes")), **string_map(link.get("notes"))},
+        facts=facts,
+    )
 
 
-def _payment_link_expired(event: Mapping[str, Any], event_id: str, livemode: bool) -> PaymentOutcome:
-    link = _entity(event, "payment_link")
-    metadata = string_map(link.get("notes"))
+def _payment_link_expired(envelope: EventEnvelope) -> PaymentOutcome:
+    link = _entity(envelope, "payment_link")
     amount, currency = _money_fields(link.get("amount"), link.get("currency"))
-    return PaymentOutcome(
-        **_base(event, event_id, OutcomeType.CHECKOUT_EXPIRED, metadata, livemode),
-        gateway_checkout_id=text(link.get("id")),
-        gateway_order_id=text(link.get("order_id")),
-        amount=amount,
-        currency=currency,
-        customer=_link_customer(link),
+    return outcome_from(
+        envelope,
+        outcome_type=OutcomeType.CHECKOUT_EXPIRED,
+        metadata=string_map(link.get("notes")),
+        facts=PaymentFacts(
+            gateway_checkout_id=text(link.get("id")),
+            gateway_order_id=text(link.get("order_id")),
+            amount=amount,
+            currency=currency,
+            customer=_link_customer(link),
+        ),
     )
 
 
-def _refund_processed(event: Mapping[str, Any], event_id: str, livemode: bool) -> PaymentOutcome:
-    refund, payment = _entity(event, "refund"), _entity(event, "payment")
-    metadata = {**string_map(payment.get("notes")), **string_map(refund.get("notes"))}
-    fields = payment_fields(payment)
-    fields["gateway_payment_id"] = text(refund.get("payment_id")) or fields["gateway_payment_id"]
-    fields["amount"], fields["currency"] = _money_fields(refund.get("amount"), refund.get("currency"))
-    return PaymentOutcome(
-        **_base(event, event_id, OutcomeType.REFUNDED, metadata, livemode),
-        **fields,
-        gateway_refund_id=text(refund.get("id")),
+def _refund_processed(envelope: EventEnvelope) -> PaymentOutcome:
+    refund, payment = _entity(envelope, "refund"), _entity(envelope, "payment")
+    facts = payment_facts(payment)
+    amount, currency = _money_fields(refund.get("amount"), refund.get("currency"))
+    return outcome_from(
+        envelope,
+        outcome_type=OutcomeType.REFUNDED,
+        metadata={**string_map(payment.get("notes")), **string_map(refund.get("notes"))},
+        facts=replace(
+            facts,
+            gateway_payment_id=text(refund.get("payment_id")) or facts.gateway_payment_id,
+            amount=amount,
+            currency=currency,
+            gateway_refund_id=text(refund.get("id")),
+        ),
     )
 
 
-EVENT_HANDLERS: dict[str, Callable[[Mapping[str, Any], str, bool], PaymentOutcome]] = {
+EVENT_HANDLERS: dict[str, Callable[[EventEnvelope], PaymentOutcome]] = {
     consts.EVENT_PAYMENT_FAILED: _payment_failed,
     consts.EVENT_PAYMENT_CAPTURED: _payment_captured,
     consts.EVENT_ORDER_PAID: _order_paid,
@@ -207,4 +218,4 @@ def normalize(*, event_id: str, payload: Mapping[str, Any], livemode: bool) -> P
 
     Razorpay events carry no livemode flag; the account's mode stands in for it."""
     handler = EVENT_HANDLERS.get(str(payload.get("event")))
-    return handler(payload, event_id, livemode) if handler else None
+    return handler(_envelope(payload, event_id, livemode)) if handler else None

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, ClassVar
 
-from payments.enums import PaymentStatus, RefundStatus
+from payments.enums import GatewayMode, PaymentStatus, RefundStatus
 from payments.exceptions import GatewayCredentialsInvalid
 from payments.gateways.sandbox import client, consts, gateway, webhooks
 from payments.interface import (
     ChargeResult,
     CheckoutRequest,
     CheckoutSession,
+    ConnectionKeys,
     CredentialCheck,
+    FailureDetails,
     GatewayCredentials,
     PaymentDetails,
     PaymentOutcome,
@@ -27,13 +30,23 @@ from payments.models import SandboxPayment
 from tinko.money import Money
 
 
-def _details(payment: SandboxPayment) -> dict[str, Any]:
-    failure = webhooks.failure_from(gateway.payment_object(payment)["failure"])
-    return {"failure": failure, "status": consts.PAYMENT_STATUSES.get(payment.status, PaymentStatus.PENDING)}
+def _failure(payment: SandboxPayment) -> FailureDetails | None:
+    return webhooks.failure_from(gateway.payment_object(payment)["failure"])
 
 
 class SandboxAdapter:
     provider: ClassVar[str] = "sandbox"
+
+    def key_mode(self, *, secret_key: str, key_id: str) -> str | None:
+        """The sandbox has only a test mode."""
+        return GatewayMode.TEST
+
+    def complete_credentials(self, *, keys: ConnectionKeys) -> ConnectionKeys:
+        """Sandbox keys are Tinko's own: made up on first connect, kept on every later one."""
+        return ConnectionKeys(
+            secret_key=keys.secret_key or consts.SECRET_KEY_PREFIX + secrets.token_urlsafe(24),
+            webhook_secret=keys.webhook_secret or consts.WEBHOOK_SECRET_PREFIX + secrets.token_urlsafe(32),
+        )
 
     def validate_credentials(self, *, credentials: GatewayCredentials) -> CredentialCheck:
         """Sandbox keys are made by Tinko; only their shape and the test mode are checked."""
@@ -58,15 +71,14 @@ class SandboxAdapter:
 
     def retrieve_payment(self, *, credentials: GatewayCredentials, payment_id: str) -> PaymentDetails:
         payment = client.payment_get(credentials, payment_id)
-        details = _details(payment)
         return PaymentDetails(
             provider=self.provider,
             payment_id=payment.public_id,
-            status=details["status"],
+            status=self.normalize_status(payment.status),
             raw_status=payment.status,
             amount=Money(payment.amount, payment.currency),
             amount_refunded=payment.amount_refunded,
-            failure=details["failure"],
+            failure=_failure(payment),
             references=PaymentReferences.from_metadata(payment.metadata),
             gateway_customer_id=payment.gateway_customer_id or None,
             gateway_payment_method_id=payment.payment_method_id or None,
@@ -77,13 +89,12 @@ class SandboxAdapter:
     def charge_saved_method(self, *, credentials: GatewayCredentials, request: SavedMethodCharge) -> ChargeResult:
         """Succeeds for sbx_pm_card_ok; sbx_pm_card_<decline code> declines with that code."""
         payment = client.payment_charge(credentials, request)
-        details = _details(payment)
         return ChargeResult(
             provider=self.provider,
             payment_id=payment.public_id,
-            status=details["status"],
+            status=self.normalize_status(payment.status),
             amount=Money(payment.amount, payment.currency),
-            failure=details["failure"],
+            failure=_failure(payment),
         )
 
     def refund(self, *, credentials: GatewayCredentials, request: RefundRequest) -> RefundResult:

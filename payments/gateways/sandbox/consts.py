@@ -29,6 +29,9 @@ CHECKOUT_LIFETIME = timedelta(hours=24)
 DELIVERY_TIMEOUT_SECONDS = 10
 DELIVERY_MAX_ATTEMPTS = 12
 DELIVERY_USER_AGENT = "Tinko-Sandbox/1.0"
+# Registered by payments.gateways.sandbox.tasks; the gateway sends them by name.
+DELIVER_EVENT_TASK = "payments.sandbox_deliver_event"
+SWEEP_TASK = "payments.sweep_sandbox"
 
 # Saved payment methods for charge_saved_method: this one succeeds; sbx_pm_card_<decline code> declines.
 PAYMENT_METHOD_OK = "sbx_pm_card_ok"

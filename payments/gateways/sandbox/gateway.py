@@ -21,6 +21,8 @@ from payments.enums import SandboxCheckoutStatus, SandboxPaymentStatus
 from payments.gateways.sandbox import consts
 from payments.gateways.sandbox.webhooks import signature_header
 from payments.models import GatewayAccount, SandboxCheckout, SandboxEvent, SandboxPayment
+from payments.selectors import gateway_webhook_url
+from tinko.enqueue import task_enqueue_on_commit
 from tinko.ids import new_public_id
 
 logger = logging.getLogger(__name__)
@@ -28,11 +30,6 @@ logger = logging.getLogger(__name__)
 
 def checkout_url(checkout: SandboxCheckout) -> str:
     return f"{settings.PUBLIC_BASE_URL}{reverse('payments:sandbox_checkout', args=[checkout.public_id])}"
-
-
-def webhook_url(account: GatewayAccount) -> str:
-    path = reverse("payments:webhook", args=[account.provider, account.webhook_endpoint_id])
-    return f"{settings.PUBLIC_BASE_URL}{path}"
 
 
 def _unix(moment: datetime | None) -> int | None:
@@ -94,9 +91,6 @@ def checkout_object(checkout: SandboxCheckout) -> dict[str, Any]:
 
 def event_emit(*, account: GatewayAccount, event_type: str, data_object: Mapping[str, Any]) -> SandboxEvent:
     """Record an event the sandbox owes Tinko and deliver it once the surrounding transaction commits."""
-    from payments.services import task_enqueue
-    from payments.tasks import sandbox_event_deliver_task
-
     now = timezone.now()
     event_id = new_public_id("evt_sbx")
     body = json.dumps(
@@ -118,7 +112,7 @@ def event_emit(*, account: GatewayAccount, event_type: str, data_object: Mapping
         body=body,
         created_at=now,
     )
-    transaction.on_commit(lambda: task_enqueue(sandbox_event_deliver_task, event.pk))
+    task_enqueue_on_commit(consts.DELIVER_EVENT_TASK, event.pk)
     logger.info("sandbox_event_emitted", extra={"org_id": account.organization_id, "event_id": event_id})
     return event
 
@@ -138,7 +132,7 @@ def event_deliver(*, event: SandboxEvent) -> bool:
     error = ""
     try:
         response = requests.post(
-            webhook_url(account),
+            gateway_webhook_url(account=account),
             data=body,
             headers=headers,
             timeout=consts.DELIVERY_TIMEOUT_SECONDS,

@@ -6,11 +6,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from payments.enums import OutcomeType
 from payments.exceptions import WebhookVerificationError
+from payments.gateways.events import EventEnvelope, PaymentFacts, outcome_from, webhook_verified
 from payments.gateways.payloads import (
     as_mapping,
     json_object,
@@ -21,7 +23,7 @@ from payments.gateways.payloads import (
     timestamp,
 )
 from payments.gateways.sandbox import consts
-from payments.interface import CustomerDetails, FailureDetails, PaymentOutcome, PaymentReferences, VerifiedWebhook
+from payments.interface import CustomerDetails, FailureDetails, PaymentOutcome, VerifiedWebhook
 
 PROVIDER = "sandbox"
 
@@ -48,31 +50,28 @@ def verify(*, body: bytes, headers: Mapping[str, str], secrets: Sequence[str], n
     if signed_at < now.timestamp() - consts.SIGNATURE_TOLERANCE_SECONDS:
         raise WebhookVerificationError("stale_timestamp", "The signature is older than the tolerance.")
     event = json_object(body)
-    event_id, event_type = text(event.get("id")), text(event.get("type"))
-    if not event_id or not event_type:
-        raise WebhookVerificationError("malformed_body", "The event has no id or type.")
-    return VerifiedWebhook(event_id=event_id, event_type=event_type, payload=event, livemode=False)
+    # The sandbox has only a test mode, whatever a body says.
+    return webhook_verified(
+        event=event, event_id=text(event.get("id")), event_type=text(event.get("type")), livemode=False
+    )
 
 
-def _base(event: Mapping[str, Any], event_id: str, outcome_type: str, metadata: dict[str, str]) -> dict[str, Any]:
+def _envelope(event: Mapping[str, Any], event_id: str) -> EventEnvelope:
     occurred_at = timestamp(event.get("created"))
     if occurred_at is None:
         raise ValueError("The event has no `created` time.")
-    return {
-        "provider": PROVIDER,
-        "event_id": event_id,
-        "event_type": str(event.get("type")),
-        "type": outcome_type,
-        "occurred_at": occurred_at,
-        "livemode": False,
-        "metadata": metadata,
-        "references": PaymentReferences.from_metadata(metadata),
-        "raw": event,
-    }
+    return EventEnvelope(
+        provider=PROVIDER,
+        event_id=event_id,
+        event_type=str(event.get("type")),
+        occurred_at=occurred_at,
+        livemode=False,
+        raw=event,
+    )
 
 
-def _data_object(event: Mapping[str, Any]) -> Mapping[str, Any]:
-    return as_mapping(as_mapping(event.get("data")).get("object"))
+def _data_object(envelope: EventEnvelope) -> Mapping[str, Any]:
+    return as_mapping(as_mapping(envelope.raw.get("data")).get("object"))
 
 
 def _customer(details: Any) -> CustomerDetails:
@@ -82,19 +81,20 @@ def _customer(details: Any) -> CustomerDetails:
     )
 
 
-def payment_fields(payment: Mapping[str, Any]) -> dict[str, Any]:
+def payment_facts(payment: Mapping[str, Any]) -> PaymentFacts:
+    """What a sandbox payment object (from an event or the sandbox's API) says about the payment."""
     method = as_mapping(payment.get("payment_method"))
-    return {
-        "gateway_payment_id": text(payment.get("id")),
-        "gateway_checkout_id": text(payment.get("checkout")),
-        "gateway_customer_id": text(payment.get("customer")),
-        "gateway_payment_method_id": text(method.get("id")),
-        "amount": int(payment["amount"]),
-        "currency": str(payment["currency"]),
-        "amount_refunded": int(payment.get("amount_refunded") or 0),
-        "payment_method_type": text(method.get("type")),
-        "customer": _customer(payment.get("customer_details")),
-    }
+    return PaymentFacts(
+        gateway_payment_id=text(payment.get("id")),
+        gateway_checkout_id=text(payment.get("checkout")),
+        gateway_customer_id=text(payment.get("customer")),
+        gateway_payment_method_id=text(method.get("id")),
+        amount=int(payment["amount"]),
+        currency=str(payment["currency"]),
+        amount_refunded=int(payment.get("amount_refunded") or 0),
+        payment_method_type=text(method.get("type")),
+        customer=_customer(payment.get("customer_details")),
+    )
 
 
 def failure_from(failure: Any) -> FailureDetails | None:
@@ -111,46 +111,49 @@ def failure_from(failure: Any) -> FailureDetails | None:
     )
 
 
-def _payment_event(outcome_type: str) -> Callable[[Mapping[str, Any], str], PaymentOutcome]:
-    def normalize_payment(event: Mapping[str, Any], event_id: str) -> PaymentOutcome:
-        payment = _data_object(event)
-        metadata = string_map(payment.get("metadata"))
-        return PaymentOutcome(
-            **_base(event, event_id, outcome_type, metadata),
-            **payment_fields(payment),
-            failure=failure_from(payment.get("failure")),
+def _payment_event(outcome_type: str) -> Callable[[EventEnvelope], PaymentOutcome]:
+    def normalize_payment(envelope: EventEnvelope) -> PaymentOutcome:
+        payment = _data_object(envelope)
+        return outcome_from(
+            envelope,
+            outcome_type=outcome_type,
+            metadata=string_map(payment.get("metadata")),
+            facts=replace(payment_facts(payment), failure=failure_from(payment.get("failure"))),
         )
 
     return normalize_payment
 
 
-def _checkout_expired(event: Mapping[str, Any], event_id: str) -> PaymentOutcome:
-    checkout = _data_object(event)
-    metadata = string_map(checkout.get("metadata"))
-    return PaymentOutcome(
-        **_base(event, event_id, OutcomeType.CHECKOUT_EXPIRED, metadata),
-        gateway_checkout_id=text(checkout.get("id")),
-        gateway_customer_id=text(checkout.get("customer")),
-        amount=int(checkout["amount"]),
-        currency=str(checkout["currency"]),
-        customer=_customer(checkout.get("customer_details")),
+def _checkout_expired(envelope: EventEnvelope) -> PaymentOutcome:
+    checkout = _data_object(envelope)
+    return outcome_from(
+        envelope,
+        outcome_type=OutcomeType.CHECKOUT_EXPIRED,
+        metadata=string_map(checkout.get("metadata")),
+        facts=PaymentFacts(
+            gateway_checkout_id=text(checkout.get("id")),
+            gateway_customer_id=text(checkout.get("customer")),
+            amount=int(checkout["amount"]),
+            currency=str(checkout["currency"]),
+            customer=_customer(checkout.get("customer_details")),
+        ),
     )
 
 
-def _refund_succeeded(event: Mapping[str, Any], event_id: str) -> PaymentOutcome:
-    refund = _data_object(event)
+def _refund_succeeded(envelope: EventEnvelope) -> PaymentOutcome:
+    refund = _data_object(envelope)
     payment = as_mapping(refund.get("payment"))
-    metadata = {**string_map(payment.get("metadata")), **string_map(refund.get("metadata"))}
-    fields = payment_fields(payment)
-    fields["amount"] = int(refund["amount"])
-    return PaymentOutcome(
-        **_base(event, event_id, OutcomeType.REFUNDED, metadata),
-        **fields,
-        gateway_refund_id=object_id(refund.get("id")),
+    return outcome_from(
+        envelope,
+        outcome_type=OutcomeType.REFUNDED,
+        metadata={**string_map(payment.get("metadata")), **string_map(refund.get("metadata"))},
+        facts=replace(
+            payment_facts(payment), amount=int(refund["amount"]), gateway_refund_id=object_id(refund.get("id"))
+        ),
     )
 
 
-EVENT_HANDLERS: dict[str, Callable[[Mapping[str, Any], str], PaymentOutcome]] = {
+EVENT_HANDLERS: dict[str, Callable[[EventEnvelope], PaymentOutcome]] = {
     consts.EVENT_PAYMENT_FAILED: _payment_event(OutcomeType.PAYMENT_FAILED),
     consts.EVENT_PAYMENT_SUCCEEDED: _payment_event(OutcomeType.PAYMENT_SUCCEEDED),
     consts.EVENT_CHECKOUT_EXPIRED: _checkout_expired,
@@ -159,5 +162,6 @@ EVENT_HANDLERS: dict[str, Callable[[Mapping[str, Any], str], PaymentOutcome]] = 
 
 
 def normalize(*, event_id: str, payload: Mapping[str, Any]) -> PaymentOutcome | None:
+    """The event as a PaymentOutcome, or None when its type is not one Tinko handles."""
     handler = EVENT_HANDLERS.get(str(payload.get("type")))
-    return handler(payload, event_id) if handler else None
+    return handler(_envelope(payload, event_id)) if handler else None

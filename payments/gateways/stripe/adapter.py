@@ -20,6 +20,7 @@ from payments.interface import (
     ChargeResult,
     CheckoutRequest,
     CheckoutSession,
+    ConnectionKeys,
     CredentialCheck,
     GatewayCredentials,
     PaymentDetails,
@@ -54,6 +55,16 @@ def key_mode(secret_key: str) -> str:
 
 class StripeAdapter:
     provider: ClassVar[str] = "stripe"
+
+    def key_mode(self, *, secret_key: str, key_id: str) -> str | None:
+        """The mode is in the secret key (sk_test_…, sk_live_…)."""
+        return key_mode(secret_key) if secret_key else None
+
+    def complete_credentials(self, *, keys: ConnectionKeys) -> ConnectionKeys:
+        """Stripe needs only the secret key; its webhook signing secret is Stripe's to make, added later."""
+        if not keys.secret_key:
+            raise GatewayCredentialsInvalid("A secret key is needed to connect.")
+        return keys
 
     def validate_credentials(self, *, credentials: GatewayCredentials) -> CredentialCheck:
         """GET /v1/account with the key; a refused key raises GatewayCredentialsInvalid."""
@@ -152,7 +163,7 @@ class StripeAdapter:
                 created_at=timestamp(charge.get("created")),
             )
         intent = client.payment_intent_retrieve(credentials, payment_id)
-        fields = webhooks.payment_intent_fields(intent)
+        facts = webhooks.payment_intent_facts(intent)
         raw_status = str(intent.get("status"))
         status = self.normalize_status(raw_status)
         return PaymentDetails(
@@ -161,11 +172,11 @@ class StripeAdapter:
             status=status,
             raw_status=raw_status,
             amount=_money(intent["amount"], intent["currency"]),
-            failure=fields["failure"] if status == PaymentStatus.FAILED else None,
+            failure=facts.failure if status == PaymentStatus.FAILED else None,
             references=PaymentReferences.from_metadata(string_map(intent.get("metadata"))),
-            gateway_customer_id=fields["gateway_customer_id"],
-            gateway_payment_method_id=fields["gateway_payment_method_id"],
-            payment_method_type=fields["payment_method_type"],
+            gateway_customer_id=facts.gateway_customer_id,
+            gateway_payment_method_id=facts.gateway_payment_method_id,
+            payment_method_type=facts.payment_method_type,
             created_at=timestamp(intent.get("created")),
         )
 
@@ -248,14 +259,14 @@ class StripeAdapter:
                     break
         if intent_id is None:
             return outcome
-        fields = webhooks.payment_intent_fields(client.payment_intent_retrieve(credentials, intent_id))
+        facts = webhooks.payment_intent_facts(client.payment_intent_retrieve(credentials, intent_id))
         return dataclasses.replace(
             outcome,
             gateway_payment_id=intent_id,
-            gateway_charge_id=fields["gateway_charge_id"],
-            gateway_payment_method_id=fields["gateway_payment_method_id"],
-            payment_method_type=fields["payment_method_type"],
-            failure=fields["failure"],
+            gateway_charge_id=facts.gateway_charge_id,
+            gateway_payment_method_id=facts.gateway_payment_method_id,
+            payment_method_type=facts.payment_method_type,
+            failure=facts.failure,
         )
 
     def normalize_status(self, status: str) -> str:

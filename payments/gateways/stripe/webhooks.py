@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -11,6 +12,7 @@ import stripe
 from payments.enums import OutcomeType
 from payments.exceptions import WebhookVerificationError
 from payments.gateways.amounts import from_gateway_amount
+from payments.gateways.events import EventEnvelope, PaymentFacts, outcome_from, webhook_verified
 from payments.gateways.payloads import (
     as_mapping,
     json_object,
@@ -21,7 +23,7 @@ from payments.gateways.payloads import (
     timestamp,
 )
 from payments.gateways.stripe import consts
-from payments.interface import CustomerDetails, FailureDetails, PaymentOutcome, PaymentReferences, VerifiedWebhook
+from payments.interface import CustomerDetails, FailureDetails, PaymentOutcome, VerifiedWebhook
 
 PROVIDER = "stripe"
 
@@ -53,14 +55,11 @@ def verify(*, body: bytes, headers: Mapping[str, str], secrets: Sequence[str], n
     if signed_at < now.timestamp() - consts.SIGNATURE_TOLERANCE_SECONDS:
         raise WebhookVerificationError("stale_timestamp", "The signature is older than the tolerance.")
     event = json_object(body)
-    event_id, event_type = text(event.get("id")), text(event.get("type"))
-    if not event_id or not event_type:
-        raise WebhookVerificationError("malformed_body", "The event has no id or type.")
     livemode = event.get("livemode")
-    return VerifiedWebhook(
-        event_id=event_id,
-        event_type=event_type,
-        payload=event,
+    return webhook_verified(
+        event=event,
+        event_id=text(event.get("id")),
+        event_type=text(event.get("type")),
         livemode=livemode if isinstance(livemode, bool) else None,
     )
 
@@ -98,87 +97,86 @@ def _single_method_type(payment_method_types: Any) -> str | None:
     return None
 
 
-def _base(event: Mapping[str, Any], event_id: str, outcome_type: str, metadata: dict[str, str]) -> dict[str, Any]:
+def _envelope(event: Mapping[str, Any], event_id: str) -> EventEnvelope:
     occurred_at = timestamp(event.get("created"))
     if occurred_at is None:
         raise ValueError("The event has no `created` time.")
-    return {
-        "provider": PROVIDER,
-        "event_id": event_id,
-        "event_type": str(event.get("type")),
-        "type": outcome_type,
-        "occurred_at": occurred_at,
-        "livemode": bool(event.get("livemode")),
-        "metadata": metadata,
-        "references": PaymentReferences.from_metadata(metadata),
-        "raw": event,
-    }
+    return EventEnvelope(
+        provider=PROVIDER,
+        event_id=event_id,
+        event_type=str(event.get("type")),
+        occurred_at=occurred_at,
+        livemode=bool(event.get("livemode")),
+        raw=event,
+    )
 
 
-def _data_object(event: Mapping[str, Any]) -> Mapping[str, Any]:
-    return as_mapping(as_mapping(event.get("data")).get("object"))
+def _data_object(envelope: EventEnvelope) -> Mapping[str, Any]:
+    return as_mapping(as_mapping(envelope.raw.get("data")).get("object"))
 
 
-def payment_intent_fields(intent: Mapping[str, Any]) -> dict[str, Any]:
+def payment_intent_facts(intent: Mapping[str, Any]) -> PaymentFacts:
     """What a PaymentIntent (from an event or the API) says about the payment."""
     error = as_mapping(intent.get("last_payment_error"))
     error_method = as_mapping(error.get("payment_method"))
     intent_method = as_mapping(intent.get("payment_method"))
     billing = as_mapping(error_method.get("billing_details") or intent_method.get("billing_details"))
     amount, currency = money_fields(intent.get("amount"), intent.get("currency"))
-    return {
-        "gateway_payment_id": text(intent.get("id")),
-        "gateway_charge_id": object_id(error.get("charge")) or object_id(intent.get("latest_charge")),
-        "gateway_customer_id": object_id(intent.get("customer")),
-        "gateway_payment_method_id": object_id(error.get("payment_method")) or object_id(intent.get("payment_method")),
-        "amount": amount,
-        "currency": currency,
-        "failure": failure_from_error(error) if error else None,
-        "payment_method_type": text(error_method.get("type"))
+    return PaymentFacts(
+        gateway_payment_id=text(intent.get("id")),
+        gateway_charge_id=object_id(error.get("charge")) or object_id(intent.get("latest_charge")),
+        gateway_customer_id=object_id(intent.get("customer")),
+        gateway_payment_method_id=object_id(error.get("payment_method")) or object_id(intent.get("payment_method")),
+        amount=amount,
+        currency=currency,
+        failure=failure_from_error(error) if error else None,
+        payment_method_type=text(error_method.get("type"))
         or text(error.get("payment_method_type"))
         or text(intent_method.get("type"))
         or _single_method_type(intent.get("payment_method_types")),
-        "customer": _customer_from(billing, {"email": intent.get("receipt_email")}),
-    }
-
-
-def _payment_intent_failed(event: Mapping[str, Any], event_id: str) -> PaymentOutcome:
-    intent = _data_object(event)
-    metadata = string_map(intent.get("metadata"))
-    return PaymentOutcome(
-        **_base(event, event_id, OutcomeType.PAYMENT_FAILED, metadata), **payment_intent_fields(intent)
+        customer=_customer_from(billing, {"email": intent.get("receipt_email")}),
     )
 
 
-def _payment_intent_succeeded(event: Mapping[str, Any], event_id: str) -> PaymentOutcome:
-    intent = _data_object(event)
-    metadata = string_map(intent.get("metadata"))
-    fields = payment_intent_fields(intent)
-    fields["failure"] = None
+def _payment_intent_failed(envelope: EventEnvelope) -> PaymentOutcome:
+    intent = _data_object(envelope)
+    return outcome_from(
+        envelope,
+        outcome_type=OutcomeType.PAYMENT_FAILED,
+        metadata=string_map(intent.get("metadata")),
+        facts=payment_intent_facts(intent),
+    )
+
+
+def _payment_intent_succeeded(envelope: EventEnvelope) -> PaymentOutcome:
+    intent = _data_object(envelope)
+    facts = replace(payment_intent_facts(intent), failure=None)
     received = intent.get("amount_received")
     if received:
-        fields["amount"], fields["currency"] = money_fields(received, intent.get("currency"))
-    return PaymentOutcome(**_base(event, event_id, OutcomeType.PAYMENT_SUCCEEDED, metadata), **fields)
+        amount, currency = money_fields(received, intent.get("currency"))
+        facts = replace(facts, amount=amount, currency=currency)
+    return outcome_from(
+        envelope, outcome_type=OutcomeType.PAYMENT_SUCCEEDED, metadata=string_map(intent.get("metadata")), facts=facts
+    )
 
 
-def _charge_fields(charge: Mapping[str, Any]) -> dict[str, Any]:
+def _charge_facts(charge: Mapping[str, Any]) -> PaymentFacts:
     amount, currency = money_fields(charge.get("amount"), charge.get("currency"))
     details = as_mapping(charge.get("payment_method_details"))
-    return {
-        "gateway_payment_id": object_id(charge.get("payment_intent")) or text(charge.get("id")),
-        "gateway_charge_id": text(charge.get("id")),
-        "gateway_customer_id": object_id(charge.get("customer")),
-        "gateway_payment_method_id": text(charge.get("payment_method")),
-        "amount": amount,
-        "currency": currency,
-        "payment_method_type": text(details.get("type")),
-        "customer": _customer_from(as_mapping(charge.get("billing_details")), {"email": charge.get("receipt_email")}),
-    }
+    return PaymentFacts(
+        gateway_payment_id=object_id(charge.get("payment_intent")) or text(charge.get("id")),
+        gateway_charge_id=text(charge.get("id")),
+        gateway_customer_id=object_id(charge.get("customer")),
+        gateway_payment_method_id=text(charge.get("payment_method")),
+        amount=amount,
+        currency=currency,
+        payment_method_type=text(details.get("type")),
+        customer=_customer_from(as_mapping(charge.get("billing_details")), {"email": charge.get("receipt_email")}),
+    )
 
 
-def _charge_failed(event: Mapping[str, Any], event_id: str) -> PaymentOutcome:
-    charge = _data_object(event)
-    metadata = string_map(charge.get("metadata"))
+def _charge_failed(envelope: EventEnvelope) -> PaymentOutcome:
+    charge = _data_object(envelope)
     outcome = as_mapping(charge.get("outcome"))
     failure = FailureDetails(
         code=text(charge.get("failure_code")),
@@ -189,32 +187,36 @@ def _charge_failed(event: Mapping[str, Any], event_id: str) -> PaymentOutcome:
         network_decline_code=text(outcome.get("network_decline_code")),
         network_advice_code=text(outcome.get("network_advice_code")),
     )
-    return PaymentOutcome(
-        **_base(event, event_id, OutcomeType.PAYMENT_FAILED, metadata), **_charge_fields(charge), failure=failure
+    return outcome_from(
+        envelope,
+        outcome_type=OutcomeType.PAYMENT_FAILED,
+        metadata=string_map(charge.get("metadata")),
+        facts=replace(_charge_facts(charge), failure=failure),
     )
 
 
-def _charge_refunded(event: Mapping[str, Any], event_id: str) -> PaymentOutcome:
-    charge = _data_object(event)
-    metadata = string_map(charge.get("metadata"))
+def _charge_refunded(envelope: EventEnvelope) -> PaymentOutcome:
+    charge = _data_object(envelope)
     total_refunded = int(charge.get("amount_refunded") or 0)
-    previous = as_mapping(as_mapping(event.get("data")).get("previous_attributes"))
+    previous = as_mapping(as_mapping(envelope.raw.get("data")).get("previous_attributes"))
     # amount_refunded is cumulative; the previous value tells how much this refund was.
     this_refund = total_refunded - int(previous.get("amount_refunded") or 0)
     refunds = as_mapping(charge.get("refunds")).get("data")
     latest_refund = refunds[0] if isinstance(refunds, list) and refunds else None
-    fields = _charge_fields(charge)
-    fields["amount"], _ = money_fields(this_refund, charge.get("currency"))
+    this_refund_amount, _ = money_fields(this_refund, charge.get("currency"))
     refunded_total, _ = money_fields(total_refunded, charge.get("currency"))
-    return PaymentOutcome(
-        **_base(event, event_id, OutcomeType.REFUNDED, metadata),
-        **fields,
+    facts = replace(
+        _charge_facts(charge),
+        amount=this_refund_amount,
         amount_refunded=refunded_total,
         gateway_refund_id=object_id(latest_refund),
     )
+    return outcome_from(
+        envelope, outcome_type=OutcomeType.REFUNDED, metadata=string_map(charge.get("metadata")), facts=facts
+    )
 
 
-def invoice_payment_intent(invoice: Mapping[str, Any]) -> Mapping[str, Any] | str | None:
+def _invoice_payment_intent(invoice: Mapping[str, Any]) -> Mapping[str, Any] | str | None:
     """The latest PaymentIntent of an invoice, if the payload includes its payments (expanded or not)."""
     payments = as_mapping(invoice.get("payments")).get("data")
     if not isinstance(payments, list):
@@ -227,68 +229,82 @@ def invoice_payment_intent(invoice: Mapping[str, Any]) -> Mapping[str, Any] | st
     return None
 
 
-def _invoice_payment_failed(event: Mapping[str, Any], event_id: str) -> PaymentOutcome:
-    invoice = _data_object(event)
+def _invoice_payment_failed(envelope: EventEnvelope) -> PaymentOutcome:
+    invoice = _data_object(envelope)
     parent = as_mapping(invoice.get("parent"))
     subscription_metadata = string_map(as_mapping(parent.get("subscription_details")).get("metadata"))
-    metadata = {**subscription_metadata, **string_map(invoice.get("metadata"))}
     amount, currency = money_fields(invoice.get("amount_due"), invoice.get("currency"))
-    fields: dict[str, Any] = {
-        "gateway_payment_id": text(invoice.get("id")),
-        "gateway_order_id": text(invoice.get("id")),
-        "gateway_customer_id": object_id(invoice.get("customer")),
-        "amount": amount,
-        "currency": currency,
-        "customer": CustomerDetails(
+    facts = PaymentFacts(
+        gateway_payment_id=text(invoice.get("id")),
+        gateway_order_id=text(invoice.get("id")),
+        gateway_customer_id=object_id(invoice.get("customer")),
+        amount=amount,
+        currency=currency,
+        customer=CustomerDetails(
             email=text(invoice.get("customer_email")),
             phone=text(invoice.get("customer_phone")),
             name=text(invoice.get("customer_name")),
         ),
-    }
-    intent = invoice_payment_intent(invoice)
+    )
+    intent = _invoice_payment_intent(invoice)
     if isinstance(intent, Mapping):
-        intent_fields = payment_intent_fields(intent)
-        for key in ("gateway_payment_id", "gateway_charge_id", "gateway_payment_method_id", "failure"):
-            fields[key] = intent_fields[key]
-        fields["payment_method_type"] = intent_fields["payment_method_type"]
+        intent_facts = payment_intent_facts(intent)
+        facts = replace(
+            facts,
+            gateway_payment_id=intent_facts.gateway_payment_id,
+            gateway_charge_id=intent_facts.gateway_charge_id,
+            gateway_payment_method_id=intent_facts.gateway_payment_method_id,
+            failure=intent_facts.failure,
+            payment_method_type=intent_facts.payment_method_type,
+        )
     elif isinstance(intent, str):
-        fields["gateway_payment_id"] = intent
-    return PaymentOutcome(**_base(event, event_id, OutcomeType.PAYMENT_FAILED, metadata), **fields)
+        facts = replace(facts, gateway_payment_id=intent)
+    return outcome_from(
+        envelope,
+        outcome_type=OutcomeType.PAYMENT_FAILED,
+        metadata={**subscription_metadata, **string_map(invoice.get("metadata"))},
+        facts=facts,
+    )
 
 
-def _checkout_fields(session: Mapping[str, Any]) -> dict[str, Any]:
+def _checkout_facts(session: Mapping[str, Any]) -> PaymentFacts:
     amount, currency = money_fields(session.get("amount_total"), session.get("currency"))
-    return {
-        "gateway_checkout_id": text(session.get("id")),
-        "gateway_payment_id": object_id(session.get("payment_intent")),
-        "gateway_customer_id": object_id(session.get("customer")),
-        "amount": amount,
-        "currency": currency,
-        "payment_method_type": _single_method_type(
+    return PaymentFacts(
+        gateway_checkout_id=text(session.get("id")),
+        gateway_payment_id=object_id(session.get("payment_intent")),
+        gateway_customer_id=object_id(session.get("customer")),
+        amount=amount,
+        currency=currency,
+        payment_method_type=_single_method_type(
             session.get("allowed_payment_method_types") or session.get("payment_method_types")
         ),
-        "customer": _customer_from(
-            as_mapping(session.get("customer_details")), {"email": session.get("customer_email")}
-        ),
-    }
+        customer=_customer_from(as_mapping(session.get("customer_details")), {"email": session.get("customer_email")}),
+    )
 
 
-def _checkout_completed(event: Mapping[str, Any], event_id: str) -> PaymentOutcome:
-    session = _data_object(event)
-    metadata = string_map(session.get("metadata"))
+def _checkout_completed(envelope: EventEnvelope) -> PaymentOutcome:
+    session = _data_object(envelope)
     # Completed is not paid: delayed methods complete unpaid and settle later on the PaymentIntent.
     paid = session.get("payment_status") == consts.CHECKOUT_PAID
-    outcome_type = OutcomeType.PAYMENT_SUCCEEDED if paid else OutcomeType.OTHER
-    return PaymentOutcome(**_base(event, event_id, outcome_type, metadata), **_checkout_fields(session))
+    return outcome_from(
+        envelope,
+        outcome_type=OutcomeType.PAYMENT_SUCCEEDED if paid else OutcomeType.OTHER,
+        metadata=string_map(session.get("metadata")),
+        facts=_checkout_facts(session),
+    )
 
 
-def _checkout_expired(event: Mapping[str, Any], event_id: str) -> PaymentOutcome:
-    session = _data_object(event)
-    metadata = string_map(session.get("metadata"))
-    return PaymentOutcome(**_base(event, event_id, OutcomeType.CHECKOUT_EXPIRED, metadata), **_checkout_fields(session))
+def _checkout_expired(envelope: EventEnvelope) -> PaymentOutcome:
+    session = _data_object(envelope)
+    return outcome_from(
+        envelope,
+        outcome_type=OutcomeType.CHECKOUT_EXPIRED,
+        metadata=string_map(session.get("metadata")),
+        facts=_checkout_facts(session),
+    )
 
 
-EVENT_HANDLERS: dict[str, Callable[[Mapping[str, Any], str], PaymentOutcome]] = {
+EVENT_HANDLERS: dict[str, Callable[[EventEnvelope], PaymentOutcome]] = {
     consts.EVENT_PAYMENT_INTENT_FAILED: _payment_intent_failed,
     consts.EVENT_CHARGE_FAILED: _charge_failed,
     consts.EVENT_INVOICE_PAYMENT_FAILED: _invoice_payment_failed,
@@ -302,4 +318,4 @@ EVENT_HANDLERS: dict[str, Callable[[Mapping[str, Any], str], PaymentOutcome]] = 
 def normalize(*, event_id: str, payload: Mapping[str, Any]) -> PaymentOutcome | None:
     """The event as a PaymentOutcome, or None when its type is not one Tinko handles."""
     handler = EVENT_HANDLERS.get(str(payload.get("type")))
-    return handler(payload, event_id) if handler else None
+    return handler(_envelope(payload, event_id)) if handler else None

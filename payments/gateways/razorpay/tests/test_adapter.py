@@ -17,6 +17,7 @@ from payments.interface import (
     ChargeResult,
     CheckoutRequest,
     CheckoutSession,
+    ConnectionKeys,
     CustomerDetails,
     FailureDetails,
     PaymentReferences,
@@ -25,7 +26,7 @@ from payments.interface import (
     SavedMethodCharge,
 )
 from payments.selectors import gateway_credentials
-from payments.tests.factories import RAZORPAY_KEY_ID, RAZORPAY_KEY_SECRET
+from payments.tests.factories import RAZORPAY_KEY_ID, RAZORPAY_KEY_SECRET, RAZORPAY_WEBHOOK_SECRET
 from payments.tests.payloads import fixture
 from tinko.money import Money
 
@@ -320,3 +321,47 @@ def test_an_unreachable_gateway_is_transient(razorpay_account, settings):
 
     with pytest.raises(GatewayTransientError):
         adapter.retrieve_payment(credentials=gateway_credentials(account=razorpay_account), payment_id="pay_1")
+
+
+@pytest.mark.parametrize(("key_id", "mode"), [(RAZORPAY_KEY_ID, "test"), ("rzp_live_TinkoKey0001", "live"), ("", None)])
+def test_key_mode_reads_the_mode_from_the_key_id_alone(key_id: str, mode: str | None) -> None:
+    assert adapter.key_mode(secret_key=RAZORPAY_KEY_SECRET, key_id=key_id) == mode
+
+
+def test_key_mode_refuses_a_malformed_key_id() -> None:
+    with pytest.raises(GatewayCredentialsInvalid, match="rzp_test_"):
+        adapter.key_mode(secret_key="", key_id="key_123")
+
+
+def test_complete_credentials_makes_up_a_webhook_secret_to_show_once_when_there_is_none() -> None:
+    keys = ConnectionKeys(secret_key=RAZORPAY_KEY_SECRET, key_id=RAZORPAY_KEY_ID)
+
+    completed = adapter.complete_credentials(keys=keys)
+
+    assert (completed.secret_key, completed.key_id, completed.webhook_secret_to_show) == (
+        RAZORPAY_KEY_SECRET,
+        RAZORPAY_KEY_ID,
+        True,
+    )
+    assert len(completed.webhook_secret) == 43
+    assert adapter.complete_credentials(keys=keys).webhook_secret != completed.webhook_secret
+
+
+def test_complete_credentials_keeps_a_webhook_secret_the_merchant_has() -> None:
+    keys = ConnectionKeys(
+        secret_key=RAZORPAY_KEY_SECRET, key_id=RAZORPAY_KEY_ID, webhook_secret=RAZORPAY_WEBHOOK_SECRET
+    )
+
+    assert adapter.complete_credentials(keys=keys) == keys
+
+
+@pytest.mark.parametrize(
+    ("keys", "message"),
+    [
+        (ConnectionKeys(key_id=RAZORPAY_KEY_ID), "A secret key is needed"),
+        (ConnectionKeys(secret_key=RAZORPAY_KEY_SECRET), "A Razorpay key id is needed"),
+    ],
+)
+def test_complete_credentials_needs_both_halves_of_the_key_pair(keys: ConnectionKeys, message: str) -> None:
+    with pytest.raises(GatewayCredentialsInvalid, match=message):
+        adapter.complete_credentials(keys=keys)

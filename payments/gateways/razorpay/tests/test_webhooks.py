@@ -181,3 +181,42 @@ def test_events_tinko_does_not_act_on_normalize_to_nothing() -> None:
     payload["event"] = "payment.authorized"
 
     assert webhooks.normalize(event_id="evt_1", payload=payload, livemode=False) is None
+
+
+EVENT_FIXTURES = sorted(f"{event}.json" for event in webhooks.EVENT_HANDLERS)
+
+
+@pytest.mark.parametrize("livemode", [False, True])
+@pytest.mark.parametrize("name", EVENT_FIXTURES)
+def test_every_outcome_carries_the_envelope_with_the_accounts_mode(name: str, livemode: bool) -> None:
+    payload = fixture("razorpay", name)
+
+    outcome = webhooks.normalize(event_id="evt_fromTheHeader", payload=payload, livemode=livemode)
+
+    assert outcome is not None
+    assert (outcome.provider, outcome.event_id, outcome.event_type, outcome.livemode) == (
+        "razorpay",
+        "evt_fromTheHeader",
+        payload["event"],
+        livemode,
+    )
+    assert outcome.occurred_at == datetime.fromtimestamp(payload["created_at"], tz=UTC)
+    assert outcome.raw == payload
+    assert outcome.references == PaymentReferences.from_metadata(outcome.metadata)
+
+
+def test_an_event_without_its_creation_time_is_malformed() -> None:
+    payload = fixture("razorpay", "payment.failed.json")
+    del payload["created_at"]
+
+    with pytest.raises(ValueError, match="no `created_at` time"):
+        webhooks.normalize(event_id="evt_PqEvent0001", payload=payload, livemode=False)
+
+
+def test_a_signed_body_without_an_event_type_is_malformed() -> None:
+    body = b'{"entity":"event","payload":{}}'
+
+    with pytest.raises(WebhookVerificationError) as raised:
+        webhooks.verify(body=body, headers=_headers(body), secrets=(RAZORPAY_WEBHOOK_SECRET,), now=NOW)
+
+    assert raised.value.reason == "malformed_body"

@@ -10,6 +10,7 @@ from payments.exceptions import GatewayTerminalError
 from payments.gateways.sandbox.adapter import SandboxAdapter
 from payments.interface import (
     CheckoutRequest,
+    ConnectionKeys,
     CustomerDetails,
     FailureDetails,
     PaymentReferences,
@@ -18,6 +19,7 @@ from payments.interface import (
 )
 from payments.models import SandboxCheckout, SandboxEvent, SandboxPayment
 from payments.selectors import gateway_credentials
+from payments.tests.factories import SANDBOX_SECRET_KEY, SANDBOX_WEBHOOK_SECRET
 from tinko.money import Money
 
 adapter = SandboxAdapter()
@@ -155,3 +157,26 @@ def test_retrieve_payment_of_another_account_is_not_found(sandbox_account):
 
     with pytest.raises(GatewayTerminalError, match="No such payment"):
         adapter.retrieve_payment(credentials=gateway_credentials(account=sandbox_account), payment_id=paid.payment_id)
+
+
+@pytest.mark.parametrize("secret_key", ["", SANDBOX_SECRET_KEY, "sk_live_51QpLiveKey0001"])
+def test_key_mode_is_always_test(secret_key: str) -> None:
+    assert adapter.key_mode(secret_key=secret_key, key_id="") == "test"
+
+
+def test_complete_credentials_makes_up_both_keys_on_first_connect() -> None:
+    first = adapter.complete_credentials(keys=ConnectionKeys())
+    second = adapter.complete_credentials(keys=ConnectionKeys())
+
+    assert first.secret_key.startswith("sbx_sk_")
+    assert len(first.secret_key) == len("sbx_sk_") + 32
+    assert first.webhook_secret.startswith("sbx_whsec_")
+    assert len(first.webhook_secret) == len("sbx_whsec_") + 43
+    assert (first.key_id, first.webhook_secret_to_show) == ("", False)
+    assert (first.secret_key, first.webhook_secret) != (second.secret_key, second.webhook_secret)
+
+
+def test_complete_credentials_keeps_the_stored_keys() -> None:
+    keys = ConnectionKeys(secret_key=SANDBOX_SECRET_KEY, webhook_secret=SANDBOX_WEBHOOK_SECRET)
+
+    assert adapter.complete_credentials(keys=keys) == keys

@@ -10,10 +10,10 @@ from django.utils import timezone
 from payments.enums import OutcomeType, SandboxCheckoutStatus, WebhookEventStatus
 from payments.gateways.sandbox.adapter import SandboxAdapter
 from payments.gateways.sandbox.gateway import checkouts_expire_due, event_deliver, events_undelivered
+from payments.gateways.sandbox.tasks import sandbox_sweep_task
 from payments.interface import CheckoutRequest, CustomerDetails, PaymentReferences
 from payments.models import SandboxCheckout, SandboxEvent, SandboxPayment, WebhookEvent
 from payments.selectors import gateway_credentials
-from payments.tasks import sandbox_sweep_task
 from tinko.money import Money
 
 

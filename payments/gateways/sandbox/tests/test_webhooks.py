@@ -129,3 +129,41 @@ def test_refund_succeeded() -> None:
     assert outcome.gateway_payment_id == "sbxpay_8nP2qR4sT6uV8wX1yZ3aB5"
     assert (outcome.amount, outcome.amount_refunded, outcome.currency) == (20000, 20000, "INR")
     assert outcome.references == PaymentReferences(transaction_ref="order-1042")
+
+
+EVENT_FIXTURES = sorted(f"{event}.json" for event in webhooks.EVENT_HANDLERS)
+
+
+@pytest.mark.parametrize("name", EVENT_FIXTURES)
+def test_every_outcome_carries_the_events_envelope_in_test_mode(name: str) -> None:
+    payload = {**fixture("sandbox", name), "livemode": True}
+
+    outcome = webhooks.normalize(event_id="evt_sbx_fromTheInbox", payload=payload)
+
+    assert outcome is not None
+    assert (outcome.provider, outcome.event_id, outcome.event_type, outcome.livemode) == (
+        "sandbox",
+        "evt_sbx_fromTheInbox",
+        payload["type"],
+        False,
+    )
+    assert outcome.occurred_at == datetime.fromtimestamp(payload["created"], tz=UTC)
+    assert outcome.raw == payload
+    assert outcome.references == PaymentReferences.from_metadata(outcome.metadata)
+
+
+def test_an_event_without_its_creation_time_is_malformed() -> None:
+    payload = fixture("sandbox", "payment.failed.json")
+    del payload["created"]
+
+    with pytest.raises(ValueError, match="no `created` time"):
+        webhooks.normalize(event_id=payload["id"], payload=payload)
+
+
+def test_a_signed_body_without_an_event_id_is_malformed() -> None:
+    body = b'{"type":"payment.failed","object":"event"}'
+
+    with pytest.raises(WebhookVerificationError) as raised:
+        webhooks.verify(body=body, headers=_header(body), secrets=(SANDBOX_WEBHOOK_SECRET,), now=NOW)
+
+    assert raised.value.reason == "malformed_body"

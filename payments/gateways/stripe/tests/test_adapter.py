@@ -11,6 +11,7 @@ from payments.interface import (
     ChargeResult,
     CheckoutRequest,
     CheckoutSession,
+    ConnectionKeys,
     CredentialCheck,
     CustomerDetails,
     FailureDetails,
@@ -343,3 +344,29 @@ def test_the_pinned_api_version_is_the_sdks_own() -> None:
     from payments.gateways.stripe import consts
 
     assert stripe.api_version == consts.API_VERSION
+
+
+@pytest.mark.parametrize(
+    ("secret_key", "mode"),
+    [
+        (STRIPE_SECRET_KEY, "test"),
+        ("sk_live_51QpLiveKey0001", "live"),
+        ("rk_test_51QpRestricted01", "test"),
+        ("", None),
+    ],
+)
+def test_key_mode_reads_the_mode_from_the_secret_key(secret_key: str, mode: str | None) -> None:
+    assert adapter.key_mode(secret_key=secret_key, key_id="") == mode
+
+
+def test_key_mode_refuses_a_publishable_key() -> None:
+    with pytest.raises(GatewayCredentialsInvalid, match="sk_test_"):
+        adapter.key_mode(secret_key="pk_test_publishableKey01", key_id="")
+
+
+def test_complete_credentials_needs_the_secret_key_and_makes_nothing_up() -> None:
+    keys = ConnectionKeys(secret_key=STRIPE_SECRET_KEY)
+
+    assert adapter.complete_credentials(keys=keys) == ConnectionKeys(secret_key=STRIPE_SECRET_KEY)
+    with pytest.raises(GatewayCredentialsInvalid, match="A secret key is needed"):
+        adapter.complete_credentials(keys=ConnectionKeys(webhook_secret="whsec_tinkoTestWebhookSecret0001"))

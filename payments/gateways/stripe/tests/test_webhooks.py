@@ -234,3 +234,41 @@ def test_events_tinko_does_not_act_on_normalize_to_nothing() -> None:
     payload["type"] = "customer.created"
 
     assert webhooks.normalize(event_id=payload["id"], payload=payload) is None
+
+
+EVENT_FIXTURES = sorted(f"{event}.json" for event in webhooks.EVENT_HANDLERS)
+
+
+@pytest.mark.parametrize("name", EVENT_FIXTURES)
+def test_every_outcome_carries_the_events_envelope_and_references_from_its_metadata(name: str) -> None:
+    payload = fixture("stripe", name)
+
+    outcome = webhooks.normalize(event_id="evt_fromTheInbox", payload=payload)
+
+    assert outcome is not None
+    assert (outcome.provider, outcome.event_id, outcome.event_type, outcome.livemode) == (
+        "stripe",
+        "evt_fromTheInbox",
+        payload["type"],
+        payload["livemode"],
+    )
+    assert outcome.occurred_at == datetime.fromtimestamp(payload["created"], tz=UTC)
+    assert outcome.raw == payload
+    assert outcome.references == PaymentReferences.from_metadata(outcome.metadata)
+
+
+def test_an_event_without_its_creation_time_is_malformed() -> None:
+    payload = fixture("stripe", "charge.failed.json")
+    del payload["created"]
+
+    with pytest.raises(ValueError, match="no `created` time"):
+        webhooks.normalize(event_id=payload["id"], payload=payload)
+
+
+def test_a_signed_body_without_an_event_type_is_malformed() -> None:
+    body = b'{"id":"evt_1","object":"event"}'
+
+    with pytest.raises(WebhookVerificationError) as raised:
+        _verify(body, stripe_signature(body, STRIPE_WEBHOOK_SECRET, SIGNED_AT))
+
+    assert raised.value.reason == "malformed_body"
