@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-
 import pytest
 from django.db import connection, transaction
 
@@ -13,41 +9,12 @@ from accounts.enums import Role
 from accounts.models import ApiKey, Membership
 from accounts.services import SYSTEM, api_key_create, membership_change_role, membership_remove
 from accounts.tests.factories import MembershipFactory
+from tinko.tests.locks import held_open
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (set DATABASE_URL)"),
 ]
-
-
-@contextmanager
-def held_open(change: Callable[[], object]) -> Iterator[None]:
-    """Inside the block, another connection has made `change` and not yet committed."""
-    made, done = threading.Event(), threading.Event()
-    failures: list[BaseException] = []
-
-    def team_change_in_flight() -> None:
-        try:
-            with transaction.atomic():
-                change()
-                made.set()
-                done.wait(timeout=30)
-        except BaseException as exc:  # reported to the test below
-            failures.append(exc)
-            made.set()
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=team_change_in_flight)
-    thread.start()
-    made.wait(timeout=30)
-    try:
-        if failures:
-            raise failures[0]
-        yield
-    finally:
-        done.set()
-        thread.join(timeout=30)
 
 
 def create_key_within_a_second(organization) -> ApiKey:

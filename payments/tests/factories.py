@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+from typing import Any
+
 import factory
 
 from accounts.tests.factories import OrganizationFactory
 from payments.crypto import secret_encrypt, secret_hint
 from payments.enums import GatewayMode, GatewayProvider
-from payments.models import GatewayAccount
+from payments.models import GatewayAccount, WebhookEvent
 
 STRIPE_SECRET_KEY = "sk_test_51QpTinkoTestKey0000000001"
 STRIPE_WEBHOOK_SECRET = "whsec_tinkoTestWebhookSecret0001"
@@ -56,3 +58,17 @@ class GatewayAccountFactory(factory.django.DjangoModelFactory[GatewayAccount]):
             "webhook_secret": SANDBOX_WEBHOOK_SECRET,
         }
         return cls.create(**{**defaults, **kwargs})
+
+
+def inbox_event(account: GatewayAccount, body: dict[str, Any], /, **fields: Any) -> WebhookEvent:
+    """An inbox row for `body` (a gateway's event) as the webhook endpoint stores it; `fields` override."""
+    defaults: dict[str, Any] = {
+        "organization_id": account.organization_id,
+        "gateway_account": account,
+        "provider": account.provider,
+        "event_id": body.get("id", "evt_PqEvent0001"),
+        "event_type": body.get("type") or body.get("event"),
+        "payload": body,
+        "livemode": body.get("livemode") if account.provider == "stripe" else None,
+    }
+    return WebhookEvent.objects.create(**{**defaults, **fields})

@@ -20,22 +20,12 @@ from payments.services import (
 )
 from payments.tasks import webhook_event_process_task, webhook_inbox_sweep_task
 from payments.tests import recording
-from payments.tests.factories import STRIPE_WEBHOOK_SECRET
+from payments.tests.factories import STRIPE_WEBHOOK_SECRET, inbox_event
 from payments.tests.payloads import fixture, fixture_bytes, stripe_signature
 
 
 def _inbox(account, name: str, **fields) -> WebhookEvent:
-    payload = fixture(account.provider, name)
-    defaults = {
-        "organization_id": account.organization_id,
-        "gateway_account": account,
-        "provider": account.provider,
-        "event_id": payload.get("id", "evt_PqEvent0001"),
-        "event_type": payload.get("type") or payload.get("event"),
-        "payload": payload,
-        "livemode": payload.get("livemode") if account.provider == "stripe" else None,
-    }
-    return WebhookEvent.objects.create(**{**defaults, **fields})
+    return inbox_event(account, fixture(account.provider, name), **fields)
 
 
 @pytest.mark.django_db

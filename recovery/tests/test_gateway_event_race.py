@@ -19,7 +19,7 @@ from payments.enums import WebhookEventStatus
 from payments.interface import PaymentOutcome
 from payments.models import GatewayAccount, WebhookEvent
 from payments.services import webhook_event_process
-from payments.tests.factories import GatewayAccountFactory
+from payments.tests.factories import GatewayAccountFactory, inbox_event
 from payments.tests.payloads import fixture
 from recovery.enums import TransactionEffect
 from recovery.gateway_events import payment_outcome_handle
@@ -50,19 +50,6 @@ def handle_and_hold_the_first(*, outcome: PaymentOutcome, account: GatewayAccoun
     if first:
         _first_recorded.set()
         _release_first.wait(WAIT)
-
-
-def _inbox_row(account: GatewayAccount, name: str) -> int:
-    payload = fixture(account.provider, name)
-    return WebhookEvent.objects.create(
-        organization_id=account.organization_id,
-        gateway_account=account,
-        provider=account.provider,
-        event_id=payload["id"],
-        event_type=payload["type"],
-        payload=payload,
-        livemode=payload.get("livemode"),
-    ).pk
 
 
 def _process_in_thread(pk: int, statuses: dict[int, str]) -> threading.Thread:
@@ -97,8 +84,8 @@ def test_the_loser_of_two_concurrent_processors_sees_the_winner_and_is_done(sett
     _release_first.clear()
     settings.PAYMENTS_OUTCOME_HANDLER = f"{__name__}.handle_and_hold_the_first"
     account = GatewayAccountFactory.stripe()
-    intent_failed = _inbox_row(account, "payment_intent.payment_failed.json")
-    charge_failed = _inbox_row(account, "charge.failed.json")
+    intent_failed = inbox_event(account, fixture("stripe", "payment_intent.payment_failed.json")).pk
+    charge_failed = inbox_event(account, fixture("stripe", "charge.failed.json")).pk
     statuses: dict[int, str] = {}
     caplog.set_level(logging.INFO)
 

@@ -3,9 +3,8 @@
 import pytest
 
 from payments.enums import WebhookEventStatus
-from payments.models import WebhookEvent
 from payments.services import webhook_event_process
-from payments.tests.factories import GatewayAccountFactory
+from payments.tests.factories import GatewayAccountFactory, inbox_event
 from payments.tests.payloads import fixture
 from recovery.enums import Category, EventSource, TransactionStatus
 from recovery.models import FailureEvent, Transaction
@@ -23,15 +22,7 @@ def _real_handler(settings):
 
 def _process(account, name: str, payload: dict | None = None) -> str:
     payload = payload or fixture(account.provider, name)
-    event = WebhookEvent.objects.create(
-        organization_id=account.organization_id,
-        gateway_account=account,
-        provider=account.provider,
-        event_id=payload["id"],
-        event_type=payload["type"],
-        payload=payload,
-        livemode=payload.get("livemode"),
-    )
+    event = inbox_event(account, payload)
     return webhook_event_process(webhook_event_id=event.pk)
 
 
