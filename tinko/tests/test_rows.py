@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 from django.db import connection
+from django.db.models.signals import post_init
 from django.test.utils import CaptureQueriesContext
 
 from recovery.enums import TransactionStatus
@@ -89,3 +90,19 @@ def test_a_row_written_by_insert_rows_is_marked_saved_and_its_relation_costs_no_
 def test_only_foreign_keys_can_be_related() -> None:
     with pytest.raises(ValueError, match="not a foreign key"):
         instance_relate(IdempotencyKey(), "key", IdempotencyKey())
+
+
+def test_an_instance_is_made_the_ordinary_way_when_someone_listens_for_it() -> None:
+    made: list[Transaction] = []
+
+    def receiver(sender: type, instance: Transaction, **kwargs: object) -> None:
+        made.append(instance)
+
+    post_init.connect(receiver, sender=Transaction)
+    try:
+        built = instance_build(Transaction, public_id="txn_signal", amount=1)
+    finally:
+        post_init.disconnect(receiver, sender=Transaction)
+
+    assert made == [built]
+    assert (built.public_id, built.amount, built.status) == ("txn_signal", 1, TransactionStatus.FAILED)
