@@ -19,10 +19,20 @@ from django.db.models.base import ModelState
 M = TypeVar("M", bound=models.Model)
 
 
+_CALL = object()
+
+
 @functools.cache
-def _columns(model: type[models.Model]) -> tuple[tuple[str, Callable[[], Any]], ...]:
-    """Every column's attname in `_meta` order, with how to make its default."""
-    return tuple((field.attname, field.get_default) for field in model._meta.concrete_fields)
+def _columns(model: type[models.Model]) -> tuple[tuple[str, Any, Callable[[], Any]], ...]:
+    """Every column's attname in `_meta` order, with its default: the value itself where it is a
+    constant (None, "", a literal), `_CALL` and the callable to call where it is made anew."""
+    columns = []
+    for field in model._meta.concrete_fields:
+        if field.has_default() and callable(field.default):
+            columns.append((field.attname, _CALL, field.default))
+        else:
+            columns.append((field.attname, field.get_default(), field.get_default))
+    return tuple(columns)
 
 
 @functools.cache
@@ -37,7 +47,8 @@ def instance_build(model: type[M], /, **values: Any) -> M:
     """An unsaved instance with `values` by attname (a foreign key by its id); fields not given
     take their defaults, as with `Model(**values)`."""
     attributes = {
-        attname: values.pop(attname) if attname in values else default() for attname, default in _columns(model)
+        attname: values.pop(attname) if attname in values else (make() if default is _CALL else default)
+        for attname, default, make in _columns(model)
     }
     if values:
         raise TypeError(f"{model.__name__} has no column {', '.join(sorted(values))}.")
@@ -64,9 +75,14 @@ def instance_mark_saved(instance: models.Model, *, pk: Any, using: str = "defaul
     instance._state.db = using
 
 
+@functools.cache
+def _foreign_key(model: type[models.Model], name: str) -> models.ForeignKey[Any, Any]:
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.ForeignKey):
+        raise ValueError(f"{model.__name__}.{name} is not a foreign key.")
+    return field
+
+
 def instance_relate(instance: models.Model, name: str, related: models.Model) -> None:
     """Set the related object of foreign key `name` without a query (its id must already match)."""
-    field = instance._meta.get_field(name)
-    if not isinstance(field, models.ForeignKey):
-        raise ValueError(f"{type(instance).__name__}.{name} is not a foreign key.")
-    field.set_cached_value(instance, related)
+    _foreign_key(type(instance), name).set_cached_value(instance, related)
