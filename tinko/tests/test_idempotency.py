@@ -24,7 +24,6 @@ from tinko.idempotency import (
     request_fingerprint,
 )
 from tinko.models import IdempotencyKey
-from tinko.races import atomic_retrying
 from tinko.schedules import PERIODIC_TASKS
 from tinko.tests.locks import hold_idempotency_key
 
@@ -118,25 +117,6 @@ def test_a_key_whose_request_is_still_running_is_in_use_until_its_transaction_en
         after = idempotency_claim(organization=organization, key="k", fingerprint="f")
 
     assert (during.state, other_key.state, after.state) == (ClaimState.IN_USE, ClaimState.FREE, ClaimState.FREE)
-
-
-@pytest.mark.django_db
-def test_a_lost_race_runs_the_work_once_more_and_only_once() -> None:
-    calls: list[int] = []
-
-    def loses_once() -> str:
-        calls.append(1)
-        if len(calls) == 1:
-            raise IntegrityError("duplicate key value violates unique constraint")
-        return "replayed"
-
-    def always_loses() -> str:
-        raise IntegrityError("duplicate key value violates unique constraint")
-
-    assert atomic_retrying(loses_once) == "replayed"
-    assert len(calls) == 2
-    with pytest.raises(IntegrityError):
-        atomic_retrying(always_loses)
 
 
 @pytest.mark.django_db
