@@ -8,3 +8,11 @@ class TransactionConflict(Exception):
         super().__init__(message)
         self.field = field
         self.message = message
+
+
+class EventKeyReused(Exception):
+    """A failure's idempotency key was recorded before for a different request."""
+
+    def __init__(self, *, key: str) -> None:
+        super().__init__(f"The idempotency key {key!r} was recorded before for a different request.")
+        self.key = key

@@ -105,6 +105,13 @@ class FailureEvent(OrgOwned):
     explanation = models.TextField()
     raw_payload = models.JSONField(default=dict)
     idempotency_key = models.CharField(max_length=255, blank=True, default="")
+    request_fingerprint = models.CharField(
+        max_length=64,
+        blank=True,
+        default="",
+        help_text="SHA-256 of the API request that recorded it: after its idempotency key is purged, the same key "
+        "with another request is still refused.",
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -67,10 +67,10 @@ class EventPaymentFailedApi(APIView):
         organization = request_api_key(request).organization
         key = idempotency_key_validate(request.headers.get("Idempotency-Key"))
         payload = read_json_body(request)
-        failure = parse_failure(payload, idempotency_key=key)
         fingerprint = request_fingerprint(endpoint=PAYMENT_FAILED_ENDPOINT, payload=payload)
+        failure = parse_failure(payload, idempotency_key=key, request_fingerprint=fingerprint)
         try:
-            result = failure_ingest(organization=organization, failure=failure, fingerprint=fingerprint)
+            result = failure_ingest(organization=organization, failure=failure)
         except TransactionConflict as exc:
             raise transaction_conflict_error(exc) from exc
         return result.as_http()
@@ -84,7 +84,7 @@ def _batch_event(raw: Any) -> BatchEvent:
         body = require_object(raw, param=None, what="Each event")
         key = idempotency_key_validate(body.get("idempotency_key"), param="idempotency_key")
         fingerprint = request_fingerprint(endpoint=BATCH_ENDPOINT, payload=body)
-        failure = parse_failure(body, idempotency_key=key, allowed=BATCH_ITEM_FIELDS)
+        failure = parse_failure(body, idempotency_key=key, request_fingerprint=fingerprint, allowed=BATCH_ITEM_FIELDS)
     except ApiError as exc:
         return BatchEvent(key=key, fingerprint=fingerprint, error=exc)
     return BatchEvent(key=key, fingerprint=fingerprint, failure=failure)

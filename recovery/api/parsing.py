@@ -333,7 +333,12 @@ def _failure_code(payload: dict[str, Any]) -> str:
 
 
 def parse_failure(
-    payload: Any, *, idempotency_key: str, allowed: frozenset[str] = EVENT_FIELDS, now: datetime | None = None
+    payload: Any,
+    *,
+    idempotency_key: str,
+    request_fingerprint: str = "",
+    allowed: frozenset[str] = EVENT_FIELDS,
+    now: datetime | None = None,
 ) -> FailureInput:
     """A payment_failed event body → FailureInput, or a 400 naming the first bad field."""
     body = require_object(payload, param=None)
@@ -354,6 +359,7 @@ def parse_failure(
         metadata=_metadata(body),
         raw_payload=body,
         idempotency_key=idempotency_key,
+        request_fingerprint=request_fingerprint,
         source=EventSource.API,
     )
 

@@ -22,7 +22,7 @@ from recovery.enums import (
     TransactionEffect,
     TransactionStatus,
 )
-from recovery.exceptions import TransactionConflict
+from recovery.exceptions import EventKeyReused, TransactionConflict
 from recovery.limits import CODE_LIMITS as _CODE_LIMITS
 from recovery.limits import FAILURE_MESSAGE_MAX_LENGTH as MAX_MESSAGE_LENGTH
 from recovery.limits import GATEWAY_PATTERN, MAX_AMOUNT, TRANSACTION_REF_MAX_LENGTH
@@ -71,6 +71,9 @@ class FailureInput:
     metadata: Mapping[str, str] = field(default_factory=dict)
     raw_payload: Mapping[str, Any] = field(default_factory=dict)
     idempotency_key: str | None = None
+    # The API's fingerprint of the request (tinko.idempotency.request_fingerprint): kept on the
+    # event, so that its key sent again with another request is refused even after the purge.
+    request_fingerprint: str = ""
     source: str = EventSource.API
 
     def __post_init__(self) -> None:
@@ -187,6 +190,7 @@ def _new_event(
         explanation=decision.explanation,
         raw_payload=_json_safe(failure.raw_payload),
         idempotency_key=failure.idempotency_key or "",
+        request_fingerprint=failure.request_fingerprint,
         created_at=now,
     )
     instance_relate(event, "organization", organization)
@@ -286,10 +290,13 @@ def _insert(instances: Sequence[Transaction] | Sequence[FailureEvent], *, ignore
         instance_mark_saved(by_public_id[public_id], pk=pk)
 
 
-def _already_recorded(*, organization: Organization, failures: Sequence[FailureInput]) -> dict[int, FailureRecorded]:
+def _already_recorded(
+    *, organization: Organization, failures: Sequence[FailureInput]
+) -> dict[int, FailureRecorded | EventKeyReused]:
     """The failures (by index) whose idempotency key was recorded before: a client retrying after
     its stored response expired, a gateway redelivering. One indexed read; the unique constraint
-    on (organization, idempotency_key) still decides a race."""
+    on (organization, idempotency_key) still decides a race. A key recorded for another API
+    request is refused, as the idempotency store refuses it within its window."""
     index_of_key = {failure.idempotency_key: index for index, failure in enumerate(failures) if failure.idempotency_key}
     if len(index_of_key) != sum(1 for failure in failures if failure.idempotency_key):
         raise ValueError("Each failure in one call needs its own idempotency_key.")
@@ -306,23 +313,28 @@ def _already_recorded(*, organization: Organization, failures: Sequence[FailureI
         .exclude(idempotency_key="")
         .select_related("transaction")
     )
-    return {
-        index_of_key[event.idempotency_key]: FailureRecorded(
+    results: dict[int, FailureRecorded | EventKeyReused] = {}
+    for event in seen:
+        index = index_of_key[event.idempotency_key]
+        fingerprint = failures[index].request_fingerprint
+        if fingerprint and event.request_fingerprint and fingerprint != event.request_fingerprint:
+            results[index] = EventKeyReused(key=event.idempotency_key)
+            continue
+        results[index] = FailureRecorded(
             transaction=event.transaction,
             event=event,
             classification=_decision_of(event),
             created=False,
             transaction_effect=TransactionEffect.UNCHANGED,
         )
-        for event in seen
-    }
+    return results
 
 
 def _record(
     *, organization: Organization, failures: Sequence[FailureInput], rules: RuleSet
-) -> list[FailureRecorded | TransactionConflict]:
+) -> list[FailureRecorded | TransactionConflict | EventKeyReused]:
     now = timezone.now()
-    results: dict[int, FailureRecorded | TransactionConflict] = {
+    results: dict[int, FailureRecorded | TransactionConflict | EventKeyReused] = {
         **_already_recorded(organization=organization, failures=failures)
     }
     decisions: dict[int, Classification] = {}
@@ -394,7 +406,7 @@ def _record(
 
 def transaction_record_failures(
     *, organization: Organization, failures: Sequence[FailureInput]
-) -> list[FailureRecorded | TransactionConflict]:
+) -> list[FailureRecorded | TransactionConflict | EventKeyReused]:
     """Record many failures at once (results in input order), in a constant number of queries.
 
     Runs in an atomic block of its own (a savepoint inside a caller's transaction). If a
@@ -416,10 +428,11 @@ def transaction_record_failure(*, organization: Organization, failure: FailureIn
 
     Idempotent on `failure.idempotency_key`. A failure on a recovered or cancelled transaction
     is recorded but does not reopen it; one on an abandoned transaction reopens it. Raises
-    TransactionConflict when the transaction exists with another amount or currency.
+    TransactionConflict when the transaction exists with another amount or currency, and
+    EventKeyReused when its key was recorded for another API request.
     """
     (result,) = transaction_record_failures(organization=organization, failures=[failure])
-    if isinstance(result, TransactionConflict):
+    if isinstance(result, TransactionConflict | EventKeyReused):
         raise result
     return result
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from accounts.models import Organization
-from recovery.exceptions import TransactionConflict
+from recovery.exceptions import EventKeyReused, TransactionConflict
 from recovery.resources import batch_result_data, dumps, recorded_data
 from recovery.services.failures import (
     FailureInput,
@@ -25,6 +25,7 @@ from recovery.services.failures import (
 )
 from tinko.api import ApiError, error_body
 from tinko.idempotency import (
+    IDEMPOTENCY_HEADER,
     Claim,
     ClaimState,
     IdempotentResult,
@@ -42,9 +43,7 @@ def _answer(result: FailureRecorded) -> StoredResponse:
     return StoredResponse(status=201 if result.created else 200, body=dumps(recorded_data(result)))
 
 
-def _in_one_statement(
-    *, organization: Organization, failure: FailureInput, fingerprint: str
-) -> IdempotentResult | None:
+def _in_one_statement(*, organization: Organization, failure: FailureInput) -> IdempotentResult | None:
     """The common case written by one statement; None, having written nothing, for any other."""
     key = failure.idempotency_key
     assert key is not None
@@ -53,7 +52,7 @@ def _in_one_statement(
     ids = idempotent_insert(
         organization=organization,
         key=key,
-        fingerprint=fingerprint,
+        fingerprint=failure.request_fingerprint,
         stored=answer,
         links=first.links(),
         guards=first.guards(),
@@ -65,22 +64,29 @@ def _in_one_statement(
     return IdempotentResult(response=answer, replayed=False)
 
 
-def failure_ingest(*, organization: Organization, failure: FailureInput, fingerprint: str) -> IdempotentResult:
+def _key_reused_error(exc: EventKeyReused, *, param: str) -> ApiError:
+    return claim_refusal(Claim(key=exc.key, state=ClaimState.REUSED), param=param)
+
+
+def failure_ingest(*, organization: Organization, failure: FailureInput) -> IdempotentResult:
     """Record one failure sent to the API under `failure.idempotency_key`, answering a repeat of
-    the request with the first answer. Raises the key's refusal (ApiError 409 or 422) and
-    TransactionConflict (the transaction exists with another amount or currency), storing nothing."""
+    the request (same `request_fingerprint`) with the first answer. Raises the key's refusal
+    (ApiError 409 or 422) and TransactionConflict (the transaction exists with another amount or
+    currency), storing nothing."""
     key = failure.idempotency_key
-    if not key:
-        raise ValueError("API ingest needs the request's idempotency key on the failure.")
-    first = _in_one_statement(organization=organization, failure=failure, fingerprint=fingerprint)
+    if not key or not failure.request_fingerprint:
+        raise ValueError("API ingest needs the request's idempotency key and fingerprint on the failure.")
+    first = _in_one_statement(organization=organization, failure=failure)
     if first is not None:
         return first
-    return idempotent_run(
-        organization=organization,
-        key=key,
-        fingerprint=fingerprint,
-        handler=lambda: _answer(transaction_record_failure(organization=organization, failure=failure)),
-    )
+
+    def record() -> StoredResponse:
+        try:
+            return _answer(transaction_record_failure(organization=organization, failure=failure))
+        except EventKeyReused as exc:
+            raise _key_reused_error(exc, param=IDEMPOTENCY_HEADER) from exc
+
+    return idempotent_run(organization=organization, key=key, fingerprint=failure.request_fingerprint, handler=record)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -151,6 +157,9 @@ def _record_batch(*, organization: Organization, events: Sequence[BatchEvent]) -
         if isinstance(result, TransactionConflict):
             # Nothing is stored for it, so the event can be sent again.
             results[index] = _error(index, event.key, transaction_conflict_error(result))
+            continue
+        if isinstance(result, EventKeyReused):
+            results[index] = _error(index, event.key, _key_reused_error(result, param="idempotency_key"))
             continue
         stored = StoredResponse(status=201 if result.created else 200, body=dumps(batch_result_data(result)))
         results[index] = _answered(index, event.key, stored, outcome="created" if result.created else "replayed")

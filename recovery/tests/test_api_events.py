@@ -308,6 +308,41 @@ def test_a_key_recorded_before_its_replay_window_ended_answers_200_with_the_firs
 
 
 @pytest.mark.django_db
+def test_a_key_reused_for_another_event_after_the_purge_is_refused_and_changes_nothing(api_client) -> None:
+    first = post(api_client, event())
+    IdempotencyKey.objects.all().delete()  # purged after 24 hours
+    txn_before = Transaction.objects.values().get()
+
+    again = post(api_client, event(transaction_ref="order_2000", amount=100))
+
+    assert again.status_code == 422, again.content
+    assert (error_of(again)["code"], error_of(again)["param"]) == ("idempotency_key_reused", "Idempotency-Key")
+    assert list(FailureEvent.objects.values_list("public_id", flat=True)) == [first.json()["event"]["id"]]
+    assert Transaction.objects.values().get() == txn_before
+    assert not IdempotencyKey.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_batch_event_reusing_a_purged_key_for_another_event_is_refused_alone(api_client) -> None:
+    post_batch(api_client, [{**event(), "idempotency_key": "evt-1"}])
+    IdempotencyKey.objects.all().delete()
+
+    response = post_batch(
+        api_client,
+        [
+            {**event(transaction_ref="order_2000"), "idempotency_key": "evt-1"},
+            {**event(), "idempotency_key": "evt-1b"},
+        ],
+    )
+
+    results = response.json()["results"]
+    assert [(result["status"], result["outcome"]) for result in results] == [(422, "error"), (201, "created")]
+    assert results[0]["error"]["code"] == "idempotency_key_reused"
+    assert FailureEvent.objects.count() == 2
+    assert not Transaction.objects.filter(transaction_ref="order_2000").exists()
+
+
+@pytest.mark.django_db
 def test_without_an_api_key_nothing_is_recorded(anonymous_api_client) -> None:
     response = post(anonymous_api_client, event())
 
