@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 HTMX_VERSION := 2.0.11
 
-.PHONY: run test setup lint typecheck pytest bench-http bench-server bench-ingest bench-webhooks vendor-htmx clean
+.PHONY: run test setup lint typecheck pytest bench-http bench-server bench-ingest bench-webhooks bench-purge vendor-htmx clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Tinko needs Python 3.11 or newer (set PYTHON=...)")'
@@ -55,6 +55,10 @@ bench-ingest: $(INSTALLED)
 # Uses the server's own settings (DATABASE_URL, REDIS_URL, GATEWAY_ENCRYPTION_KEYS) to sign its events.
 bench-webhooks: $(INSTALLED)
 	$(BIN)/python -m bench.webhooks --url $(BENCH_URL) $(BENCH_ARGS)
+
+# Fills and purges expired idempotency keys in the database of DATABASE_URL (PostgreSQL).
+bench-purge: $(INSTALLED)
+	$(BIN)/python -m bench.purge $(BENCH_ARGS)
 
 vendor-htmx:
 	cd $$(mktemp -d) && npm pack --silent htmx.org@$(HTMX_VERSION) && tar xzf htmx.org-$(HTMX_VERSION).tgz \

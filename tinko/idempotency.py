@@ -26,6 +26,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import logging
+import time
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -41,7 +42,7 @@ from django.utils import timezone
 from tinko.api import ApiError
 from tinko.models import IdempotencyKey
 from tinko.races import RACE_ERRORS, atomic_retrying
-from tinko.sql import ChainLink, Guard, find_rows, insert_chain, insert_rows, row_absent
+from tinko.sql import ChainLink, Guard, delete_oldest, find_rows, insert_chain, insert_rows, row_absent
 
 if TYPE_CHECKING:
     from accounts.models import Organization
@@ -51,6 +52,8 @@ logger = logging.getLogger(__name__)
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 MAX_KEY_LENGTH = 255
+# An hourly purge stops after this long, so that runs never overlap; the next run goes on.
+PURGE_MAX_SECONDS = 50 * 60
 
 
 class ClaimState(enum.Enum):
@@ -274,17 +277,22 @@ def idempotency_retention() -> timedelta:
     return timedelta(hours=settings.IDEMPOTENCY_RETENTION_HOURS)
 
 
-def idempotency_purge(*, now: datetime | None = None, batch_size: int = 5000, max_batches: int = 200) -> int:
-    """Delete keys older than the retention, in bounded batches; returns how many went."""
+def idempotency_purge(
+    *, now: datetime | None = None, batch_size: int = 50_000, max_seconds: float = PURGE_MAX_SECONDS
+) -> int:
+    """Delete keys older than the retention, oldest first, in batches of one statement each, until
+    none is left or `max_seconds` have passed (the next run goes on); returns how many went."""
     cutoff = (now or timezone.now()) - idempotency_retention()
+    started = time.monotonic()
     deleted = 0
-    for _ in range(max_batches):
-        ids = list(IdempotencyKey.objects.filter(created_at__lt=cutoff).values_list("pk", flat=True)[:batch_size])
-        if not ids:
-            break
-        deleted += IdempotencyKey.objects.filter(pk__in=ids).delete()[0]
-        if len(ids) < batch_size:
+    while True:
+        batch = delete_oldest(IdempotencyKey, "created_at", before=cutoff, limit=batch_size)
+        deleted += batch
+        if batch < batch_size or time.monotonic() - started > max_seconds:
             break
     if deleted:
-        logger.info("idempotency_keys_purged", extra={"count": deleted})
+        logger.info(
+            "idempotency_keys_purged",
+            extra={"count": deleted, "seconds": round(time.monotonic() - started, 1), "finished": batch < batch_size},
+        )
     return deleted

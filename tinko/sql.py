@@ -276,6 +276,33 @@ def existing_values(model: type[models.Model], field: str, values: Sequence[str]
     return {row[0] for row in rows}
 
 
+def delete_oldest(model: type[models.Model], field: str, *, before: Any, limit: int) -> int:
+    """DELETE up to `limit` rows whose `field` is less than `before`, oldest first, in one
+    statement (an index on `field` serves it); returns how many went. No ids travel to Python,
+    and Django's deletion collector, which reads rows before deleting them, is not involved:
+    for tables that nothing references, such as expiring keys."""
+    connection = connections[router.db_for_write(model)]
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    column = quote(concrete_field(model, field).column)
+    pk = model._meta.pk
+    assert pk is not None
+    key = quote(pk.column)
+    # Only quoted table and column names from the model are interpolated; values are parameters.
+    sql = (
+        f"DELETE FROM {table} WHERE {key} IN "  # noqa: S608
+        f"(SELECT {key} FROM {table} WHERE {column} < %s ORDER BY {column} LIMIT %s)"
+    )
+    adapt = (
+        connection.ops.adapt_datetimefield_value
+        if concrete_field(model, field).get_internal_type() == "DateTimeField"
+        else None
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [adapt(before) if adapt else before, limit])
+        return int(cursor.rowcount)
+
+
 @dataclass(frozen=True)
 class ChainLink:
     """One row of an `insert_chain`: its model and values by field name; `parent` names the field

@@ -10,7 +10,13 @@ def heartbeat() -> None:
     heartbeat_record()
 
 
-@shared_task(name="tinko.idempotency_purge", ignore_result=True, soft_time_limit=240, time_limit=300)
+# The purge stops by itself after PURGE_MAX_SECONDS; the limits only catch a stuck database.
+@shared_task(
+    name="tinko.idempotency_purge",
+    ignore_result=True,
+    soft_time_limit=idempotency.PURGE_MAX_SECONDS + 120,
+    time_limit=idempotency.PURGE_MAX_SECONDS + 180,
+)
 def idempotency_purge() -> None:
     """Periodic: forget idempotency keys past their retention (at least 24 hours)."""
     idempotency.idempotency_purge()

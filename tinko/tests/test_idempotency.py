@@ -161,6 +161,23 @@ def test_the_purge_keeps_keys_for_the_retention_and_then_deletes_them(organizati
     assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["recent"]
 
 
+@pytest.mark.django_db
+def test_the_purge_deletes_oldest_first_in_batches_and_stops_when_its_time_is_up(organization, settings) -> None:
+    settings.IDEMPOTENCY_RETENTION_HOURS = 24
+    now = timezone.now()
+    for hours, key in ((30, "oldest"), (29, "older"), (28, "old"), (1, "recent")):
+        with time_machine.travel(now - timedelta(hours=hours)):
+            store(organization, key, "f")
+
+    first_run = idempotency_purge(now=now, batch_size=2, max_seconds=0)
+    left_after_first = sorted(IdempotencyKey.objects.values_list("key", flat=True))
+    second_run = idempotency_purge(now=now, batch_size=2, max_seconds=0)
+
+    assert (first_run, left_after_first) == (2, ["old", "recent"])
+    assert second_run == 1
+    assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["recent"]
+
+
 def test_the_purge_runs_periodically() -> None:
     (spec,) = [spec for spec in PERIODIC_TASKS if spec.task == "tinko.idempotency_purge"]
 
