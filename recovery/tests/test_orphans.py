@@ -8,8 +8,9 @@ from django.utils import timezone
 
 from accounts.models import Organization
 from accounts.tests.factories import OrganizationFactory
-from recovery.orphans import ingest_orphans_check, ingest_orphans_recorded
-from recovery.tasks import ingest_orphans_check_task
+from recovery.models import FailureEvent, Transaction
+from recovery.orphans import ingest_orphans_check, ingest_orphans_delete, ingest_orphans_recorded
+from recovery.tasks import ingest_orphans_check_task, ingest_orphans_delete_task
 from recovery.tests.factories import record_failure
 from tinko.models import IdempotencyKey
 from tinko.schedules import PERIODIC_TASKS
@@ -68,6 +69,37 @@ def test_an_organization_deleted_through_django_leaves_nothing_behind(organizati
     [record] = [record for record in caplog.records if record.getMessage() == "ingest_orphans_found"]
     assert (record.levelno, record.total) == (logging.INFO, 0)
     assert {table: ingest_orphans_recorded(table=table) for table in TABLES} == dict.fromkeys(TABLES, 0)
+
+
+def test_the_daily_check_deletes_the_orphans_it_found_and_nothing_else(organization) -> None:
+    gone = OrganizationFactory.create()
+    ingest(organization, failures=2, keys=1)
+    ingest(gone, failures=3, keys=2)
+    delete_bypassing_django(gone)
+
+    ingest_orphans_check_task.delay()
+
+    assert ingest_orphans_check() == dict.fromkeys(TABLES, 0)
+    assert (Transaction.objects.count(), FailureEvent.objects.count(), IdempotencyKey.objects.count()) == (2, 2, 1)
+    assert set(Transaction.objects.values_list("organization_id", flat=True)) == {organization.pk}
+
+
+def test_one_deleted_organizations_stragglers_are_deleted_in_batches(caplog) -> None:
+    first, second = OrganizationFactory.create(), OrganizationFactory.create()
+    ingest(first, failures=3, keys=3)
+    ingest(second, failures=1, keys=1)
+    delete_bypassing_django(first)
+    delete_bypassing_django(second)
+
+    with caplog.at_level(logging.INFO, logger="recovery.orphans"):
+        deleted = ingest_orphans_delete(organization_id=first.pk, batch_size=2)
+
+    assert deleted == {"recovery_failureevent": 3, "tinko_idempotencykey": 3, "recovery_transaction": 3}
+    [record] = [record for record in caplog.records if record.getMessage() == "ingest_orphans_deleted"]
+    assert (record.levelno, record.organization_id, record.tables) == (logging.WARNING, first.pk, deleted)
+    assert ingest_orphans_check() == {"recovery_transaction": 1, "recovery_failureevent": 1, "tinko_idempotencykey": 1}
+    ingest_orphans_delete_task.delay(second.pk)
+    assert ingest_orphans_check() == dict.fromkeys(TABLES, 0)
 
 
 def test_no_count_is_recorded_before_the_first_check() -> None:
