@@ -1,6 +1,7 @@
 """Gateway webhooks through payments' inbox into recovery: failures classified, successes recovered."""
 
 import pytest
+from django.db.models import CharField
 
 from payments.enums import WebhookEventStatus
 from payments.services import webhook_event_process
@@ -100,7 +101,9 @@ def test_payments_fits_customers_to_recovery_columns() -> None:
     from recovery.models import Transaction as Txn
 
     def max_length(name: str) -> int | None:
-        return Txn._meta.get_field(name).max_length
+        field = Txn._meta.get_field(name)
+        assert isinstance(field, CharField)
+        return field.max_length
 
     assert (
         (

@@ -141,6 +141,10 @@ def test_a_customer_longer_than_tinko_keeps_is_fitted_or_dropped_with_a_log_line
         )
 
     assert outcome.customer == kept
-    fitted = [(r.field, r.action) for r in caplog.records if r.getMessage() == "gateway_customer_field_fitted"]
+    fitted = [
+        (r.__dict__["field"], r.__dict__["action"])
+        for r in caplog.records
+        if r.getMessage() == "gateway_customer_field_fitted"
+    ]
     assert fitted == ([] if given.name == "Asha" else [("email", "dropped"), ("phone", "dropped"), ("name", "cut")])
     assert "example.com" not in caplog.text, "the values themselves are never logged"
