@@ -60,8 +60,18 @@ class GatewayAccountAdmin(admin.ModelAdmin):
 
 @admin.register(WebhookEvent)
 class WebhookEventAdmin(admin.ModelAdmin):
-    list_display = ("event_id", "provider", "event_type", "status", "attempts", "received_at", "organization")
-    list_filter = ("status", "provider", "event_type")
+    list_display = (
+        "event_id",
+        "provider",
+        "event_type",
+        "status",
+        "attempts",
+        "sweeps",
+        "last_error",
+        "received_at",
+        "organization",
+    )
+    list_filter = ("status", "provider", "event_type", "sweeps")
     search_fields = ("event_id",)
     date_hierarchy = "received_at"
     fields = (
@@ -73,10 +83,13 @@ class WebhookEventAdmin(admin.ModelAdmin):
         "livemode",
         "status",
         "attempts",
+        "sweeps",
         "last_error",
         "received_at",
         "available_at",
         "processed_at",
+        "payload_pruned_at",
+        "body_sha256",
         "payload_pretty",
     )
     readonly_fields = fields

@@ -68,6 +68,12 @@ class FailureDetails:
     step: str | None = None
 
 
+# The longest customer fields Tinko keeps (the handler's columns); outcomes never carry longer ones.
+CUSTOMER_EMAIL_MAX_LENGTH = 254
+CUSTOMER_PHONE_MAX_LENGTH = 16  # E.164
+CUSTOMER_NAME_MAX_LENGTH = 200
+
+
 @dataclass(frozen=True, kw_only=True)
 class CustomerDetails:
     email: str | None = None

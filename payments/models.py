@@ -61,7 +61,9 @@ class GatewayAccount(OrgOwned):
 
 
 class WebhookEvent(OrgOwned):
-    """The webhook inbox: one row per verified gateway event, written before the gateway gets its 200."""
+    """The webhook inbox: one row per verified gateway event and endpoint, written before the gateway
+    gets its 200. Deduplicated per gateway account (endpoint): one external account connected to two
+    organizations has two endpoints, and each hears every event once."""
 
     provider = models.CharField(max_length=16, choices=GatewayProvider.choices)
     event_id = models.CharField(max_length=255)
@@ -69,8 +71,14 @@ class WebhookEvent(OrgOwned):
     gateway_account = models.ForeignKey(GatewayAccount, on_delete=models.CASCADE, related_name="webhook_events")
     livemode = models.BooleanField(null=True)
     payload = models.JSONField()
+    # SHA-256 of the signed body: Razorpay's event id header is not signed, so a replay under a new id
+    # is caught by its body. Kept after the payload is pruned.
+    body_sha256 = models.CharField(max_length=64, blank=True)
+    payload_pruned_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=12, choices=WebhookEventStatus.choices, default=WebhookEventStatus.RECEIVED)
     attempts = models.PositiveIntegerField(default=0)
+    # Times the sweeper found it stuck in `processing` (its worker died); past a cap it is parked as failed.
+    sweeps = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
     received_at = models.DateTimeField(default=timezone.now)
     # When processing may be tried (again): a transient failure pushes it into the future.
@@ -80,7 +88,14 @@ class WebhookEvent(OrgOwned):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["provider", "event_id"], name="payments_webhookevent_one_per_event"),
+            models.UniqueConstraint(
+                fields=["gateway_account", "event_id"], name="payments_webhookevent_one_per_endpoint_event"
+            ),
+            models.UniqueConstraint(
+                fields=["gateway_account", "body_sha256"],
+                condition=~Q(body_sha256=""),
+                name="payments_webhookevent_one_per_endpoint_body",
+            ),
             models.CheckConstraint(
                 condition=Q(status__in=WebhookEventStatus.values), name="payments_webhookevent_status_valid"
             ),
@@ -89,6 +104,9 @@ class WebhookEvent(OrgOwned):
             models.Index(fields=["organization", "received_at"], name="payments_webhook_org_received"),
             # The sweeper scans across organizations for rows left behind, so this one is global.
             models.Index(fields=["status", "available_at"], name="payments_webhook_status_due"),
+            models.Index(
+                fields=["received_at"], condition=Q(payload_pruned_at__isnull=True), name="payments_webhook_unpruned"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -193,9 +211,17 @@ class SandboxEvent(OrgOwned):
     delivered_at = models.DateTimeField(null=True, blank=True)
     delivery_attempts = models.PositiveIntegerField(default=0)
     last_delivery_error = models.CharField(max_length=255, blank=True)
+    payload_pruned_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["delivered_at", "created_at"], name="payments_sandboxevent_pending")]
+        indexes = [
+            models.Index(fields=["delivered_at", "created_at"], name="payments_sandboxevent_pending"),
+            models.Index(
+                fields=["created_at"],
+                condition=Q(payload_pruned_at__isnull=True),
+                name="payments_sandboxevent_unpruned",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.event_type} {self.public_id}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Mapping
 from contextlib import nullcontext
@@ -9,9 +10,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db import DataError, IntegrityError, transaction
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Organization
@@ -24,6 +26,7 @@ from payments.exceptions import (
     UnknownProvider,
     WebhookVerificationError,
 )
+from payments.gateways.sandbox import consts as sandbox_consts
 from payments.interface import (
     ChargeResult,
     CheckoutRequest,
@@ -34,7 +37,7 @@ from payments.interface import (
     GatewayCredentials,
     SavedMethodCharge,
 )
-from payments.models import GatewayAccount, WebhookEvent
+from payments.models import GatewayAccount, SandboxEvent, WebhookEvent
 from payments.registry import gateway_adapter, outcome_deliver
 from payments.selectors import (
     REJECTION_COUNTER_KEY,
@@ -55,6 +58,16 @@ PROCESSING_STALE_AFTER = timedelta(minutes=10)
 SWEEP_BATCH = 500
 # However its retries were scheduled (task retries, sweeper), an event gets this many tries in all.
 MAX_PROCESSING_ATTEMPTS = 10
+# Found stuck in `processing` this many times, an event is taken to kill its worker and is parked as failed.
+MAX_SWEEPS = 3
+PRUNE_BATCH = 1000
+# One daily run prunes at most this many batches per table; the rest waits for the next day.
+PRUNE_MAX_BATCHES = 100
+# The inbox's unique constraints that mean "this delivery is already here" (payments.models).
+DUPLICATE_CONSTRAINTS = {
+    "payments_webhookevent_one_per_endpoint_event": ("gateway_account_id", "event_id"),
+    "payments_webhookevent_one_per_endpoint_body": ("gateway_account_id", "body_sha256"),
+}
 # Registered by payments.tasks; services send it by name, so they never import the tasks module.
 WEBHOOK_EVENT_PROCESS_TASK = "payments.process_webhook_event"
 
@@ -302,11 +315,25 @@ def _count_rejection(provider: str) -> None:
             cache.add(key, 1, timeout=None)
 
 
+def _is_duplicate(exc: IntegrityError) -> bool:
+    """Whether the INSERT broke one of DUPLICATE_CONSTRAINTS, by name: any other violation is a bug to raise."""
+    diag = getattr(exc.__cause__, "diag", None)
+    if diag is not None:  # PostgreSQL (psycopg) names the constraint
+        return diag.constraint_name in DUPLICATE_CONSTRAINTS
+    # SQLite names the columns: "UNIQUE constraint failed: payments_webhookevent.gateway_account_id, …"
+    table = WebhookEvent._meta.db_table
+    return str(exc) in {
+        "UNIQUE constraint failed: " + ", ".join(f"{table}.{column}" for column in columns)
+        for columns in DUPLICATE_CONSTRAINTS.values()
+    }
+
+
 def webhook_receive(
     *, provider: str, endpoint_id: str, body: bytes, headers: Mapping[str, str], now: datetime | None = None
 ) -> WebhookReceipt:
-    """Verify a delivery and put it in the inbox (once per provider and event id); processing is
-    enqueued after commit. Raises WebhookEndpointUnknown or WebhookVerificationError, storing nothing."""
+    """Verify a delivery and put it in the inbox (once per endpoint and event id, and once per endpoint
+    and body); processing is enqueued after commit. Raises WebhookEndpointUnknown or
+    WebhookVerificationError, storing nothing."""
 
     now = now or timezone.now()
     account = (
@@ -348,11 +375,14 @@ def webhook_receive(
                 gateway_account=account,
                 livemode=verified.livemode,
                 payload=dict(verified.payload),
+                body_sha256=hashlib.sha256(body).hexdigest(),
                 received_at=now,
                 available_at=now,
                 updated_at=now,
             )
-    except IntegrityError:
+    except IntegrityError as exc:
+        if not _is_duplicate(exc):
+            raise
         logger.info(
             "webhook_duplicate",
             extra={"provider": provider, "org_id": account.organization_id, "event_id": verified.event_id},
@@ -452,6 +482,16 @@ def webhook_event_process(
             _finish(webhook_event, WebhookEventStatus.DONE)
     except TransientOutcomeError as exc:
         return transient(exc)
+    except DataError as exc:
+        # A value the database refuses will be refused on every retry: the event is done, its
+        # outcome not applied, and the row says so instead of looping.
+        logger.warning("webhook_outcome_data_error", extra={"event_id": webhook_event.event_id})
+        _finish(
+            webhook_event,
+            WebhookEventStatus.DONE,
+            error=f"Processed with a warning: the outcome was not applied: {_describe(exc)}",
+        )
+        return WebhookEventStatus.DONE
     except Exception as exc:  # the handler is another app's code: record any failure on the row
         logger.exception("webhook_handler_failed", extra={"event_id": webhook_event.event_id})
         _finish(webhook_event, WebhookEventStatus.FAILED, error=_describe(exc))
@@ -461,21 +501,37 @@ def webhook_event_process(
 
 def webhook_events_sweep(*, now: datetime | None = None, limit: int = SWEEP_BATCH) -> list[int]:
     """Ids of inbox rows whose processing was lost (never enqueued, broker flushed, worker killed),
-    after putting rows stuck in `processing` back to `received`."""
+    after putting rows stuck in `processing` back to `received`, or parking them as failed once they
+    have been found stuck MAX_SWEEPS times (an event that kills its worker would loop for ever)."""
     now = now or timezone.now()
     stuck = WebhookEvent.objects.filter(
         status=WebhookEventStatus.PROCESSING, updated_at__lt=now - PROCESSING_STALE_AFTER
     )
     stuck_ids = list(stuck.values_list("pk", flat=True)[:limit])
+    parked = WebhookEvent.objects.filter(
+        pk__in=stuck_ids, status=WebhookEventStatus.PROCESSING, sweeps__gte=MAX_SWEEPS
+    ).update(
+        status=WebhookEventStatus.FAILED,
+        last_error=(
+            f"Stuck in processing: reset {MAX_SWEEPS} times after its worker died, parked instead of trying again."
+        ),
+        processed_at=now,
+        updated_at=now,
+    )
+    if parked:
+        logger.warning("webhook_events_parked", extra={"count": parked})
     WebhookEvent.objects.filter(pk__in=stuck_ids, status=WebhookEventStatus.PROCESSING).update(
-        status=WebhookEventStatus.RECEIVED, available_at=now, updated_at=now
+        status=WebhookEventStatus.RECEIVED, sweeps=F("sweeps") + 1, available_at=now, updated_at=now
+    )
+    reset_ids = list(
+        WebhookEvent.objects.filter(pk__in=stuck_ids, status=WebhookEventStatus.RECEIVED).values_list("pk", flat=True)
     )
     lost_ids = list(
         WebhookEvent.objects.filter(status=WebhookEventStatus.RECEIVED, available_at__lte=now - SWEEP_GRACE)
         .order_by("available_at")
         .values_list("pk", flat=True)[: max(limit - len(stuck_ids), 0)]
     )
-    return stuck_ids + [pk for pk in lost_ids if pk not in stuck_ids]
+    return reset_ids + [pk for pk in lost_ids if pk not in reset_ids]
 
 
 def webhook_event_requeue(*, webhook_event: WebhookEvent) -> bool:
@@ -488,3 +544,39 @@ def webhook_event_requeue(*, webhook_event: WebhookEvent) -> bool:
         if changed:
             task_enqueue_on_commit(WEBHOOK_EVENT_PROCESS_TASK, webhook_event.pk)
     return bool(changed)
+
+
+def _prune_batches(
+    rows: QuerySet[WebhookEvent] | QuerySet[SandboxEvent],
+    *,
+    oldest_first: str,
+    empty: dict[str, Any],
+    now: datetime,
+    batch_size: int,
+) -> int:
+    pruned = 0
+    for _ in range(PRUNE_MAX_BATCHES):
+        pks = list(rows.order_by(oldest_first).values_list("pk", flat=True)[:batch_size])
+        if not pks:
+            break
+        pruned += rows.filter(pk__in=pks).update(**empty, payload_pruned_at=now)
+        if len(pks) < batch_size:
+            break
+    return pruned
+
+
+def webhook_payloads_prune(*, now: datetime | None = None, batch_size: int = PRUNE_BATCH) -> int:
+    """Replace the raw bodies of inbox rows done with (done, ignored, failed) and of sandbox events no
+    longer owed, once older than WEBHOOK_PAYLOAD_RETENTION_DAYS, by `{}`; returns how many rows.
+    The body hash stays, so a replay of a pruned delivery is still a duplicate."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.WEBHOOK_PAYLOAD_RETENTION_DAYS)
+    finished = (WebhookEventStatus.DONE, WebhookEventStatus.IGNORED, WebhookEventStatus.FAILED)
+    inbox = WebhookEvent.objects.filter(payload_pruned_at__isnull=True, received_at__lt=cutoff, status__in=finished)
+    sandbox = SandboxEvent.objects.filter(payload_pruned_at__isnull=True, created_at__lt=cutoff).exclude(
+        delivered_at__isnull=True, delivery_attempts__lt=sandbox_consts.DELIVERY_MAX_ATTEMPTS
+    )
+    pruned = _prune_batches(inbox, oldest_first="received_at", empty={"payload": {}}, now=now, batch_size=batch_size)
+    pruned += _prune_batches(sandbox, oldest_first="created_at", empty={"body": "{}"}, now=now, batch_size=batch_size)
+    logger.info("webhook_payloads_pruned", extra={"rows": pruned})
+    return pruned

@@ -7,7 +7,12 @@ from datetime import timedelta
 
 from celery import Task, shared_task
 
-from payments.services import WEBHOOK_EVENT_PROCESS_TASK, webhook_event_process, webhook_events_sweep
+from payments.services import (
+    WEBHOOK_EVENT_PROCESS_TASK,
+    webhook_event_process,
+    webhook_events_sweep,
+    webhook_payloads_prune,
+)
 from tinko.enqueue import task_backoff, task_enqueue_each
 
 PROCESS_MAX_RETRIES = 8
@@ -40,3 +45,9 @@ def webhook_inbox_sweep_task() -> int:
     ids = webhook_events_sweep()
     task_enqueue_each(WEBHOOK_EVENT_PROCESS_TASK, ids)
     return len(ids)
+
+
+@shared_task(name="payments.prune_webhook_payloads", ignore_result=True, soft_time_limit=600, time_limit=660)
+def webhook_payloads_prune_task() -> int:
+    """Daily: drop raw gateway bodies past WEBHOOK_PAYLOAD_RETENTION_DAYS."""
+    return webhook_payloads_prune()

@@ -38,6 +38,12 @@ PERIODIC_TASKS: list[PeriodicSpec] = [
         description="Re-enqueues received gateway webhooks whose processing was never picked up.",
     ),
     PeriodicSpec(
+        name=f"{MANAGED_PREFIX}prune webhook payloads",
+        task="payments.prune_webhook_payloads",
+        every_seconds=86_400,
+        description="Replaces gateway webhook bodies older than WEBHOOK_PAYLOAD_RETENTION_DAYS by {}, in batches.",
+    ),
+    PeriodicSpec(
         name=f"{MANAGED_PREFIX}sandbox gateway sweeper",
         task="payments.sweep_sandbox",
         every_seconds=60,

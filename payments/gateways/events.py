@@ -3,13 +3,29 @@ and normalisation share: mypy sees every field of a PaymentOutcome set by name, 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from payments.exceptions import WebhookVerificationError
-from payments.interface import CustomerDetails, FailureDetails, PaymentOutcome, PaymentReferences, VerifiedWebhook
+from payments.gateways.payloads import without_nul
+from payments.interface import (
+    CUSTOMER_EMAIL_MAX_LENGTH,
+    CUSTOMER_NAME_MAX_LENGTH,
+    CUSTOMER_PHONE_MAX_LENGTH,
+    CustomerDetails,
+    FailureDetails,
+    PaymentOutcome,
+    PaymentReferences,
+    VerifiedWebhook,
+)
+
+logger = logging.getLogger(__name__)
+
+# What people write around a phone number's digits; E.164 has none of it.
+PHONE_FORMATTING = str.maketrans("", "", " -.()/")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -48,9 +64,41 @@ def webhook_verified(
     *, event: Mapping[str, Any], event_id: str | None, event_type: str | None, livemode: bool | None
 ) -> VerifiedWebhook:
     """The ending of every provider's verify(): a signed event without an id or a type is malformed."""
+    event_id = event_id and without_nul(event_id)
+    event_type = event_type and without_nul(event_type)
     if not event_id or not event_type:
         raise WebhookVerificationError("malformed_body", "The event has no id or type.")
-    return VerifiedWebhook(event_id=event_id, event_type=event_type, payload=event, livemode=livemode)
+    return VerifiedWebhook(event_id=event_id, event_type=event_type, payload=without_nul(event), livemode=livemode)
+
+
+def _customer_fitted(customer: CustomerDetails, envelope: EventEnvelope) -> CustomerDetails:
+    """The customer as Tinko can keep it: a phone without its formatting, a name cut to length, and an
+    email or phone still too long dropped (a cut one would reach someone else). Logged, values never."""
+
+    def fitted(field_name: str, action: str) -> None:
+        logger.warning(
+            "gateway_customer_field_fitted",
+            extra={
+                "provider": envelope.provider,
+                "event_id": envelope.event_id,
+                "field": field_name,
+                "action": action,
+            },
+        )
+
+    email, phone, name = customer.email, customer.phone, customer.name
+    if email is not None and len(email) > CUSTOMER_EMAIL_MAX_LENGTH:
+        email = None
+        fitted("email", "dropped")
+    if phone is not None:
+        phone = phone.translate(PHONE_FORMATTING)
+        if len(phone) > CUSTOMER_PHONE_MAX_LENGTH:
+            phone = None
+            fitted("phone", "dropped")
+    if name is not None and len(name) > CUSTOMER_NAME_MAX_LENGTH:
+        name = name[:CUSTOMER_NAME_MAX_LENGTH]
+        fitted("name", "cut")
+    return CustomerDetails(email=email, phone=phone or None, name=name)
 
 
 def outcome_from(
@@ -77,7 +125,7 @@ def outcome_from(
         amount_refunded=facts.amount_refunded,
         failure=facts.failure,
         payment_method_type=facts.payment_method_type,
-        customer=facts.customer,
+        customer=_customer_fitted(facts.customer, envelope),
         metadata=dict(metadata),
         raw=envelope.raw,
     )

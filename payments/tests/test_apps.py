@@ -25,6 +25,7 @@ def test_a_web_process_has_every_payments_task_registered_after_setup() -> None:
     assert completed.stdout.strip() == str(
         [
             "payments.process_webhook_event",
+            "payments.prune_webhook_payloads",
             "payments.sandbox_deliver_event",
             "payments.sweep_sandbox",
             "payments.sweep_webhook_inbox",

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from celery.exceptions import Retry
+from django.db import DataError
 from django.test import Client
 from django.utils import timezone
 
@@ -13,6 +14,7 @@ from payments.enums import OutcomeType, WebhookEventStatus
 from payments.exceptions import TransientOutcomeError
 from payments.models import WebhookEvent
 from payments.services import (
+    MAX_SWEEPS,
     PROCESSING_STALE_AFTER,
     SWEEP_GRACE,
     webhook_event_process,
@@ -255,3 +257,65 @@ def test_an_event_that_keeps_failing_transiently_stops_after_the_attempt_limit(s
 
     event.refresh_from_db()
     assert (event.status, event.attempts) == (WebhookEventStatus.FAILED, MAX_PROCESSING_ATTEMPTS)
+
+
+@pytest.mark.django_db
+def test_a_data_error_in_the_handler_ends_done_with_a_warning_not_in_a_retry_loop(stripe_account, outcomes):
+    event = _inbox(stripe_account, "charge.failed.json")
+    recording.FAIL_WITH.append(DataError("value too long for type character varying(16)"))
+
+    assert webhook_event_process(webhook_event_id=event.pk) == WebhookEventStatus.DONE
+
+    event.refresh_from_db()
+    assert event.status == WebhookEventStatus.DONE
+    assert event.last_error == (
+        "Processed with a warning: the outcome was not applied: "
+        "DataError: value too long for type character varying(16)"
+    )
+    assert outcomes == []
+
+
+@pytest.mark.django_db
+def test_an_event_that_keeps_killing_its_worker_is_parked_as_failed_after_the_sweep_cap(stripe_account):
+    now = timezone.now()
+    stale = now - PROCESSING_STALE_AFTER - timedelta(minutes=1)
+    poison = _inbox(
+        stripe_account,
+        "charge.failed.json",
+        status=WebhookEventStatus.PROCESSING,
+        updated_at=stale,
+        sweeps=MAX_SWEEPS,
+    )
+    unlucky = _inbox(
+        stripe_account, "charge.refunded.json", status=WebhookEventStatus.PROCESSING, updated_at=stale, sweeps=1
+    )
+
+    with time_machine.travel(now, tick=False):
+        due = webhook_events_sweep()
+
+    assert due == [unlucky.pk]
+    poison.refresh_from_db()
+    unlucky.refresh_from_db()
+    assert (poison.status, poison.sweeps, poison.processed_at) == (WebhookEventStatus.FAILED, MAX_SWEEPS, now)
+    assert poison.last_error == (
+        "Stuck in processing: reset 3 times after its worker died, parked instead of trying again."
+    )
+    assert (unlucky.status, unlucky.sweeps) == (WebhookEventStatus.RECEIVED, 2)
+
+
+@pytest.mark.django_db
+def test_a_parked_event_is_listed_in_admin_with_its_sweeps_and_error(admin_client, stripe_account):
+    _inbox(
+        stripe_account,
+        "charge.failed.json",
+        status=WebhookEventStatus.FAILED,
+        sweeps=MAX_SWEEPS,
+        last_error="Stuck in processing: reset 3 times after its worker died, parked instead of trying again.",
+    )
+
+    response = admin_client.get("/admin/payments/webhookevent/", {"status__exact": "failed"})
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Stuck in processing: reset 3 times after its worker died" in html
+    assert '<td class="field-sweeps">3</td>' in html

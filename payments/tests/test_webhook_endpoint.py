@@ -1,16 +1,18 @@
 """POST /webhooks/<provider>/<endpoint_id>/: verify, store once, enqueue after commit, answer fast."""
 
+import json
 import logging
 import time
 
 import pytest
+from django.db import IntegrityError
 from django.test import Client
 
 from payments.enums import WebhookEventStatus
 from payments.models import WebhookEvent
 from payments.selectors import webhook_rejections_count
-from payments.tests.factories import RAZORPAY_WEBHOOK_SECRET, STRIPE_WEBHOOK_SECRET
-from payments.tests.payloads import fixture_bytes, razorpay_signature, stripe_signature
+from payments.tests.factories import RAZORPAY_WEBHOOK_SECRET, STRIPE_WEBHOOK_SECRET, GatewayAccountFactory
+from payments.tests.payloads import fixture, fixture_bytes, razorpay_signature, stripe_signature
 
 
 def _url(account) -> str:
@@ -212,3 +214,134 @@ def test_with_the_broker_down_the_event_is_still_acknowledged_and_kept_for_the_s
 
     assert response.status_code == 200
     assert WebhookEvent.objects.get().status == WebhookEventStatus.RECEIVED
+
+
+def _post_razorpay(client: Client, account, body: bytes, event_id: str, signature: str | None = None):
+    return client.post(
+        _url(account),
+        data=body,
+        content_type="application/json",
+        HTTP_X_RAZORPAY_SIGNATURE=signature
+        if signature is not None
+        else razorpay_signature(body, RAZORPAY_WEBHOOK_SECRET),
+        HTTP_X_RAZORPAY_EVENT_ID=event_id,
+    )
+
+
+@pytest.mark.django_db
+def test_one_gateway_account_connected_to_two_organizations_gives_each_its_own_copy_of_every_event(
+    client: Client, outcomes, django_capture_on_commit_callbacks
+):
+    first = GatewayAccountFactory.stripe(external_account_id="acct_shared")
+    second = GatewayAccountFactory.stripe(external_account_id="acct_shared")
+    body = fixture_bytes("stripe", "charge.failed.json")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        responses = [_post_stripe(client, first, body), _post_stripe(client, second, body)]
+        again = _post_stripe(client, second, body)
+
+    assert [r.json()["duplicate"] for r in responses] == [False, False]
+    assert again.json()["duplicate"] is True
+    rows = WebhookEvent.objects.order_by("pk")
+    assert [(row.gateway_account_id, row.event_id, row.status) for row in rows] == [
+        (first.pk, "evt_3QpChargeFailed01", WebhookEventStatus.DONE),
+        (second.pk, "evt_3QpChargeFailed01", WebhookEventStatus.DONE),
+    ]
+    assert [account.organization_id for _, account in outcomes] == [first.organization_id, second.organization_id]
+
+
+@pytest.mark.django_db
+def test_an_integrity_error_other_than_the_duplicate_is_not_answered_duplicate(
+    client: Client, stripe_account, monkeypatch
+):
+    def broken_insert(**fields: object) -> None:
+        raise IntegrityError('null value in column "event_type" violates not-null constraint')
+
+    monkeypatch.setattr(WebhookEvent.objects, "create", broken_insert)
+
+    with pytest.raises(IntegrityError):
+        _post_stripe(client, stripe_account, fixture_bytes("stripe", "charge.failed.json"))
+
+
+@pytest.mark.django_db
+def test_a_stripe_header_with_a_second_timestamp_is_refused(client: Client, stripe_account):
+    body = fixture_bytes("stripe", "charge.failed.json")
+    now = int(time.time())
+    old = stripe_signature(body, STRIPE_WEBHOOK_SECRET, now - 3600)
+
+    response = client.post(
+        _url(stripe_account), data=body, content_type="application/json", HTTP_STRIPE_SIGNATURE=f"{old},t={now}"
+    )
+
+    assert (response.status_code, response.json()["error"]["code"]) == (400, "malformed_signature")
+    assert WebhookEvent.objects.count() == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("ahead", "status"), [(400, 400), (200, 200)], ids=["beyond-skew", "within-skew"])
+def test_a_stripe_timestamp_in_the_future_is_refused_beyond_a_small_skew(client: Client, stripe_account, ahead, status):
+    body = fixture_bytes("stripe", "charge.failed.json")
+
+    response = _post_stripe(client, stripe_account, body, signed_at=int(time.time()) + ahead)
+
+    assert response.status_code == status
+    if status == 400:
+        assert response.json()["error"]["code"] == "future_timestamp"
+    assert WebhookEvent.objects.count() == (1 if status == 200 else 0)
+
+
+@pytest.mark.django_db
+def test_a_razorpay_replay_under_a_fresh_event_id_is_a_duplicate(client: Client, razorpay_account):
+    body = fixture_bytes("razorpay", "payment.failed.json")
+
+    first = _post_razorpay(client, razorpay_account, body, "evt_PqEvent0001")
+    replay = _post_razorpay(client, razorpay_account, body, "evt_PqReplayed0002")
+
+    assert (first.status_code, first.json()["duplicate"]) == (200, False)
+    assert (replay.status_code, replay.json()["duplicate"]) == (200, True)
+    assert list(WebhookEvent.objects.values_list("event_id", flat=True)) == ["evt_PqEvent0001"]
+
+
+@pytest.mark.django_db
+def test_a_nul_character_in_a_payload_is_stripped_and_the_event_stored_and_processed(
+    client: Client, stripe_account, outcomes, django_capture_on_commit_callbacks
+):
+    payload = fixture("stripe", "charge.failed.json")
+    payload["data"]["object"]["failure_message"] = "Your card\u0000 was declined."
+    payload["data"]["object"]["metadata"]["note\u0000"] = "\u0000"
+    body = json.dumps(payload).encode()
+    assert b"\\u0000" in body
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _post_stripe(client, stripe_account, body)
+
+    assert response.status_code == 200
+    event = WebhookEvent.objects.get()
+    assert event.status == WebhookEventStatus.DONE
+    assert event.payload["data"]["object"]["failure_message"] == "Your card was declined."
+    assert event.payload["data"]["object"]["metadata"]["note"] == ""
+    [(outcome, _)] = outcomes
+    assert outcome.failure.message == "Your card was declined."
+
+
+@pytest.mark.django_db
+def test_a_non_ascii_razorpay_signature_is_400(client: Client, razorpay_account):
+    response = _post_razorpay(
+        client, razorpay_account, fixture_bytes("razorpay", "payment.failed.json"), "evt_PqEvent0001", "sigé"
+    )
+
+    assert (response.status_code, response.json()["error"]["code"]) == (400, "malformed_signature")
+    assert WebhookEvent.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_non_ascii_sandbox_signature_is_400(client: Client, sandbox_account):
+    response = client.post(
+        _url(sandbox_account),
+        data=fixture_bytes("sandbox", "payment.failed.json"),
+        content_type="application/json",
+        HTTP_TINKO_SANDBOX_SIGNATURE=f"t={int(time.time())},v1=é{'0' * 63}",
+    )
+
+    assert (response.status_code, response.json()["error"]["code"]) == (400, "malformed_signature")
+    assert WebhookEvent.objects.count() == 0

@@ -1,6 +1,7 @@
 """Gateway webhooks through payments' inbox into recovery: failures classified, successes recovered."""
 
 import pytest
+from django.db.models import CharField
 
 from payments.enums import WebhookEventStatus
 from payments.services import webhook_event_process
@@ -81,3 +82,35 @@ def test_refunds_and_expiries_are_acknowledged_without_changes(stripe_account) -
     assert _process(stripe_account, "charge.refunded.json") == WebhookEventStatus.DONE
 
     assert Transaction.objects.get().status == TransactionStatus.FAILED
+
+
+@pytest.mark.django_db
+def test_a_gateway_customer_longer_than_the_columns_is_fitted_and_the_failure_recorded(stripe_account) -> None:
+    payload = fixture("stripe", "charge.failed.json")
+    billing = payload["data"]["object"]["billing_details"]
+    billing.update(phone="+1 (555) 010-0199 extension 42", name="Asha " + "R" * 300)
+
+    assert _process(stripe_account, "charge.failed.json", payload) == WebhookEventStatus.DONE
+
+    txn = Transaction.objects.get(organization=stripe_account.organization)
+    assert (txn.customer_phone, txn.customer_name) == ("", ("Asha " + "R" * 300)[:200])
+
+
+def test_payments_fits_customers_to_recovery_columns() -> None:
+    from payments import interface
+    from recovery.models import Transaction as Txn
+
+    def max_length(name: str) -> int | None:
+        field = Txn._meta.get_field(name)
+        assert isinstance(field, CharField)
+        return field.max_length
+
+    assert (
+        (
+            interface.CUSTOMER_EMAIL_MAX_LENGTH,
+            interface.CUSTOMER_PHONE_MAX_LENGTH,
+            interface.CUSTOMER_NAME_MAX_LENGTH,
+        )
+        == (max_length("customer_email"), max_length("customer_phone"), max_length("customer_name"))
+        == (254, 16, 200)
+    )

@@ -31,11 +31,13 @@ def _signature_matches(body: str, signature: str, secret: str) -> bool:
 
 
 def verify(*, body: bytes, headers: Mapping[str, str], secrets: Sequence[str], now: datetime) -> VerifiedWebhook:
-    """Verify as Razorpay signs: HMAC of the raw body. There is no timestamp in the signature, so
-    deduplication on X-Razorpay-Event-Id (the inbox's unique key) is the only replay defence."""
+    """Verify as Razorpay signs: HMAC of the raw body. Neither a timestamp nor X-Razorpay-Event-Id is
+    signed, so the inbox deduplicates on the event id and, against a replay under a new id, on the body."""
     signature = headers.get(consts.SIGNATURE_HEADER, "")
     if not signature:
         raise WebhookVerificationError("missing_signature", "No X-Razorpay-Signature header.")
+    if not signature.isascii():
+        raise WebhookVerificationError("malformed_signature", "The signature header is not ASCII.")
     if not secrets:
         raise WebhookVerificationError("no_webhook_secret", "This account has no webhook secret yet.")
     try:

@@ -17,6 +17,7 @@ from payments.gateways.payloads import (
     as_mapping,
     json_object,
     object_id,
+    signed_at_check,
     signed_header_parts,
     string_map,
     text,
@@ -47,8 +48,7 @@ def verify(*, body: bytes, headers: Mapping[str, str], secrets: Sequence[str], n
     expected = [_signature(signed_at, body, secret) for secret in secrets]
     if not any(hmac.compare_digest(want, got) for want in expected for got in signatures):
         raise WebhookVerificationError("signature_mismatch", "No signature matches the body.")
-    if signed_at < now.timestamp() - consts.SIGNATURE_TOLERANCE_SECONDS:
-        raise WebhookVerificationError("stale_timestamp", "The signature is older than the tolerance.")
+    signed_at_check(signed_at=signed_at, now=now, tolerance_seconds=consts.SIGNATURE_TOLERANCE_SECONDS)
     event = json_object(body)
     # The sandbox has only a test mode, whatever a body says.
     return webhook_verified(

@@ -17,6 +17,7 @@ from payments.gateways.payloads import (
     as_mapping,
     json_object,
     object_id,
+    signed_at_check,
     signed_header_parts,
     string_map,
     text,
@@ -52,8 +53,7 @@ def verify(*, body: bytes, headers: Mapping[str, str], secrets: Sequence[str], n
         raise WebhookVerificationError("malformed_body", "The body is not UTF-8.") from exc
     if not any(_signature_matches(payload, header, secret) for secret in secrets):
         raise WebhookVerificationError("signature_mismatch", "No signature matches the body.")
-    if signed_at < now.timestamp() - consts.SIGNATURE_TOLERANCE_SECONDS:
-        raise WebhookVerificationError("stale_timestamp", "The signature is older than the tolerance.")
+    signed_at_check(signed_at=signed_at, now=now, tolerance_seconds=consts.SIGNATURE_TOLERANCE_SECONDS)
     event = json_object(body)
     livemode = event.get("livemode")
     return webhook_verified(

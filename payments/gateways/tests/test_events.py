@@ -1,13 +1,22 @@
 """The shared ending of every provider's verification and normalisation."""
 
-from dataclasses import fields
+import logging
+from dataclasses import fields, replace
 from datetime import UTC, datetime
 
 import pytest
 
 from payments.exceptions import WebhookVerificationError
 from payments.gateways.events import EventEnvelope, PaymentFacts, outcome_from, webhook_verified
-from payments.interface import CustomerDetails, FailureDetails, PaymentOutcome, PaymentReferences, VerifiedWebhook
+from payments.gateways.payloads import without_nul
+from payments.interface import (
+    CUSTOMER_NAME_MAX_LENGTH,
+    CustomerDetails,
+    FailureDetails,
+    PaymentOutcome,
+    PaymentReferences,
+    VerifiedWebhook,
+)
 
 ENVELOPE = EventEnvelope(
     provider="stripe",
@@ -88,3 +97,54 @@ def test_webhook_verified_refuses_an_event_without_id_or_type(event_id: str | No
         webhook_verified(event={}, event_id=event_id, event_type=event_type, livemode=False)
 
     assert raised.value.reason == "malformed_body"
+
+
+def test_webhook_verified_strips_nul_characters_from_the_id_type_and_every_key_and_string() -> None:
+    event = {"id": "evt_\u00001", "type": "charge.failed", "data": {"a\u0000": ["x\u0000y", 3, None, {"b": "\u0000"}]}}
+
+    verified = webhook_verified(event=event, event_id="evt_\u00001", event_type="charge.\u0000failed", livemode=None)
+
+    assert verified == VerifiedWebhook(
+        event_id="evt_1",
+        event_type="charge.failed",
+        payload={"id": "evt_1", "type": "charge.failed", "data": {"a": ["xy", 3, None, {"b": ""}]}},
+        livemode=None,
+    )
+
+
+def test_without_nul_leaves_a_clean_payload_equal() -> None:
+    payload = {"id": "evt_1", "amount": 4900, "paid": False, "notes": [], "nested": {"name": "Asha"}}
+
+    assert without_nul(payload) == payload
+
+
+@pytest.mark.parametrize(
+    ("given", "kept"),
+    [
+        (
+            CustomerDetails(email="asha@example.com", phone="+1 (555) 010-0199", name="Asha"),
+            CustomerDetails(email="asha@example.com", phone="+15550100199", name="Asha"),
+        ),
+        (
+            CustomerDetails(email=f"{'a' * 250}@example.com", phone="+1 555 010 0199 ext. 123456789", name="N" * 300),
+            CustomerDetails(email=None, phone=None, name="N" * CUSTOMER_NAME_MAX_LENGTH),
+        ),
+    ],
+    ids=["fits", "too-long"],
+)
+def test_a_customer_longer_than_tinko_keeps_is_fitted_or_dropped_with_a_log_line(
+    caplog: pytest.LogCaptureFixture, given: CustomerDetails, kept: CustomerDetails
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="payments.gateways.events"):
+        outcome = outcome_from(
+            ENVELOPE, outcome_type="payment_failed", metadata={}, facts=replace(FACTS, customer=given)
+        )
+
+    assert outcome.customer == kept
+    fitted = [
+        (r.__dict__["field"], r.__dict__["action"])
+        for r in caplog.records
+        if r.getMessage() == "gateway_customer_field_fitted"
+    ]
+    assert fitted == ([] if given.name == "Asha" else [("email", "dropped"), ("phone", "dropped"), ("name", "cut")])
+    assert "example.com" not in caplog.text, "the values themselves are never logged"
