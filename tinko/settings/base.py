@@ -233,7 +233,7 @@ REST_FRAMEWORK = {
 # Idempotency keys are kept at least 24 hours (the promise made to API clients), then purged.
 IDEMPOTENCY_RETENTION_HOURS = env.int("IDEMPOTENCY_RETENTION_HOURS", default=24)
 # Gateway webhook bodies (inbox and sandbox) are replaced by {} this long after they were handled.
-WEBHOOK_PAYLOAD_RETENTION_DAYS = 30
+WEBHOOK_PAYLOAD_RETENTION_DAYS = env.int("WEBHOOK_PAYLOAD_RETENTION_DAYS", default=30)
 if IDEMPOTENCY_RETENTION_HOURS < 24:
     raise ImproperlyConfigured("IDEMPOTENCY_RETENTION_HOURS must be at least 24.")
 
