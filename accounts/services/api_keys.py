@@ -8,10 +8,12 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.enums import API_KEY_ROLES, ApiKeyMode, Role
+from accounts.exceptions import ApiKeyLimitError
 from accounts.models import ApiKey, Organization, User
 from accounts.services.audit import SYSTEM, Actor, audit_record
 from tinko.local_cache import SharedToken, WithoutRedis
@@ -55,10 +57,18 @@ def api_key_create(
     created_by: User | None = None,
     actor: Actor = SYSTEM,
 ) -> IssuedApiKey:
-    """Create a key for `organization`; the plaintext is returned once and never kept."""
+    """Create a key for `organization`; the plaintext is returned once and never kept. Raises
+    ApiKeyLimitError when the organization already holds `API_KEYS_MAX_ACTIVE` active keys."""
     mode = ApiKeyMode(mode)
     if role not in API_KEY_ROLES:
         raise ValueError(f"An API key's role is one of {', '.join(API_KEY_ROLES)}, not {role!r}.")
+    # The organization's row lock makes concurrent creations count one after the other.
+    Organization.objects.select_for_update().filter(pk=organization.pk).values_list("pk").first()
+    cap = settings.API_KEYS_MAX_ACTIVE
+    if ApiKey.objects.filter(organization=organization, revoked_at__isnull=True).count() >= cap:
+        raise ApiKeyLimitError(
+            f"An organization can hold at most {cap} active API keys; revoke one you no longer use first."
+        )
     lookup = _new_lookup()
     plaintext = f"tk_{mode.value}_{lookup}{secrets.token_urlsafe(API_KEY_SECRET_BYTES)}"
     api_key = ApiKey.objects.create(
