@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
+from django.db import connection
 from django.test import Client
 from rest_framework.test import APIClient
 
@@ -11,6 +14,7 @@ from accounts.exceptions import ApiKeyLimitError
 from accounts.models import ApiKey, Organization
 from accounts.services import api_key_create, api_key_revoke
 from accounts.tests.factories import MembershipFactory
+from tinko.tests.locks import held_open
 
 pytestmark = pytest.mark.django_db
 
@@ -68,3 +72,29 @@ def test_the_console_says_why_a_key_beyond_the_cap_is_refused(settings, organiza
     assert response.status_code == 422
     assert "An organization can hold at most 1 active API keys; revoke one" in response.content.decode()
     assert ApiKey.objects.filter(organization=organization).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (set DATABASE_URL)")
+def test_concurrent_creations_count_one_after_the_other(settings, organization: Organization) -> None:
+    settings.API_KEYS_MAX_ACTIVE = 1
+    outcomes: list[str] = []
+
+    def second() -> None:
+        try:
+            api_key_create(organization=organization, name="Second")
+            outcomes.append("created")
+        except ApiKeyLimitError:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    with held_open(lambda: api_key_create(organization=organization, name="First")):
+        waiting = threading.Thread(target=second)
+        waiting.start()
+        waiting.join(timeout=0.5)
+        assert waiting.is_alive()  # it waits for the first creation to commit
+    waiting.join(timeout=10)
+
+    assert outcomes == ["refused"]
+    assert list(ApiKey.objects.filter(organization=organization).values_list("name", flat=True)) == ["First"]
