@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions, throttling
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 
+from accounts.access import client_ip
 from accounts.api_key_cache import api_key_authenticate
 from accounts.enums import Role, role_at_least
 from accounts.models import ApiKey
@@ -18,7 +20,11 @@ from tinko.ratelimit import Rate, rate_limit_hit
 
 
 class ApiKeyAuthentication(authentication.BaseAuthentication):
-    """Sets `request.auth` to the ApiKey and `request.organization` to its organization."""
+    """Sets `request.auth` to the ApiKey and `request.organization` to its organization.
+
+    Failures are counted per client address (`API_AUTH_FAILURE_RATE`); past the limit they are
+    answered 429 instead of 401. Good keys are not counted: a success costs nothing more.
+    """
 
     keyword = "Bearer"
 
@@ -28,13 +34,23 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             return None
         scheme, _, credential = header.partition(" ")
         if scheme.lower() != "bearer" or not credential.strip():
-            raise exceptions.AuthenticationFailed("Use 'Authorization: Bearer <api key>'.", code="invalid_api_key")
+            self._refuse(request, "Use 'Authorization: Bearer <api key>'.")
         api_key = api_key_authenticate(plaintext=credential.strip())
         if api_key is None:
-            raise exceptions.AuthenticationFailed("Invalid or revoked API key.", code="invalid_api_key")
+            self._refuse(request, "Invalid or revoked API key.")
         api_key_touch(api_key=api_key)
         request.organization = api_key.organization  # type: ignore[attr-defined]
         return AnonymousUser(), api_key
+
+    def _refuse(self, request: Request, message: str) -> NoReturn:
+        wait = rate_limit_hit(
+            scope="auth_failure",
+            ident=client_ip(request) or "unknown",
+            rate=Rate.parse(settings.API_AUTH_FAILURE_RATE),
+        )
+        if wait is not None:
+            raise exceptions.Throttled(wait=wait)
+        raise exceptions.AuthenticationFailed(message, code="invalid_api_key")
 
     def authenticate_header(self, request: Request) -> str:
         return f'{self.keyword} realm="api"'

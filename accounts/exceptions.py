@@ -23,3 +23,7 @@ class AlreadyMemberError(AccountsError):
 
 class InvitationUnavailableError(AccountsError):
     """The invitation was accepted, revoked or has expired, or is for another address."""
+
+
+class ApiKeyLimitError(AccountsError):
+    """The organization already holds as many active API keys as it may."""

@@ -8,10 +8,12 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db import transaction
+from django.conf import settings
+from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.enums import API_KEY_ROLES, ApiKeyMode, Role
+from accounts.exceptions import ApiKeyLimitError
 from accounts.models import ApiKey, Organization, User
 from accounts.services.audit import SYSTEM, Actor, audit_record
 from tinko.local_cache import SharedToken, WithoutRedis
@@ -24,6 +26,9 @@ API_KEY_SECRET_BYTES = 24
 API_KEY_TOUCH_INTERVAL = timedelta(seconds=60)
 # Changes whenever a key or an organization does (api_keys_changed). Without Redis, keys are
 # not remembered at all: a revocation must hold at once in every process.
+# pg_advisory_xact_lock(int, int): a class of locks of its own, then the organization.
+_KEY_CREATION_LOCK = 0x61706B  # "apk"
+_INT4_LIMIT = 2**31 - 1
 API_KEYS_EPOCH = SharedToken("tinko:api-keys:epoch", without_redis=WithoutRedis.NOWHERE)
 
 
@@ -38,6 +43,15 @@ class IssuedApiKey:
 def api_key_hash(plaintext: str) -> str:
     # Keys carry ~190 random bits, so a fast hash is as safe as a slow one here.
     return hashlib.sha256(plaintext.encode()).hexdigest()
+
+
+def _lock_key_creation(organization: Organization) -> None:
+    # Concurrent creations for one organization count its keys one after the other. An advisory
+    # lock, not the organization's row: a team change holds that, and must not hold up a new key.
+    # (SQLite runs one writing transaction at a time already.)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_KEY_CREATION_LOCK, organization.pk % _INT4_LIMIT])
 
 
 def _new_lookup() -> str:
@@ -55,10 +69,17 @@ def api_key_create(
     created_by: User | None = None,
     actor: Actor = SYSTEM,
 ) -> IssuedApiKey:
-    """Create a key for `organization`; the plaintext is returned once and never kept."""
+    """Create a key for `organization`; the plaintext is returned once and never kept. Raises
+    ApiKeyLimitError when the organization already holds `API_KEYS_MAX_ACTIVE` active keys."""
     mode = ApiKeyMode(mode)
     if role not in API_KEY_ROLES:
         raise ValueError(f"An API key's role is one of {', '.join(API_KEY_ROLES)}, not {role!r}.")
+    _lock_key_creation(organization)
+    cap = settings.API_KEYS_MAX_ACTIVE
+    if ApiKey.objects.filter(organization=organization, revoked_at__isnull=True).count() >= cap:
+        raise ApiKeyLimitError(
+            f"An organization can hold at most {cap} active API keys; revoke one you no longer use first."
+        )
     lookup = _new_lookup()
     plaintext = f"tk_{mode.value}_{lookup}{secrets.token_urlsafe(API_KEY_SECRET_BYTES)}"
     api_key = ApiKey.objects.create(

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import ConsoleRequest, console_view, request_actor
 from accounts.enums import Role
+from accounts.exceptions import ApiKeyLimitError
 from accounts.forms import ApiKeyForm
 from accounts.models import ApiKey
 from accounts.selectors import api_key_list
@@ -27,16 +28,20 @@ def api_keys(request: ConsoleRequest) -> HttpResponseBase:
     status = 200
     if request.method == "POST":
         if form.is_valid():
-            issued = api_key_create(
-                organization=request.organization,
-                name=form.cleaned_data["name"],
-                mode=form.cleaned_data["mode"],
-                role=form.cleaned_data["role"],
-                created_by=request.user,
-                actor=request_actor(request),
-            )
-            form = ApiKeyForm()
-        else:
+            try:
+                issued = api_key_create(
+                    organization=request.organization,
+                    name=form.cleaned_data["name"],
+                    mode=form.cleaned_data["mode"],
+                    role=form.cleaned_data["role"],
+                    created_by=request.user,
+                    actor=request_actor(request),
+                )
+            except ApiKeyLimitError as exc:
+                form.add_error(None, exc.message)
+            else:
+                form = ApiKeyForm()
+        if form.errors:
             status = 422
     context = {"form": form, "issued": issued, "keys": api_key_list(organization=request.organization)}
     # The new key's secret is in this response and nowhere else: it is never cached or redirected to.

@@ -219,6 +219,10 @@ if DEBUG:
     STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 
 # --- API -------------------------------------------------------------------
+# Requests with a bad or malformed API key, per client address, before they are answered 429.
+API_AUTH_FAILURE_RATE = env.str("API_AUTH_FAILURE_RATE", default="60/min")
+# Active (unrevoked) API keys one organization may hold.
+API_KEYS_MAX_ACTIVE = env.int("API_KEYS_MAX_ACTIVE", default=50)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.ApiKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["accounts.authentication.HasApiKeyRole"],

@@ -39,8 +39,10 @@ _fresh_keys = (f"contract-{n}" for n in itertools.count())
 
 @pytest.fixture
 def api_headers(issued_api_key, settings) -> Iterator[dict[str, str]]:
-    # Generated requests come fast; the per-key rate limit is not what is under test here.
+    # Generated requests come fast (many with a bad key, from one address); rate limits are not
+    # what is under test here.
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"api_key": "100000/s"}}
+    settings.API_AUTH_FAILURE_RATE = "100000/s"
     # As Django's test client does: the test's transaction must outlive each request.
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)

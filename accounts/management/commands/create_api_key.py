@@ -4,6 +4,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.enums import ApiKeyMode
+from accounts.exceptions import ApiKeyLimitError
 from accounts.models import Organization
 from accounts.services import api_key_create
 
@@ -21,6 +22,9 @@ class Command(BaseCommand):
             organization = Organization.objects.get(slug=options["org"])
         except Organization.DoesNotExist as exc:
             raise CommandError(f"No organization with slug {options['org']!r}.") from exc
-        issued = api_key_create(organization=organization, name=options["name"], mode=options["mode"])
+        try:
+            issued = api_key_create(organization=organization, name=options["name"], mode=options["mode"])
+        except ApiKeyLimitError as exc:
+            raise CommandError(exc.message) from exc
         self.stderr.write(f"Created {issued.api_key.mode} key {issued.api_key.public_id} for {organization.slug}.")
         self.stdout.write(issued.plaintext)
