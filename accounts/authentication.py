@@ -112,6 +112,16 @@ class ApiKeyRateThrottle(throttling.BaseThrottle):
         return self.retry_after
 
 
+def api_key_events_charge(*, api_key: ApiKey, events: int) -> None:
+    """Count a batch's events against the key's event rate (`API_EVENT_RATE_LIMIT`), so that a
+    batch of a thousand is not one request; raises Throttled (429) past it."""
+    wait = rate_limit_hit(
+        scope="api_events", ident=f"key:{api_key.pk}", rate=Rate.parse(settings.API_EVENT_RATE_LIMIT), cost=events
+    )
+    if wait is not None:
+        raise exceptions.Throttled(wait=wait)
+
+
 class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
     """Describes API-key authentication in the OpenAPI schema."""
 

@@ -16,3 +16,4 @@ REST_FRAMEWORK = {
     **REST_FRAMEWORK,
     "DEFAULT_THROTTLE_RATES": {"api_key": env.str("API_RATE_LIMIT", default="1000000/s")},
 }
+API_EVENT_RATE_LIMIT = env.str("API_EVENT_RATE_LIMIT", default="100000000/s")

@@ -55,14 +55,14 @@ class _LocalCounters:
         # Since Redis last counted a request: the log line is written once per outage.
         self.active = False
 
-    def incr(self, key: str, *, window_end: float, now: float) -> int:
+    def incr(self, key: str, *, window_end: float, now: float, cost: int) -> int:
         with self._lock:
             self.fallbacks += 1
             if len(self._counts) >= _LOCAL_PRUNE_AT:
                 self._counts = {k: v for k, v in self._counts.items() if v[0] > now}
             _, count = self._counts.get(key, (window_end, 0))
-            self._counts[key] = (window_end, count + 1)
-            return count + 1
+            self._counts[key] = (window_end, count + cost)
+            return count + cost
 
 
 _local = _LocalCounters()
@@ -73,12 +73,12 @@ def rate_limit_local_fallback_count() -> int:
     return _local.fallbacks
 
 
-def _redis_count(client: redis.Redis, key: str, rate: Rate) -> int | None:
+def _redis_count(client: redis.Redis, key: str, rate: Rate, cost: int) -> int | None:
     if not redis_usable():
         return None
     try:
         pipeline = client.pipeline(transaction=False)
-        pipeline.incr(key)
+        pipeline.incrby(key, cost)
         pipeline.expire(key, rate.window_seconds + 1, nx=True)
         count = int(pipeline.execute()[0])
     except redis.RedisError as exc:
@@ -88,27 +88,28 @@ def _redis_count(client: redis.Redis, key: str, rate: Rate) -> int | None:
     return count
 
 
-def rate_limit_hit(*, scope: str, ident: str, rate: Rate, now: float | None = None) -> float | None:
-    """Count one request of `ident`; None if it is within `rate`, else the seconds until the window resets."""
+def rate_limit_hit(*, scope: str, ident: str, rate: Rate, cost: int = 1, now: float | None = None) -> float | None:
+    """Count `cost` units (one request, or a batch's events) of `ident`; None if the window's count
+    is within `rate`, else the seconds until the window resets."""
     now = time.time() if now is None else now
     window = int(now // rate.window_seconds)
     window_end = float((window + 1) * rate.window_seconds)
     key = f"tinko:rl:{scope}:{ident}:{window}"
     client = redis_client()
     if client is not None:
-        count = _redis_count(client, key, rate)
+        count = _redis_count(client, key, rate, cost)
         if count is None:
             if not _local.active:
                 _local.active = True
                 logger.warning("rate_limit_local_fallback", extra={"counted_locally": _local.fallbacks})
-            count = _local.incr(key, window_end=window_end, now=now)
+            count = _local.incr(key, window_end=window_end, now=now, cost=cost)
     else:
         django_cache.add(key, 0, timeout=rate.window_seconds + 1)
         try:
-            count = django_cache.incr(key)
+            count = django_cache.incr(key, cost)
         except ValueError:  # expired between add and incr: this request opens the window
-            django_cache.set(key, 1, timeout=rate.window_seconds + 1)
-            count = 1
+            django_cache.set(key, cost, timeout=rate.window_seconds + 1)
+            count = cost
     if count <= rate.limit:
         return None
     return window_end - now

@@ -10,7 +10,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from accounts.authentication import request_api_key
+from accounts.authentication import api_key_events_charge, request_api_key
 from accounts.enums import Role
 from recovery.api import schemas
 from recovery.api.parsing import BATCH_ITEM_FIELDS, parse_batch, parse_failure, read_json_body, require_object
@@ -128,7 +128,9 @@ class EventBatchApi(APIView):
     )
     def post(self, request: Request) -> HttpResponse:
         organization = request_api_key(request).organization
-        events = [_batch_event(raw) for raw in parse_batch(read_json_body(request))]
+        raw_events = parse_batch(read_json_body(request))
+        api_key_events_charge(api_key=request_api_key(request), events=len(raw_events))
+        events = [_batch_event(raw) for raw in raw_events]
         results = failures_ingest_batch(organization=organization, events=events)
         summary = {
             "received": len(results),

@@ -509,3 +509,20 @@ def test_a_new_transactions_first_failure_is_written_by_one_statement(api_client
     assert txn.failure_count == 2
     stored = IdempotencyKey.objects.get(organization=organization, key="k-1")
     assert bytes(stored.response_body) == created.content
+
+
+@pytest.mark.django_db
+def test_a_batch_counts_each_event_against_the_event_rate(api_client, settings) -> None:
+    settings.API_EVENT_RATE_LIMIT = "5/min"
+    first = post_batch(api_client, [{**event(transaction_ref=f"o-{n}"), "idempotency_key": f"a{n}"} for n in range(3)])
+
+    refused = post_batch(
+        api_client, [{**event(transaction_ref=f"p-{n}"), "idempotency_key": f"b{n}"} for n in range(3)]
+    )
+
+    assert first.status_code == 200
+    assert refused.status_code == 429, refused.content
+    assert error_of(refused)["code"] == "throttled"
+    assert int(refused["Retry-After"]) >= 1
+    assert Transaction.objects.filter(transaction_ref__startswith="p-").count() == 0
+    assert FailureEvent.objects.count() == 3

@@ -221,6 +221,8 @@ if DEBUG:
 # --- API -------------------------------------------------------------------
 # Requests with a bad or malformed API key, per client address, before they are answered 429.
 API_AUTH_FAILURE_RATE = env.str("API_AUTH_FAILURE_RATE", default="60/min")
+# Events per key sent in batches (each event counts, beside the request itself).
+API_EVENT_RATE_LIMIT = env.str("API_EVENT_RATE_LIMIT", default="20000/s")
 # Active (unrevoked) API keys one organization may hold.
 API_KEYS_MAX_ACTIVE = env.int("API_KEYS_MAX_ACTIVE", default=50)
 REST_FRAMEWORK = {
