@@ -84,7 +84,12 @@ def api_key_create(
 def api_keys_changed() -> None:
     """Make every process read API keys from the database again (accounts.api_key_cache): a key or
     an organization changed."""
-    API_KEYS_EPOCH.bump()
+    # The change itself must not fail for this: a new key's secret is about to be shown once, and
+    # the local expiry of remembered keys bounds how long other processes serve the old rows.
+    try:
+        API_KEYS_EPOCH.bump()
+    except Exception:
+        logger.exception("api_keys_epoch_bump_failed")
 
 
 @transaction.atomic

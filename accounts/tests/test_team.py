@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 import re
+from collections.abc import Sequence
 from datetime import timedelta
 
 import pytest
 import time_machine
 from django.contrib.messages import get_messages
 from django.core import mail
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMessage, EmailMultiAlternatives
+from django.core.mail.backends.base import BaseEmailBackend
 from django.test import Client
 from django.utils import timezone
 
@@ -370,3 +373,25 @@ def test_a_person_without_an_organization_creates_one_and_owns_it() -> None:
         "EUR",
     )
     assert client.session[SESSION_ORGANIZATION_KEY] == membership.organization.pk
+
+
+class _BrokenMailServer(BaseEmailBackend):
+    def send_messages(self, email_messages: Sequence[EmailMessage]) -> int:
+        raise ConnectionRefusedError("mail server down")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_invitation_whose_email_fails_is_saved_and_the_failure_logged(
+    owner, owner_client: Client, settings, caplog
+) -> None:
+    settings.EMAIL_BACKEND = f"{__name__}._BrokenMailServer"
+
+    with caplog.at_level(logging.ERROR, logger="accounts.services.invitations"):
+        response = owner_client.post("/app/team/invitations/", {"email": "ravi@example.com", "role": "admin"})
+
+    assert response.status_code == 302
+    invitation = Invitation.objects.get()
+    assert (invitation.email, invitation.revoked_at) == ("ravi@example.com", None)
+    assert [(record.getMessage(), record.org_id, record.exc_info[0]) for record in caplog.records] == [
+        ("invitation_send_failed", owner.organization.public_id, ConnectionRefusedError)
+    ]
