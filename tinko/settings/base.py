@@ -287,13 +287,19 @@ LOGGING = {
             "log_format": LOG_FORMAT,
         },
     },
+    "filters": {
+        "invitation_tokens": {"()": "accounts.log_filters.InvitationTokenFilter"},
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "structured"},
+        "console": {"class": "logging.StreamHandler", "formatter": "structured", "filters": ["invitation_tokens"]},
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "django.server": {"level": "WARNING"},
         "celery": {"level": LOG_LEVEL},
+        # gunicorn's access log (the path of every request) goes through the same handler, so
+        # invitation tokens are redacted there too.
+        "gunicorn.access": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
