@@ -18,6 +18,9 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=True)
 SECRET_KEY = env.str("SECRET_KEY", default="django-insecure-tinko-development-only-key-change-me")
+# Earlier SECRET_KEYs, comma-separated: sessions, password-reset links and other signatures made
+# under them stay valid while they are listed. Rotate by moving the old key here.
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
@@ -191,6 +194,9 @@ ACCOUNT_LOGOUT_REDIRECT_URL = "landing"
 # ACCOUNT_RATE_LIMITS is left unset on purpose: allauth's defaults (failed sign-ins per IP
 # and per address, sign-ups, password resets, confirmation emails) count in the cache.
 MFA_ADAPTER = "accounts.adapters.MFAAdapter"
+# Fernet keys (comma-separated, newest first) that encrypt TOTP secrets and recovery-code seeds at
+# rest; separate from SECRET_KEY and from the gateway keys. The default is for development only.
+MFA_ENCRYPTION_KEYS = env.list("MFA_ENCRYPTION_KEYS", default=["dGlua28tZGV2ZWxvcG1lbnQtb25seS1tZmEta2V5LWs="])
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Tinko"
 # How many proxies in front of Tinko append to X-Forwarded-For: client IPs for rate

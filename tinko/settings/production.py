@@ -42,3 +42,11 @@ if not GATEWAY_ENCRYPTION_KEYS or "dGlua28tZGV2ZWxvcG1lbnQtb25seS1nYXRld2F5LWs="
         "GATEWAY_ENCRYPTION_KEYS must be set to your own Fernet key(s), newest first "
         "(python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')."
     )
+
+# Two-factor secrets are encrypted with these keys; the development default is public.
+MFA_ENCRYPTION_KEYS = env.list("MFA_ENCRYPTION_KEYS", default=[])
+if not MFA_ENCRYPTION_KEYS or "dGlua28tZGV2ZWxvcG1lbnQtb25seS1tZmEta2V5LWs=" in MFA_ENCRYPTION_KEYS:
+    raise ImproperlyConfigured(
+        "MFA_ENCRYPTION_KEYS must be set to your own Fernet key(s), newest first, not the gateway keys "
+        "(python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')."
+    )

@@ -54,6 +54,7 @@ def test_production_check_deploy_reports_no_issues() -> None:
         SECRET_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS="example.com",
         GATEWAY_ENCRYPTION_KEYS="eb2YGTDj6ysCHixMAz4VhAwpXwsykVpe1IAIlwKvQSc=",
+        MFA_ENCRYPTION_KEYS="rVq4m0pFPRxQn9Cr4Y4cQz8tQqz0nWvQ3l5nS2cN6nA=",
     )
 
     assert result.returncode == 0, result.stderr
@@ -153,3 +154,34 @@ def test_the_image_says_it_is_production() -> None:
 
     assert "TINKO_ENV=production" in dockerfile
     assert "DJANGO_SETTINGS_MODULE=tinko.settings.production" in dockerfile
+
+
+@pytest.mark.parametrize(
+    "mfa_keys", [None, "dGlua28tZGV2ZWxvcG1lbnQtb25seS1tZmEta2V5LWs="], ids=["unset", "development"]
+)
+def test_production_refuses_to_start_without_its_own_mfa_keys(mfa_keys: str | None) -> None:
+    keys = {} if mfa_keys is None else {"MFA_ENCRYPTION_KEYS": mfa_keys}
+    result = _manage(
+        "check",
+        DJANGO_SETTINGS_MODULE="tinko.settings.production",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        GATEWAY_ENCRYPTION_KEYS="eb2YGTDj6ysCHixMAz4VhAwpXwsykVpe1IAIlwKvQSc=",
+        **keys,
+    )
+
+    assert result.returncode != 0
+    assert "MFA_ENCRYPTION_KEYS must be set to your own Fernet key(s)" in result.stderr
+
+
+def test_secret_key_fallbacks_are_read_from_the_environment() -> None:
+    result = _manage(
+        "shell",
+        "-v",
+        "0",
+        "-c",
+        "from django.conf import settings; print(settings.SECRET_KEY_FALLBACKS)",
+        SECRET_KEY_FALLBACKS="older-key,oldest-key",
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "['older-key', 'oldest-key']"
