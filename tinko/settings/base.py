@@ -5,6 +5,7 @@ laptop with no services: SQLite, a file-system Celery broker and a file cache.
 `tinko.settings.production` tightens what must not be left to defaults.
 """
 
+import ipaddress
 from pathlib import Path
 
 import environ
@@ -30,7 +31,8 @@ USE_I18N = True
 LANGUAGE_CODE = "en-us"
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django admin, signed in through allauth with two-factor (accounts.admin_site).
+    "accounts.admin_site.TinkoAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -65,6 +67,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "accounts.middleware.AdminNetworkMiddleware",
 ]
 
 ROOT_URLCONF = "tinko.urls"
@@ -199,6 +202,19 @@ MFA_ADAPTER = "accounts.adapters.MFAAdapter"
 MFA_ENCRYPTION_KEYS = env.list("MFA_ENCRYPTION_KEYS", default=["dGlua28tZGV2ZWxvcG1lbnQtb25seS1tZmEta2V5LWs="])
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Tinko"
+# Django admin: where it lives (a path of its own makes it harder to find), which networks may
+# reach it (CIDRs, comma-separated; empty: any), and whether staff need an authenticator app
+# (always in production and tests; `make run` lets a local superuser in on a password).
+ADMIN_URL_PATH = env.str("ADMIN_URL_PATH", default="admin/").strip("/") + "/"
+ADMIN_ALLOWED_NETWORKS = env.list("ADMIN_ALLOWED_NETWORKS", default=[])
+for _network in ADMIN_ALLOWED_NETWORKS:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError as _error:
+        raise ImproperlyConfigured(
+            f"ADMIN_ALLOWED_NETWORKS: {_network!r} is not a network (e.g. 10.0.0.0/8)."
+        ) from _error
+ADMIN_REQUIRE_MFA = env.bool("ADMIN_REQUIRE_MFA", default=not DEBUG)
 # How many proxies in front of Tinko append to X-Forwarded-For: client IPs for rate
 # limits and the audit log are read that many hops from the right.
 ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)

@@ -31,6 +31,9 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 
+# A superuser sees every organization: the admin asks for two-factor sign-in, whatever the environment says.
+ADMIN_REQUIRE_MFA = True
+
 # Nobody reaches the console with an address they have not proven they own.
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https"

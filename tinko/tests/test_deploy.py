@@ -185,3 +185,10 @@ def test_secret_key_fallbacks_are_read_from_the_environment() -> None:
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "['older-key', 'oldest-key']"
+
+
+def test_a_malformed_admin_network_refuses_to_start() -> None:
+    result = _manage("check", ADMIN_ALLOWED_NETWORKS="10.0.0.0/8,office")
+
+    assert result.returncode != 0
+    assert "ADMIN_ALLOWED_NETWORKS: 'office' is not a network (e.g. 10.0.0.0/8)." in result.stderr
