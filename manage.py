@@ -1,10 +1,11 @@
 #!/usr/bin/env python
-import os
 import sys
+
+from tinko.settings import settings_module_select
 
 
 def main() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tinko.settings.base")
+    settings_module_select()
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)

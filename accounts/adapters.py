@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import base64
 from typing import Any, cast
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.adapter import DefaultMFAAdapter
-from cryptography.fernet import Fernet, MultiFernet
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.forms import BaseForm
 from django.http import HttpRequest
 
 from accounts.access import client_ip, invitation_pending, invitation_pending_clear, session_organization_set
+from accounts.mfa_keys import mfa_secret_decrypt, mfa_secret_encrypt
 from accounts.models import User
 from accounts.services import (
     Actor,
@@ -65,24 +61,11 @@ class AccountAdapter(DefaultAccountAdapter):
         )
 
 
-def _fernet_for(secret: str) -> Fernet:
-    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"tinko.mfa", info=b"totp-secret").derive(secret.encode())
-    return Fernet(base64.urlsafe_b64encode(key))
-
-
 class MFAAdapter(DefaultMFAAdapter):
-    """Encrypts TOTP secrets at rest with a key derived from SECRET_KEY.
-
-    Rotating SECRET_KEY keeps working when the old key is listed in SECRET_KEY_FALLBACKS:
-    secrets encrypted under it still decrypt.
-    """
-
-    def _fernet(self) -> MultiFernet:
-        secrets = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
-        return MultiFernet([_fernet_for(secret) for secret in secrets])
+    """Encrypts TOTP secrets and recovery-code seeds at rest under MFA_ENCRYPTION_KEYS (accounts.mfa_keys)."""
 
     def encrypt(self, text: str) -> str:
-        return self._fernet().encrypt(text.encode()).decode()
+        return mfa_secret_encrypt(text)
 
     def decrypt(self, encrypted_text: str) -> str:
-        return self._fernet().decrypt(encrypted_text.encode()).decode()
+        return mfa_secret_decrypt(encrypted_text)

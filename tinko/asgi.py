@@ -1,7 +1,7 @@
-import os
-
 from django.core.asgi import get_asgi_application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tinko.settings.base")
+from tinko.settings import settings_module_select
+
+settings_module_select()
 
 application = get_asgi_application()

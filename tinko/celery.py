@@ -1,11 +1,11 @@
 """Tinko's Celery app, configured from Django settings (the CELERY_ namespace)."""
 
-import os
-
 from celery import Celery
 from celery.signals import setup_logging, task_prerun
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tinko.settings.base")
+from tinko.settings import settings_module_select
+
+settings_module_select()
 
 app = Celery("tinko")
 app.config_from_object("django.conf:settings", namespace="CELERY")

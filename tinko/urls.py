@@ -14,7 +14,7 @@ urlpatterns = [
     path("", views.landing, name="landing"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
-    path("admin/", admin.site.urls),
+    path(settings.ADMIN_URL_PATH, admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("app/", include("accounts.urls")),
     path("invitations/<str:token>/", accounts_public.invitation, name="invitation"),

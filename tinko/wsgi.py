@@ -1,10 +1,11 @@
 import gc
-import os
 
 from django.core.wsgi import get_wsgi_application
 from django.urls import get_resolver
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tinko.settings.base")
+from tinko.settings import settings_module_select
+
+settings_module_select()
 
 application = get_wsgi_application()
 

@@ -21,6 +21,7 @@ from accounts.services.invitations import (
     invitation_token_hash,
 )
 from accounts.services.members import membership_change_role, membership_may_manage, membership_remove
+from accounts.services.mfa import mfa_secrets_rotate
 from accounts.services.organizations import (
     organization_create,
     organization_delete,
@@ -52,6 +53,7 @@ __all__ = [
     "membership_change_role",
     "membership_may_manage",
     "membership_remove",
+    "mfa_secrets_rotate",
     "organization_create",
     "organization_delete",
     "organization_update",

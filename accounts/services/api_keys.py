@@ -105,17 +105,28 @@ def api_key_create(
 def api_keys_changed() -> None:
     """Make every process read API keys from the database again (accounts.api_key_cache): a key or
     an organization changed."""
-    API_KEYS_EPOCH.bump()
+    # The change itself must not fail for this: a new key's secret is about to be shown once, and
+    # the local expiry of remembered keys bounds how long other processes serve the old rows.
+    try:
+        API_KEYS_EPOCH.bump()
+    except Exception:
+        logger.exception("api_keys_epoch_bump_failed")
 
 
 @transaction.atomic
-def api_key_revoke(*, api_key: ApiKey, actor: Actor = SYSTEM) -> ApiKey:
+def api_key_revoke(*, api_key: ApiKey, actor: Actor = SYSTEM, reason: str = "") -> ApiKey:
     """Revoke a key; it answers 401 from the next request on. Revoking twice is harmless."""
     revoked = ApiKey.objects.filter(pk=api_key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
     api_key.refresh_from_db(fields=["revoked_at"])
     if revoked:
         api_keys_changed()
-        audit_record(organization=api_key.organization, actor=actor, action="api_key.revoked", target=api_key)
+        audit_record(
+            organization=api_key.organization,
+            actor=actor,
+            action="api_key.revoked",
+            target=api_key,
+            changes={"reason": [None, reason]} if reason else None,
+        )
         logger.info("api_key_revoked", extra={"org_id": api_key.organization_id, "api_key_id": api_key.public_id})
     return api_key
 

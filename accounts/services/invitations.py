@@ -64,15 +64,22 @@ def _send_on_commit(invitation: Invitation, url: str) -> None:
     }
 
     def send() -> None:
-        subject = render_to_string("emails/invitation_subject.txt", context).strip()
-        message = EmailMultiAlternatives(
-            subject=subject,
-            body=render_to_string("emails/invitation_message.txt", context),
-            to=[invitation.email],
-        )
-        message.attach_alternative(render_to_string("emails/invitation_message.html", context), "text/html")
-        message.send()
-        logger.info("invitation_sent", extra={"org_id": invitation.organization.public_id})
+        # The invitation is committed by now: a mail server that fails must not turn the saved
+        # invitation into an error page. The team page offers "resend".
+        org_id = invitation.organization.public_id
+        try:
+            subject = render_to_string("emails/invitation_subject.txt", context).strip()
+            message = EmailMultiAlternatives(
+                subject=subject,
+                body=render_to_string("emails/invitation_message.txt", context),
+                to=[invitation.email],
+            )
+            message.attach_alternative(render_to_string("emails/invitation_message.html", context), "text/html")
+            message.send()
+        except Exception:
+            logger.exception("invitation_send_failed", extra={"org_id": org_id})
+            return
+        logger.info("invitation_sent", extra={"org_id": org_id})
 
     transaction.on_commit(send)
 

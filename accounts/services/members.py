@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.enums import Role, role_at_least
 from accounts.exceptions import LastOwnerError, RoleRequiredError
-from accounts.models import Membership, Organization
+from accounts.models import ApiKey, Invitation, Membership, Organization
+from accounts.services.api_keys import api_key_revoke
 from accounts.services.audit import Actor, audit_record
 
 logger = logging.getLogger(__name__)
@@ -67,9 +69,33 @@ def membership_change_role(*, membership: Membership, role: str, by: Membership,
     return membership
 
 
+def _revoke_access_granted_by(membership: Membership, *, actor: Actor) -> None:
+    # What a member handed out lives on their authority: a pending invitation they sent would
+    # still admit someone, and a key they created (and may have kept a copy of) would still
+    # answer, after they are gone.
+    organization = membership.organization
+    invitations = Invitation.objects.for_org(organization).filter(
+        invited_by=membership.user, accepted_at__isnull=True, revoked_at__isnull=True
+    )
+    for invitation in invitations.order_by("pk"):
+        Invitation.objects.filter(pk=invitation.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+        audit_record(
+            organization=organization,
+            actor=actor,
+            action="member.invitation_revoked",
+            target=invitation,
+            target_label=invitation.email,
+            changes={"reason": [None, "inviter removed"]},
+        )
+    api_keys = ApiKey.objects.for_org(organization).filter(created_by=membership.user, revoked_at__isnull=True)
+    for api_key in api_keys.select_related("organization").order_by("pk"):
+        api_key_revoke(api_key=api_key, actor=actor, reason="creator removed")
+
+
 @transaction.atomic
 def membership_remove(*, membership: Membership, by: Membership, actor: Actor) -> None:
-    """Remove a member (or, when `by` is the member, leave); the last owner cannot go."""
+    """Remove a member (or, when `by` is the member, leave); the last owner cannot go. The pending
+    invitations they sent and the API keys they created are revoked with them."""
     _lock_organization(membership.organization)
     membership.refresh_from_db(fields=["role"])
     leaving = membership.pk == by.pk
@@ -78,6 +104,7 @@ def membership_remove(*, membership: Membership, by: Membership, actor: Actor) -
         _check_may_manage(by=by, target=membership)
     if membership.role == Role.OWNER and _owner_count(membership.organization) == 1:
         raise LastOwnerError("The last owner cannot leave: make someone else owner first, or delete the organization.")
+    _revoke_access_granted_by(membership, actor=actor)
     audit_record(
         organization=membership.organization,
         actor=actor,

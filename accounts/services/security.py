@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import logging
+
 from django.db import transaction
 
 from accounts.models import Membership, Organization, User
 from accounts.services.audit import Actor, audit_record
+
+logger = logging.getLogger(__name__)
 
 
 def _organizations_of(user: User) -> list[Organization | None]:
@@ -29,6 +34,17 @@ def user_event_record(*, user: User, action: str, ip_address: str | None) -> Non
 def sign_in_failure_record(*, email: str, ip_address: str | None, reason: str) -> None:
     """Record a failed sign-in for the address tried (the password is never seen here)."""
     user = User.objects.filter(email__iexact=email).first() if email else None
+    # Platform-wide too: staff usually belong to no organization. The address is hashed, so the
+    # log can correlate attempts without collecting the addresses people mistype.
+    logger.warning(
+        "signin_failed",
+        extra={
+            "email_hash": hashlib.sha256(email.strip().lower().encode()).hexdigest(),
+            "ip": ip_address,
+            "reason": reason,
+            "staff": bool(user and user.is_staff),
+        },
+    )
     actor = Actor(ip_address=ip_address, label=email[:254] or "unknown")
     organizations = _organizations_of(user) if user else [None]
     for organization in organizations:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 
 import pytest
@@ -11,6 +12,7 @@ from rest_framework.test import APIClient
 from accounts.enums import Role
 from accounts.models import ApiKey, AuditEvent
 from accounts.selectors import api_key_find_active
+from accounts.services import API_KEYS_EPOCH
 from accounts.tests.factories import MembershipFactory
 
 
@@ -111,3 +113,23 @@ def test_an_analyst_cannot_open_or_use_the_keys_page(organization) -> None:
     assert 'href="/app/api-keys/"' not in client.get("/app/").content.decode(), (
         "the menu hides what the role cannot open"
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_new_key_is_shown_even_when_telling_other_processes_fails(
+    admin_client: Client, admin, monkeypatch, caplog
+) -> None:
+    def unreachable() -> None:
+        raise ConnectionRefusedError("redis down")
+
+    monkeypatch.setattr(API_KEYS_EPOCH, "bump", unreachable)
+
+    with caplog.at_level(logging.ERROR, logger="accounts.services.api_keys"):
+        response = admin_client.post("/app/api-keys/", {"name": "Checkout backend", "mode": "test", "role": "admin"})
+
+    assert response.status_code == 200
+    plaintext = _shown_key(response.content.decode(), "test")
+    assert api_key_find_active(plaintext=plaintext) == ApiKey.objects.get(organization=admin.organization)
+    assert [(record.getMessage(), record.exc_info[0]) for record in caplog.records] == [
+        ("api_keys_epoch_bump_failed", ConnectionRefusedError)
+    ]

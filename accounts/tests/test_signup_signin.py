@@ -286,6 +286,7 @@ def test_production_settings_make_email_verification_mandatory() -> None:
         "DJANGO_SETTINGS_MODULE": "tinko.settings.production",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "GATEWAY_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "MFA_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
     }
     code = "import django; django.setup(); from django.conf import settings; print(settings.ACCOUNT_EMAIL_VERIFICATION)"
 

@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
+import logging
 import re
+from collections.abc import Sequence
 from datetime import timedelta
 
 import pytest
 import time_machine
 from django.contrib.messages import get_messages
 from django.core import mail
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMessage, EmailMultiAlternatives
+from django.core.mail.backends.base import BaseEmailBackend
 from django.test import Client
 from django.utils import timezone
 
 from accounts.access import SESSION_ORGANIZATION_KEY
 from accounts.enums import Role
 from accounts.exceptions import AlreadyMemberError, InvitationUnavailableError, LastOwnerError, RoleRequiredError
-from accounts.models import AuditEvent, Invitation, Membership
+from accounts.models import ApiKey, AuditEvent, Invitation, Membership
 from accounts.services import (
     SYSTEM,
     Actor,
+    api_key_create,
     invitation_accept,
     invitation_create,
     invitation_token_hash,
@@ -370,3 +374,86 @@ def test_a_person_without_an_organization_creates_one_and_owns_it() -> None:
         "EUR",
     )
     assert client.session[SESSION_ORGANIZATION_KEY] == membership.organization.pk
+
+
+class _BrokenMailServer(BaseEmailBackend):
+    def send_messages(self, email_messages: Sequence[EmailMessage]) -> int:
+        raise ConnectionRefusedError("mail server down")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_invitation_whose_email_fails_is_saved_and_the_failure_logged(
+    owner, owner_client: Client, settings, caplog
+) -> None:
+    settings.EMAIL_BACKEND = f"{__name__}._BrokenMailServer"
+
+    with caplog.at_level(logging.ERROR, logger="accounts.services.invitations"):
+        response = owner_client.post("/app/team/invitations/", {"email": "ravi@example.com", "role": "admin"})
+
+    assert response.status_code == 302
+    invitation = Invitation.objects.get()
+    assert (invitation.email, invitation.revoked_at) == ("ravi@example.com", None)
+    assert [(record.getMessage(), record.org_id, record.exc_info[0]) for record in caplog.records] == [
+        ("invitation_send_failed", owner.organization.public_id, ConnectionRefusedError)
+    ]
+
+
+@pytest.mark.django_db
+def test_removing_a_member_revokes_the_invitations_they_sent_and_the_keys_they_created(organization) -> None:
+    owner = MembershipFactory.create(organization=organization, role=Role.OWNER)
+    admin = MembershipFactory.create(organization=organization, role=Role.ADMIN)
+    elsewhere = MembershipFactory.create(user=admin.user, role=Role.ADMIN)
+    sent = invitation_create(by=admin, email="ravi@example.com", role=Role.ANALYST, actor=SYSTEM).invitation
+    kept = invitation_create(by=owner, email="mei@example.com", role=Role.ANALYST, actor=SYSTEM).invitation
+    sent_elsewhere = invitation_create(by=elsewhere, email="ravi@example.com", role=Role.ANALYST, actor=SYSTEM)
+    created = api_key_create(organization=organization, name="Admin's", created_by=admin.user).api_key
+    other_key = api_key_create(organization=organization, name="Owner's", created_by=owner.user).api_key
+    created_elsewhere = api_key_create(
+        organization=elsewhere.organization, name="Admin's", created_by=admin.user
+    ).api_key
+    AuditEvent.objects.all().delete()
+    client = Client()
+    client.force_login(owner.user)
+
+    page = client.get("/app/team/").content.decode()
+    response = client.post(f"/app/team/members/{admin.public_id}/remove/")
+
+    assert "Their pending invitations and the API keys they created are revoked too." in page
+    assert response.status_code == 302
+    revoked = {
+        "sent": Invitation.objects.get(pk=sent.pk).revoked_at is not None,
+        "kept": Invitation.objects.get(pk=kept.pk).revoked_at is not None,
+        "sent elsewhere": Invitation.objects.get(pk=sent_elsewhere.invitation.pk).revoked_at is not None,
+        "created": ApiKey.objects.get(pk=created.pk).revoked_at is not None,
+        "other key": ApiKey.objects.get(pk=other_key.pk).revoked_at is not None,
+        "created elsewhere": ApiKey.objects.get(pk=created_elsewhere.pk).revoked_at is not None,
+    }
+    assert revoked == {
+        "sent": True,
+        "kept": False,
+        "sent elsewhere": False,
+        "created": True,
+        "other key": False,
+        "created elsewhere": False,
+    }
+    events = AuditEvent.objects.filter(organization=organization).order_by("pk")
+    assert [(e.action, e.actor_user, e.target_id, e.changes) for e in events] == [
+        ("member.invitation_revoked", owner.user, sent.public_id, {"reason": [None, "inviter removed"]}),
+        ("api_key.revoked", owner.user, created.public_id, {"reason": [None, "creator removed"]}),
+        ("member.removed", owner.user, admin.public_id, {"role": ["admin", None]}),
+    ]
+    assert AuditEvent.objects.exclude(organization=organization).count() == 0
+
+
+@pytest.mark.django_db
+def test_leaving_revokes_what_the_leaver_sent_and_created(organization) -> None:
+    MembershipFactory.create(organization=organization, role=Role.OWNER)
+    admin = MembershipFactory.create(organization=organization, role=Role.ADMIN)
+    sent = invitation_create(by=admin, email="ravi@example.com", role=Role.ANALYST, actor=SYSTEM).invitation
+    created = api_key_create(organization=organization, name="Admin's", created_by=admin.user).api_key
+
+    membership_remove(membership=admin, by=admin, actor=Actor(user=admin.user))
+
+    sent.refresh_from_db()
+    created.refresh_from_db()
+    assert (sent.revoked_at is not None, created.revoked_at is not None) == (True, True)

@@ -5,6 +5,7 @@ laptop with no services: SQLite, a file-system Celery broker and a file cache.
 `tinko.settings.production` tightens what must not be left to defaults.
 """
 
+import ipaddress
 from pathlib import Path
 
 import environ
@@ -18,6 +19,9 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=True)
 SECRET_KEY = env.str("SECRET_KEY", default="django-insecure-tinko-development-only-key-change-me")
+# Earlier SECRET_KEYs, comma-separated: sessions, password-reset links and other signatures made
+# under them stay valid while they are listed. Rotate by moving the old key here.
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
@@ -27,7 +31,8 @@ USE_I18N = True
 LANGUAGE_CODE = "en-us"
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django admin, signed in through allauth with two-factor (accounts.admin_site).
+    "accounts.admin_site.TinkoAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -62,6 +67,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "accounts.middleware.AdminNetworkMiddleware",
 ]
 
 ROOT_URLCONF = "tinko.urls"
@@ -198,8 +204,24 @@ ACCOUNT_LOGOUT_REDIRECT_URL = "landing"
 # ACCOUNT_RATE_LIMITS is left unset on purpose: allauth's defaults (failed sign-ins per IP
 # and per address, sign-ups, password resets, confirmation emails) count in the cache.
 MFA_ADAPTER = "accounts.adapters.MFAAdapter"
+# Fernet keys (comma-separated, newest first) that encrypt TOTP secrets and recovery-code seeds at
+# rest; separate from SECRET_KEY and from the gateway keys. The default is for development only.
+MFA_ENCRYPTION_KEYS = env.list("MFA_ENCRYPTION_KEYS", default=["dGlua28tZGV2ZWxvcG1lbnQtb25seS1tZmEta2V5LWs="])
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Tinko"
+# Django admin: where it lives (a path of its own makes it harder to find), which networks may
+# reach it (CIDRs, comma-separated; empty: any), and whether staff need an authenticator app
+# (always in production and tests; `make run` lets a local superuser in on a password).
+ADMIN_URL_PATH = env.str("ADMIN_URL_PATH", default="admin/").strip("/") + "/"
+ADMIN_ALLOWED_NETWORKS = env.list("ADMIN_ALLOWED_NETWORKS", default=[])
+for _network in ADMIN_ALLOWED_NETWORKS:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError as _error:
+        raise ImproperlyConfigured(
+            f"ADMIN_ALLOWED_NETWORKS: {_network!r} is not a network (e.g. 10.0.0.0/8)."
+        ) from _error
+ADMIN_REQUIRE_MFA = env.bool("ADMIN_REQUIRE_MFA", default=not DEBUG)
 # How many proxies in front of Tinko append to X-Forwarded-For: client IPs for rate
 # limits and the audit log are read that many hops from the right.
 ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
@@ -302,13 +324,19 @@ LOGGING = {
             "log_format": LOG_FORMAT,
         },
     },
+    "filters": {
+        "invitation_tokens": {"()": "accounts.log_filters.InvitationTokenFilter"},
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "structured"},
+        "console": {"class": "logging.StreamHandler", "formatter": "structured", "filters": ["invitation_tokens"]},
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "django.server": {"level": "WARNING"},
         "celery": {"level": LOG_LEVEL},
+        # gunicorn's access log (the path of every request) goes through the same handler, so
+        # invitation tokens are redacted there too.
+        "gunicorn.access": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }

@@ -31,6 +31,9 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 
+# A superuser sees every organization: the admin asks for two-factor sign-in, whatever the environment says.
+ADMIN_REQUIRE_MFA = True
+
 # Nobody reaches the console with an address they have not proven they own.
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https"
@@ -40,5 +43,13 @@ GATEWAY_ENCRYPTION_KEYS = env.list("GATEWAY_ENCRYPTION_KEYS", default=[])
 if not GATEWAY_ENCRYPTION_KEYS or "dGlua28tZGV2ZWxvcG1lbnQtb25seS1nYXRld2F5LWs=" in GATEWAY_ENCRYPTION_KEYS:
     raise ImproperlyConfigured(
         "GATEWAY_ENCRYPTION_KEYS must be set to your own Fernet key(s), newest first "
+        "(python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')."
+    )
+
+# Two-factor secrets are encrypted with these keys; the development default is public.
+MFA_ENCRYPTION_KEYS = env.list("MFA_ENCRYPTION_KEYS", default=[])
+if not MFA_ENCRYPTION_KEYS or "dGlua28tZGV2ZWxvcG1lbnQtb25seS1tZmEta2V5LWs=" in MFA_ENCRYPTION_KEYS:
+    raise ImproperlyConfigured(
+        "MFA_ENCRYPTION_KEYS must be set to your own Fernet key(s), newest first, not the gateway keys "
         "(python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')."
     )

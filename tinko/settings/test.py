@@ -17,6 +17,8 @@ if not REDIS_URL:
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 LOG_FORMAT = "console"
+# As in production: staff reach the admin only with two-factor sign-in set up.
+ADMIN_REQUIRE_MFA = True
 # Tests see a rule edit at once.
 CLASSIFIER_RULES_CHECK_SECONDS = 0.0
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

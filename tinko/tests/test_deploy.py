@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 from django.conf import settings
 from django.core.management import get_commands
@@ -14,7 +15,7 @@ from django.core.management import get_commands
 ROOT = Path(settings.BASE_DIR)
 APP_SERVICES = ("migrate", "web", "worker", "beat")
 # Read by Django, Celery or the container rather than by our settings module.
-READ_OUTSIDE_SETTINGS = {"DJANGO_SETTINGS_MODULE"}
+READ_OUTSIDE_SETTINGS = {"DJANGO_SETTINGS_MODULE", "TINKO_ENV"}
 
 
 def _variables_read_by_settings() -> set[str]:
@@ -22,14 +23,14 @@ def _variables_read_by_settings() -> set[str]:
     return set(re.findall(r"env(?:\.\w+)?\(\s*\"([A-Z_]+)\"", source))
 
 
-def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+def _run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     clean_env = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+        if key not in {"DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE", "DJANGO_SETTINGS_MODULE", "TINKO_ENV"}
     }
     return subprocess.run(
-        [sys.executable, "manage.py", *args],
+        [sys.executable, *args],
         cwd=ROOT,
         env={**clean_env, **env},
         capture_output=True,
@@ -37,6 +38,10 @@ def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
         timeout=120,
         check=False,
     )
+
+
+def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return _run("manage.py", *args, **env)
 
 
 def test_production_check_deploy_reports_no_issues() -> None:
@@ -49,14 +54,17 @@ def test_production_check_deploy_reports_no_issues() -> None:
         SECRET_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS="example.com",
         GATEWAY_ENCRYPTION_KEYS="eb2YGTDj6ysCHixMAz4VhAwpXwsykVpe1IAIlwKvQSc=",
+        MFA_ENCRYPTION_KEYS="rVq4m0pFPRxQn9Cr4Y4cQz8tQqz0nWvQ3l5nS2cN6nA=",
     )
 
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
 
 
-def test_production_refuses_to_start_without_a_real_secret_key() -> None:
-    result = _manage("check", DJANGO_SETTINGS_MODULE="tinko.settings.production", SECRET_KEY="short")
+@pytest.mark.parametrize("secret_key", [None, "short"])
+def test_production_refuses_to_start_without_a_real_secret_key(secret_key: str | None) -> None:
+    key = {} if secret_key is None else {"SECRET_KEY": secret_key}
+    result = _manage("check", DJANGO_SETTINGS_MODULE="tinko.settings.production", **key)
 
     assert result.returncode != 0
     assert "SECRET_KEY must be set to a random value of at least 50 characters." in result.stderr
@@ -120,3 +128,67 @@ def test_dockerfile_runs_as_non_root_and_collects_static() -> None:
     assert "collectstatic --noinput" in dockerfile
     assert "USER tinko" in dockerfile
     assert '"gunicorn", "tinko.wsgi:application"' in dockerfile
+
+
+@pytest.mark.parametrize(
+    "entry_point",
+    [("manage.py", "check"), ("-c", "import tinko.wsgi"), ("-c", "import tinko.asgi")],
+    ids=["manage.py", "wsgi", "asgi"],
+)
+def test_a_production_process_without_a_settings_module_refuses_to_start(entry_point: tuple[str, str]) -> None:
+    result = _run(*entry_point, TINKO_ENV="production", SECRET_KEY=secrets.token_urlsafe(50))
+
+    assert result.returncode != 0
+    assert "TINKO_ENV is production but DJANGO_SETTINGS_MODULE is not set" in result.stderr
+
+
+def test_without_tinko_env_manage_py_runs_on_development_settings() -> None:
+    result = _manage("shell", "-v", "0", "-c", "from django.conf import settings; print(settings.SETTINGS_MODULE)")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "tinko.settings.base"
+
+
+def test_the_image_says_it_is_production() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text()
+
+    assert "TINKO_ENV=production" in dockerfile
+    assert "DJANGO_SETTINGS_MODULE=tinko.settings.production" in dockerfile
+
+
+@pytest.mark.parametrize(
+    "mfa_keys", [None, "dGlua28tZGV2ZWxvcG1lbnQtb25seS1tZmEta2V5LWs="], ids=["unset", "development"]
+)
+def test_production_refuses_to_start_without_its_own_mfa_keys(mfa_keys: str | None) -> None:
+    keys = {} if mfa_keys is None else {"MFA_ENCRYPTION_KEYS": mfa_keys}
+    result = _manage(
+        "check",
+        DJANGO_SETTINGS_MODULE="tinko.settings.production",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        GATEWAY_ENCRYPTION_KEYS="eb2YGTDj6ysCHixMAz4VhAwpXwsykVpe1IAIlwKvQSc=",
+        **keys,
+    )
+
+    assert result.returncode != 0
+    assert "MFA_ENCRYPTION_KEYS must be set to your own Fernet key(s)" in result.stderr
+
+
+def test_secret_key_fallbacks_are_read_from_the_environment() -> None:
+    result = _manage(
+        "shell",
+        "-v",
+        "0",
+        "-c",
+        "from django.conf import settings; print(settings.SECRET_KEY_FALLBACKS)",
+        SECRET_KEY_FALLBACKS="older-key,oldest-key",
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "['older-key', 'oldest-key']"
+
+
+def test_a_malformed_admin_network_refuses_to_start() -> None:
+    result = _manage("check", ADMIN_ALLOWED_NETWORKS="10.0.0.0/8,office")
+
+    assert result.returncode != 0
+    assert "ADMIN_ALLOWED_NETWORKS: 'office' is not a network (e.g. 10.0.0.0/8)." in result.stderr

@@ -1,0 +1,41 @@
+"""Invitation links carry their token in the path; no log line may carry it on."""
+
+from __future__ import annotations
+
+import io
+import logging
+
+import pytest
+from django.test import Client
+
+TOKEN = "s3cretInvitationTokenXYZ_0123456789abcdefghij"
+
+
+@pytest.fixture
+def log_output(monkeypatch) -> io.StringIO:
+    """What the configured console handler writes."""
+    [handler] = [handler for handler in logging.getLogger().handlers if handler.get_name() == "console"]
+    assert isinstance(handler, logging.StreamHandler)
+    output = io.StringIO()
+    monkeypatch.setattr(handler, "stream", output)
+    return output
+
+
+@pytest.mark.django_db
+def test_a_request_to_an_invitation_link_logs_no_token(client: Client, log_output: io.StringIO) -> None:
+    response = client.get(f"/invitations/{TOKEN}/")
+
+    assert response.status_code == 404
+    written = log_output.getvalue()
+    assert "Not Found: /invitations/[redacted]/" in written
+    assert TOKEN not in written
+
+
+def test_the_access_log_of_the_web_server_logs_no_token(log_output: io.StringIO) -> None:
+    logging.getLogger("gunicorn.access").info(
+        '%(h)s "%(r)s" %(s)s', {"h": "10.0.0.1", "r": f"GET /invitations/{TOKEN}/?x=1 HTTP/1.1", "s": "200"}
+    )
+
+    written = log_output.getvalue()
+    assert "GET /invitations/[redacted]/?x=1 HTTP/1.1" in written
+    assert TOKEN not in written
