@@ -9,4 +9,5 @@ class AccountsConfig(AppConfig):
         from accounts import (
             authentication,  # noqa: F401  (registers the OpenAPI auth extension)
             receivers,  # noqa: F401  (two-factor audit rows; forgetting remembered API keys)
+            tasks,  # noqa: F401  (sent by name: registered in every process, web included)
         )

@@ -75,6 +75,12 @@ class Organization(models.Model):
     time_zone = TimeZoneField(default="UTC", use_pytz=False)
     default_currency = models.CharField(max_length=3, default="USD")
     created_at = models.DateTimeField(default=timezone.now)
+    deletion_started_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Set when an owner deletes the organization: its keys, members and webhook endpoints stop at "
+        "once, its data goes in the background.",
+    )
     # Branding for payer pages and emails; blank means "use the defaults".
     display_name = models.CharField(max_length=120, blank=True, help_text="Shown to payers; the name if blank.")
     accent_colour = models.CharField(max_length=7, blank=True, help_text="#rrggbb, dark enough for white text.")

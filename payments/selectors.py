@@ -43,7 +43,10 @@ def gateway_credentials(*, account: GatewayAccount, now: datetime | None = None)
 
 def gateway_account_for_webhook(*, provider: str, endpoint_id: str) -> GatewayAccount | None:
     """The account a webhook URL belongs to (its provider must match the URL's)."""
-    return GatewayAccount.objects.filter(provider=provider, webhook_endpoint_id=endpoint_id).first()
+    # An organization being deleted hears nothing more.
+    return GatewayAccount.objects.filter(
+        provider=provider, webhook_endpoint_id=endpoint_id, organization__deletion_started_at__isnull=True
+    ).first()
 
 
 def gateway_account_for_org(

@@ -21,18 +21,19 @@ logger = logging.getLogger(__name__)
 MAX_RETRY_DELAY_SECONDS = 600
 
 
-def task_enqueue(name: str, *args: int) -> None:
-    """Send the task registered as `name` now; if the broker is unreachable, log it and carry on."""
+def task_enqueue(name: str, *args: int, countdown: float | None = None) -> None:
+    """Send the task registered as `name` now (to run `countdown` seconds from now, if given); if the
+    broker is unreachable, log it and carry on."""
     task = app.tasks[name]
     try:
-        task.delay(*args)
+        task.apply_async(args=args, countdown=countdown)
     except (KombuError, ConnectionError) as exc:
         logger.warning("task_enqueue_failed", extra={"task": name, "error": type(exc).__name__})
 
 
-def task_enqueue_on_commit(name: str, *args: int) -> None:
+def task_enqueue_on_commit(name: str, *args: int, countdown: float | None = None) -> None:
     """Send the task once the current transaction commits (at once in autocommit mode)."""
-    transaction.on_commit(lambda: task_enqueue(name, *args))
+    transaction.on_commit(lambda: task_enqueue(name, *args, countdown=countdown))
 
 
 def task_enqueue_each(name: str, ids: Iterable[int]) -> None:

@@ -50,6 +50,12 @@ PERIODIC_TASKS: list[PeriodicSpec] = [
         description="Expires overdue sandbox checkouts and re-sends sandbox events not yet acknowledged.",
     ),
     PeriodicSpec(
+        name=f"{MANAGED_PREFIX}organization purge sweep",
+        task="accounts.organization_purge_sweep",
+        every_seconds=3600,
+        description="Sends again the deletions of organizations whose purge was lost.",
+    ),
+    PeriodicSpec(
         name=f"{MANAGED_PREFIX}ingest orphans check",
         task="recovery.ingest_orphans_check",
         every_seconds=86_400,

@@ -4,21 +4,26 @@ from __future__ import annotations
 
 import logging
 import secrets
+from datetime import timedelta
 
-from django.db import transaction
+from django.conf import settings
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.branding import PreparedLogo
 from accounts.enums import Role
-from accounts.models import Membership, Organization, OrganizationLogo, User
+from accounts.models import ApiKey, Invitation, Membership, Organization, OrganizationLogo, User
+from accounts.services.api_keys import api_keys_changed
 from accounts.services.audit import SYSTEM, Actor, audit_changes, audit_record
+from tinko.enqueue import task_enqueue, task_enqueue_on_commit
 from tinko.money import normalize_currency
 from tinko.races import atomic_retrying
 
 logger = logging.getLogger(__name__)
 
 SLUG_ATTEMPTS = 5
+ORGANIZATION_PURGE_TASK = "accounts.organization_purge"
 BRANDING_FIELDS = ("display_name", "accent_colour", "support_email", "support_phone")
 
 
@@ -140,16 +145,81 @@ def organization_update_branding(
     return organization
 
 
+# Ingest rows written by a request that authenticated just before the deletion are swept this
+# long after the purge (see ORGANIZATION_PURGED_TASKS).
+STRAGGLER_SWEEP_DELAY_SECONDS = 300
+
+
 @transaction.atomic
 def organization_delete(*, organization: Organization, actor: Actor = SYSTEM) -> None:
-    """Delete the organization and everything it owns; its audit rows stay, detached."""
+    """Start deleting the organization: at once, in this transaction, nobody can reach it any more
+    (its API keys revoked, its members and open invitations gone, its webhook endpoints refused);
+    its data goes in the background (`organization_purge`), so a large organization never holds up
+    a web request. Its audit rows stay, detached. Deleting twice changes nothing."""
+    now = timezone.now()
+    started = Organization.objects.filter(pk=organization.pk, deletion_started_at__isnull=True).update(
+        deletion_started_at=now
+    )
+    if not started:
+        return
+    organization.deletion_started_at = now
+    keys = ApiKey.objects.filter(organization=organization, revoked_at__isnull=True).update(revoked_at=now)
+    Invitation.objects.filter(organization=organization).delete()
+    Membership.objects.filter(organization=organization).delete()
     audit_record(
         organization=None,
         actor=actor,
-        action="organization.deleted",
+        action="organization.deletion_started",
         target=organization,
         target_label=f"{organization.name} ({organization.slug})",
+        changes={"api_keys_revoked": [None, keys]},
     )
-    public_id = organization.public_id
-    organization.delete()
-    logger.info("organization_deleted", extra={"org_id": public_id})
+    transaction.on_commit(api_keys_changed)
+    task_enqueue_on_commit(ORGANIZATION_PURGE_TASK, organization.pk)
+    logger.info("organization_deletion_started", extra={"org_id": organization.public_id, "api_keys_revoked": keys})
+
+
+def _owned_tables() -> list[tuple[type[models.Model], str]]:
+    """Every model whose rows an organization's deletion cascades to, with its organization field."""
+    owned = []
+    for relation in Organization._meta.get_fields(include_hidden=True):
+        if not isinstance(relation, models.ForeignObjectRel) or not relation.one_to_many:
+            continue
+        model = relation.related_model
+        if relation.on_delete is models.CASCADE and isinstance(model, type) and issubclass(model, models.Model):
+            owned.append((model, relation.field.name))
+    return owned
+
+
+def organization_purge(*, organization_id: int, batch_size: int = 1000) -> bool:
+    """Delete an organization whose deletion started, and everything it owns, in batches of their
+    own transactions; then have ORGANIZATION_PURGED_TASKS sweep what requests still wrote. False
+    if there is no such organization (already purged, or never deleted)."""
+    organization = Organization.objects.filter(pk=organization_id, deletion_started_at__isnull=False).first()
+    if organization is None:
+        return False
+    deleted: dict[str, int] = {}
+    for model, field in _owned_tables():
+        rows = model._base_manager.filter(**{field: organization})
+        while ids := list(rows.values_list("pk", flat=True)[:batch_size]):
+            with transaction.atomic():
+                _, by_model = model._base_manager.filter(pk__in=ids).delete()
+            for label, number in by_model.items():
+                deleted[label] = deleted.get(label, 0) + number
+    public_id, label = organization.public_id, f"{organization.name} ({organization.slug})"
+    with transaction.atomic():
+        audit_record(
+            organization=None, actor=SYSTEM, action="organization.deleted", target=organization, target_label=label
+        )
+        organization.delete()
+    for name in settings.ORGANIZATION_PURGED_TASKS:
+        task_enqueue(name, organization_id, countdown=STRAGGLER_SWEEP_DELAY_SECONDS)
+    logger.info("organization_purged", extra={"org_id": public_id, "deleted": deleted})
+    return True
+
+
+def organizations_purge_due(*, older_than_seconds: float = 600) -> list[int]:
+    """Ids of organizations whose deletion started a while ago and whose purge is still to do
+    (its task lost with a broker outage, or its worker killed): the sweeper sends them again."""
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    return list(Organization.objects.filter(deletion_started_at__lt=cutoff).order_by("pk").values_list("pk", flat=True))

@@ -169,17 +169,19 @@ def test_removing_the_logo(organization) -> None:
 
 
 @pytest.mark.django_db
-def test_deleting_needs_the_slug_and_keeps_the_audit_trail(organization) -> None:
+def test_deleting_needs_the_slug_and_keeps_the_audit_trail(organization, django_capture_on_commit_callbacks) -> None:
     client = _client(organization, Role.OWNER)
 
     wrong = client.post("/app/settings/delete/", {"confirm": "nope"})
     assert wrong.status_code == 422
     assert Organization.objects.filter(pk=organization.pk).exists()
 
-    response = client.post("/app/settings/delete/", {"confirm": organization.slug})
+    with django_capture_on_commit_callbacks(execute=True):  # the purge is sent to a worker on commit
+        response = client.post("/app/settings/delete/", {"confirm": organization.slug})
 
     assert response["Location"] == "/app/"
     assert not Organization.objects.filter(pk=organization.pk).exists()
+    assert AuditEvent.objects.filter(action="organization.deletion_started", organization=None).count() == 1
     event = AuditEvent.objects.get(action="organization.deleted")
     assert (event.organization, event.target_id, event.target_label) == (
         None,

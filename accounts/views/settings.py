@@ -89,5 +89,5 @@ def settings_delete(request: ConsoleRequest) -> HttpResponseBase:
         return _render(request, delete=form, status=422)
     name = organization.name
     organization_delete(organization=organization, actor=request_actor(request))
-    messages.success(request, f"{name} and everything in it were deleted.")
+    messages.success(request, f"{name} was deleted: nobody can reach it any more, and its data is being removed.")
     return redirect("console:home")

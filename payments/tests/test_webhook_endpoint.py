@@ -31,7 +31,7 @@ def test_a_verified_stripe_event_is_stored_once_and_processing_is_enqueued_after
     from payments import tasks
 
     enqueued: list[int] = []
-    monkeypatch.setattr(tasks.webhook_event_process_task, "delay", enqueued.append)
+    monkeypatch.setattr(tasks.webhook_event_process_task, "apply_async", lambda args, countdown: enqueued.extend(args))
     body = fixture_bytes("stripe", "charge.failed.json")
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
@@ -204,10 +204,10 @@ def test_with_the_broker_down_the_event_is_still_acknowledged_and_kept_for_the_s
 
     from payments import tasks
 
-    def broker_down(*args: object) -> None:
+    def broker_down(args: tuple[int, ...], countdown: float | None) -> None:
         raise OperationalError("Error 111 connecting to redis")
 
-    monkeypatch.setattr(tasks.webhook_event_process_task, "delay", broker_down)
+    monkeypatch.setattr(tasks.webhook_event_process_task, "apply_async", broker_down)
 
     with django_capture_on_commit_callbacks(execute=True):
         response = _post_stripe(client, stripe_account, fixture_bytes("stripe", "charge.failed.json"))

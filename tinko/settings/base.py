@@ -305,6 +305,9 @@ PAYMENTS_GATEWAYS = {
 }
 # Called as handler(outcome=PaymentOutcome, account=GatewayAccount) for every verified gateway event.
 PAYMENTS_OUTCOME_HANDLER = "recovery.gateway_events.payment_outcome_handle"
+# Tasks sent (by name, with the organization's id) a few minutes after an organization's data was
+# deleted, to sweep what requests that authenticated just before still wrote.
+ORGANIZATION_PURGED_TASKS = ["recovery.ingest_orphans_delete"]
 # Fernet keys (comma-separated, newest first) that encrypt gateway secrets at rest; separate from
 # SECRET_KEY so rotating one never touches the other. The default is for development only.
 GATEWAY_ENCRYPTION_KEYS = env.list("GATEWAY_ENCRYPTION_KEYS", default=["dGlua28tZGV2ZWxvcG1lbnQtb25seS1nYXRld2F5LWs="])

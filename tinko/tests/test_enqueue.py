@@ -14,7 +14,7 @@ TASK = "payments.process_webhook_event"
 @pytest.fixture
 def sent(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, ...]]:
     calls: list[tuple[int, ...]] = []
-    monkeypatch.setattr(app.tasks[TASK], "delay", lambda *args: calls.append(args))
+    monkeypatch.setattr(app.tasks[TASK], "apply_async", lambda args, countdown: calls.append(tuple(args)))
     return calls
 
 
@@ -37,10 +37,10 @@ def test_a_sweeper_fans_out_one_task_per_id(sent) -> None:
 
 
 def test_a_broker_outage_is_logged_and_not_raised(monkeypatch, caplog) -> None:
-    def broker_down(*args: int) -> None:
+    def broker_down(args: tuple[int, ...], countdown: float | None) -> None:
         raise OperationalError("Error 111 connecting to redis")
 
-    monkeypatch.setattr(app.tasks[TASK], "delay", broker_down)
+    monkeypatch.setattr(app.tasks[TASK], "apply_async", broker_down)
 
     with caplog.at_level(logging.WARNING, logger="tinko.enqueue"):
         task_enqueue(TASK, 7)
