@@ -4,7 +4,6 @@ from each process's memory during an outage, and sign-up works; a TOTP replay gu
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,23 +14,11 @@ from accounts.models import Organization, User
 from accounts.tests.test_signup_signin import SIGNUP
 from tinko import redis_client
 from tinko.cache import OutageTolerantRedisCache
-from tinko.tests.test_redis_outage import PrivateRedis
+from tinko.tests.conftest import PrivateRedis
 
 pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server installed (CI has it)")
 
 TOTP_USED = "allauth.mfa.totp.used?user=1&code=123456"
-
-
-@pytest.fixture
-def private_redis(monkeypatch: pytest.MonkeyPatch) -> Iterator[PrivateRedis]:
-    server = PrivateRedis()
-    server.start()
-    monkeypatch.setattr(redis_client, "_down_until", 0.0)
-    try:
-        yield server
-    finally:
-        if server.process is not None:
-            server.stop()
 
 
 @pytest.fixture

@@ -8,14 +8,10 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
-import subprocess
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import redis
 from rest_framework.test import APIClient
 
 from accounts.api_key_cache import OUTAGE_CACHE_SECONDS
@@ -23,6 +19,7 @@ from accounts.models import Organization
 from accounts.services import API_KEYS_EPOCH, api_key_create, api_key_revoke, organization_create
 from accounts.tests.factories import UserFactory
 from tinko import local_cache, ratelimit, redis_client
+from tinko.tests.conftest import PrivateRedis
 
 pytestmark = [
     pytest.mark.django_db,
@@ -30,47 +27,6 @@ pytestmark = [
 ]
 
 URL = "/v1/events/payment_failed"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-class PrivateRedis:
-    """A redis-server of this test's own, on a free port, that the test can stop and start again."""
-
-    def __init__(self) -> None:
-        self.port = _free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL,
-        )
-        probe = redis.Redis(port=self.port, socket_connect_timeout=0.2)
-        deadline = time.time() + 10
-        while True:
-            try:
-                probe.ping()
-                break
-            except redis.ConnectionError:
-                if time.time() > deadline:
-                    raise
-                time.sleep(0.05)
-        probe.close()
-
-    def stop(self) -> None:
-        assert self.process is not None
-        self.process.kill()
-        self.process.wait(timeout=10)
-        self.process = None
-
-    def client(self) -> redis.Redis:
-        return redis.Redis(port=self.port)
 
 
 class Clock:
@@ -85,17 +41,10 @@ class Clock:
 
 
 @pytest.fixture
-def private_redis(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[PrivateRedis]:
-    server = PrivateRedis()
-    server.start()
-    settings.REDIS_URL = server.url
-    monkeypatch.setattr(redis_client, "_down_until", 0.0)
+def outage_redis(private_redis: PrivateRedis, settings: Any, monkeypatch: pytest.MonkeyPatch) -> PrivateRedis:
+    settings.REDIS_URL = private_redis.url
     monkeypatch.setattr(ratelimit._local, "active", False)
-    try:
-        yield server
-    finally:
-        if server.process is not None:
-            server.stop()
+    return private_redis
 
 
 @pytest.fixture
@@ -121,7 +70,7 @@ def ingest(plaintext: str, ref: str) -> int:
 
 
 def test_ingest_keys_and_sign_up_carry_on_while_redis_is_down(
-    private_redis: PrivateRedis,
+    outage_redis: PrivateRedis,
     clock: Clock,
     organization: Organization,
     django_capture_on_commit_callbacks: Any,
@@ -132,10 +81,10 @@ def test_ingest_keys_and_sign_up_carry_on_while_redis_is_down(
         doomed = api_key_create(organization=organization, name="Doomed")
     assert ingest(kept.plaintext, "up-1") == 201
     assert ingest(doomed.plaintext, "up-2") == 201
-    epoch_before = private_redis.client().get(API_KEYS_EPOCH.key)
+    epoch_before = outage_redis.client().get(API_KEYS_EPOCH.key)
     fallbacks_before = ratelimit.rate_limit_local_fallback_count()
 
-    private_redis.stop()
+    outage_redis.stop()
 
     assert ingest(kept.plaintext, "down-1") == 201
     with django_capture_on_commit_callbacks(execute=True):
@@ -151,13 +100,13 @@ def test_ingest_keys_and_sign_up_carry_on_while_redis_is_down(
     assert ingest(kept.plaintext, "down-4") == 201
     fallbacks = ratelimit.rate_limit_local_fallback_count()
 
-    private_redis.start()
+    outage_redis.start()
     clock.offset += redis_client.BACKOFF_SECONDS + 0.1
 
     assert ingest(kept.plaintext, "back-1") == 201
     assert ingest(doomed.plaintext, "back-2") == 401
     # The bump made during the outage reached Redis once it was back, and Redis counts again.
-    back = private_redis.client()
+    back = outage_redis.client()
     assert back.get(API_KEYS_EPOCH.key) not in {None, epoch_before}
     assert back.keys("tinko:rl:api_key:*") != []
     assert ratelimit.rate_limit_local_fallback_count() == fallbacks
