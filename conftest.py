@@ -34,7 +34,7 @@ def _clear_cache() -> Iterator[None]:
 
 @pytest.fixture
 def issued_api_key(organization: Any) -> Any:
-    """A live API key for `organization` (plaintext available as .plaintext)."""
+    """A test-mode API key for `organization` (plaintext available as .plaintext)."""
     return ApiKeyFactory.issue(organization=organization)
 
 

@@ -3,7 +3,8 @@
 Every console view is wrapped in `console_view(min_role=...)`: it signs the person in,
 finds their membership of the organization chosen in the session (never from a URL or
 form parameter), refuses roles below `min_role` with 403, and hands the view a
-`ConsoleRequest` with `organization` and `membership` set. API views say
+`ConsoleRequest` with `organization`, `membership` and `livemode` (whether the console shows
+the organization's live data or its test data) set. API views say
 `required_role = Role.…` and `accounts.authentication.HasApiKeyRole` checks the key.
 """
 
@@ -26,12 +27,13 @@ from django_htmx.middleware import HtmxDetails
 
 from accounts.enums import Role, role_at_least
 from accounts.models import Invitation, Membership, Organization, User
-from accounts.selectors import membership_current
+from accounts.selectors import api_key_live_exists, membership_current
 from accounts.services import Actor
 
 P = ParamSpec("P")
 SESSION_ORGANIZATION_KEY = "tinko_organization_id"
 SESSION_INVITATION_KEY = "tinko_invitation_id"
+SESSION_LIVEMODE_KEY = "tinko_livemode"
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -45,6 +47,7 @@ class SignedInRequest(HtmxHttpRequest):
 class ConsoleRequest(SignedInRequest):
     organization: Organization
     membership: Membership
+    livemode: bool
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -64,6 +67,22 @@ def request_actor(request: HttpRequest) -> Actor:
 def session_organization_set(request: HttpRequest, organization: Organization) -> None:
     """Make `organization` the one the console shows (the caller checked the membership)."""
     request.session[SESSION_ORGANIZATION_KEY] = organization.pk
+    request.session.pop(SESSION_LIVEMODE_KEY, None)
+
+
+def session_livemode_set(request: HttpRequest, *, livemode: bool) -> None:
+    """Show the organization's live data (else its test data) until changed or another organization is chosen."""
+    request.session[SESSION_LIVEMODE_KEY] = livemode
+
+
+def _session_livemode(request: HttpRequest, organization: Organization) -> bool:
+    chosen = request.session.get(SESSION_LIVEMODE_KEY)
+    if isinstance(chosen, bool):
+        return chosen
+    # Until someone chooses: live data once the organization has a live key, test data before.
+    livemode = api_key_live_exists(organization=organization)
+    session_livemode_set(request, livemode=livemode)
+    return livemode
 
 
 def invitation_pending_set(request: HttpRequest, invitation: Invitation) -> None:
@@ -133,6 +152,7 @@ def console_view(
             console_request = cast(ConsoleRequest, request)
             console_request.organization = membership.organization
             console_request.membership = membership
+            console_request.livemode = _session_livemode(request, membership.organization)
             if not role_at_least(membership.role, min_role):
                 raise PermissionDenied(f"This page is for the {min_role.label.lower()} role and above.")
             return view(console_request, *args, **kwargs)

@@ -30,6 +30,12 @@ class ConsoleContext:
             user=cast(User, user), organization_id=self._request.session.get(SESSION_ORGANIZATION_KEY)
         )
 
+    @property
+    def livemode(self) -> bool | None:
+        """Whether the page shows live data (else test data); None on pages outside an organization."""
+        livemode = getattr(self._request, "livemode", None)
+        return livemode if isinstance(livemode, bool) else None
+
     @cached_property
     def memberships(self) -> list[Membership]:
         user = getattr(self._request, "user", None)

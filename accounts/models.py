@@ -187,6 +187,11 @@ class ApiKey(models.Model):
     def is_active(self) -> bool:
         return self.revoked_at is None
 
+    @property
+    def livemode(self) -> bool:
+        """Whether the key reads and writes the organization's live data (else its test data)."""
+        return self.mode == ApiKeyMode.LIVE
+
 
 class Invitation(models.Model):
     """An invitation to join an organization, sent by email.

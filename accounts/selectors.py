@@ -11,7 +11,7 @@ from allauth.mfa.models import Authenticator
 from django.db.models import F, QuerySet
 from django.urls import reverse
 
-from accounts.enums import Role
+from accounts.enums import ApiKeyMode, Role
 from accounts.models import ApiKey, AuditEvent, Invitation, Membership, Organization, OrganizationLogo, User
 from accounts.services import API_KEY_LOOKUP_LENGTH, api_key_hash, invitation_token_hash
 
@@ -37,6 +37,11 @@ def api_key_find_active(*, plaintext: str) -> ApiKey | None:
     if api_key.revoked_at is not None:
         return None
     return api_key
+
+
+def api_key_live_exists(*, organization: Organization) -> bool:
+    """Whether the organization has an active live key (it takes live payments)."""
+    return ApiKey.objects.for_org(organization).filter(mode=ApiKeyMode.LIVE, revoked_at__isnull=True).exists()
 
 
 def api_key_list(*, organization: Organization) -> QuerySet[ApiKey]:

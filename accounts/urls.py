@@ -10,6 +10,7 @@ urlpatterns = [
     path("", console.home, name="home"),
     path("organizations/new/", console.organization_new, name="organization_new"),
     path("organizations/switch/", console.organization_switch, name="organization_switch"),
+    path("mode/", console.mode_switch, name="mode_switch"),
     path("team/", team.team, name="team"),
     path("team/invitations/", team.invitation_new, name="invitation_new"),
     path("team/invitations/<str:invitation_id>/resend/", team.invitation_resend_view, name="invitation_resend"),

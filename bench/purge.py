@@ -30,8 +30,8 @@ def _fill(*, organization_id: int, expired: int, current: int) -> None:
         for count, age in ((expired, "48 hours"), (current, "1 hour")):
             # Spread over the hour before `age`, as an hour of ingest would leave them.
             cursor.execute(
-                f"INSERT INTO {table} (organization_id, key, fingerprint, response_status, response_body, created_at) "
-                "SELECT %s, md5(random()::text) || n, repeat('f', 64), 201, '\\x7b7d'::bytea, "
+                f"INSERT INTO {table} (organization_id, livemode, key, fingerprint, response_status, response_body, "
+                "created_at) SELECT %s, false, md5(random()::text) || n, repeat('f', 64), 201, '\\x7b7d'::bytea, "
                 f"now() - interval '{age}' - (n * interval '3600 seconds') / %s "
                 "FROM generate_series(1, %s) AS n",
                 [organization_id, count, count],

@@ -59,6 +59,11 @@ class GatewayAccount(OrgOwned):
     def __str__(self) -> str:
         return f"{self.get_provider_display()} ({self.mode}) for org {self.organization_id}"
 
+    @property
+    def livemode(self) -> bool:
+        """Whether the account's payments are the organization's live data (else its test data)."""
+        return self.mode == GatewayMode.LIVE
+
 
 class WebhookEvent(OrgOwned):
     """The webhook inbox: one row per verified gateway event and endpoint, written before the gateway

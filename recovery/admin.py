@@ -12,7 +12,7 @@ from django.urls import URLPattern, path
 from accounts.models import Organization
 from recovery.classifier import ClassifierInput, sample_input
 from recovery.enums import PaymentMethodType
-from recovery.models import ClassifierRule, FailureEvent, Transaction
+from recovery.models import ClassifierRule, FailureEvent, PaymentMismatch, Transaction
 from recovery.selectors import classification_for
 from recovery.services import classifier_rule_delete, classifier_rule_save
 
@@ -154,6 +154,43 @@ class FailureEventInline(admin.TabularInline):
         return False
 
 
+class PaymentMismatchInline(admin.TabularInline):
+    model = PaymentMismatch
+    extra = 0
+    fields = ("public_id", "amount", "currency", "gateway", "gateway_payment_id", "paid_at", "recovered", "reason")
+    readonly_fields = fields
+    ordering = ("paid_at",)
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(PaymentMismatch)
+class PaymentMismatchAdmin(admin.ModelAdmin):
+    """Payments that did not match what their transaction owed, for review."""
+
+    list_display = (
+        "public_id",
+        "organization",
+        "livemode",
+        "transaction",
+        "amount",
+        "currency",
+        "recovered",
+        "paid_at",
+    )
+    list_filter = ("livemode", "recovered", "currency", "gateway")
+    search_fields = ("public_id", "gateway_payment_id", "transaction__transaction_ref", "organization__slug")
+    list_select_related = ("organization", "transaction")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [field.name for field in PaymentMismatch._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
 @admin.register(Transaction)
 class TransactionAdmin(admin.ModelAdmin):
     """Transactions come from the API and webhooks; admin shows them."""
@@ -161,6 +198,7 @@ class TransactionAdmin(admin.ModelAdmin):
     list_display = (
         "transaction_ref",
         "organization",
+        "livemode",
         "amount",
         "currency",
         "gateway",
@@ -168,10 +206,10 @@ class TransactionAdmin(admin.ModelAdmin):
         "category",
         "created_at",
     )
-    list_filter = ("status", "category", "gateway", "payment_method_type", "currency")
+    list_filter = ("livemode", "status", "category", "gateway", "payment_method_type", "currency")
     search_fields = ("transaction_ref", "public_id", "customer_email", "organization__slug")
     list_select_related = ("organization",)
-    inlines = (FailureEventInline,)
+    inlines = (FailureEventInline, PaymentMismatchInline)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return [field.name for field in Transaction._meta.fields]
@@ -192,7 +230,7 @@ class FailureEventAdmin(admin.ModelAdmin):
         "category",
         "rule",
     )
-    list_filter = ("category", "retryable", "gateway", "source")
+    list_filter = ("livemode", "category", "retryable", "gateway", "source")
     search_fields = ("public_id", "failure_code", "rule", "transaction__transaction_ref", "idempotency_key")
     list_select_related = ("organization", "transaction")
 

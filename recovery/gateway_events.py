@@ -19,6 +19,7 @@ from recovery.enums import EventSource, PaymentMethodType
 from recovery.services import (
     Customer,
     FailureInput,
+    PaymentReceived,
     transaction_mark_recovered,
     transaction_record_failure,
 )
@@ -70,7 +71,12 @@ def payment_outcome_handle(*, outcome: PaymentOutcome, account: GatewayAccount) 
     """Record a gateway failure as a classified failed transaction; mark a success as recovered."""
     organization = account.organization
     transaction_ref = _transaction_ref(outcome)
-    log = {"org_id": organization.public_id, "provider": outcome.provider, "event_id": outcome.event_id}
+    log = {
+        "org_id": organization.public_id,
+        "livemode": account.livemode,
+        "provider": outcome.provider,
+        "event_id": outcome.event_id,
+    }
     if transaction_ref is None:
         logger.info("gateway_outcome_without_reference", extra=log)
         return
@@ -80,19 +86,21 @@ def payment_outcome_handle(*, outcome: PaymentOutcome, account: GatewayAccount) 
             if failure is None:
                 logger.warning("gateway_failure_without_amount", extra=log)
                 return
-            recorded = transaction_record_failure(organization=organization, failure=failure)
+            recorded = transaction_record_failure(organization=organization, livemode=account.livemode, failure=failure)
             logger.info(
                 "gateway_failure_recorded",
                 extra={**log, "transaction_id": recorded.transaction.public_id, "effect": recorded.transaction_effect},
             )
         elif outcome.type == OutcomeType.PAYMENT_SUCCEEDED and outcome.amount and outcome.currency:
-            transaction_mark_recovered(
-                organization=organization,
+            payment = PaymentReceived(
                 transaction_ref=transaction_ref,
                 amount=outcome.amount,
                 currency=outcome.currency,
-                recovered_at=outcome.occurred_at,
+                paid_at=outcome.occurred_at,
+                gateway=outcome.provider,
+                gateway_payment_id=outcome.gateway_payment_id or "",
             )
+            transaction_mark_recovered(organization=organization, livemode=account.livemode, payment=payment)
         else:
             logger.info("gateway_outcome_not_used", extra={**log, "type": outcome.type})
     except OperationalError as exc:  # a lock or a busy database: the inbox retries the event

@@ -18,10 +18,10 @@ from recovery.enums import (
     TransactionStatus,
 )
 from tinko.ids import PublicIdField
-from tinko.tenancy import OrgOwned, OrgQuerySet, ingest_organization_key
+from tinko.tenancy import ModeOwned, OrgQuerySet, ingest_organization_key
 
 
-class Transaction(OrgOwned):
+class Transaction(ModeOwned):
     """A merchant's payment that failed at least once, identified by the merchant's own reference."""
 
     # Read by organization through the unique reference and the newest-first listing.
@@ -48,7 +48,9 @@ class Transaction(OrgOwned):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["organization", "transaction_ref"], name="recovery_transaction_ref_unique"),
+            models.UniqueConstraint(
+                fields=["organization", "livemode", "transaction_ref"], name="recovery_transaction_ref_unique"
+            ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="recovery_transaction_amount_positive"),
             models.CheckConstraint(
                 condition=Q(currency__regex=r"^[A-Z]{3}$"), name="recovery_transaction_currency_iso"
@@ -71,14 +73,16 @@ class Transaction(OrgOwned):
         # Listing filters (status, category, gateway) ride on the newest-first index: every extra
         # index is paid on every ingested failure.
         indexes = [
-            models.Index(fields=["organization", "-created_at", "-public_id"], name="recovery_txn_org_created"),
+            models.Index(
+                fields=["organization", "livemode", "-created_at", "-public_id"], name="recovery_txn_org_created"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.transaction_ref} ({self.public_id})"
 
 
-class FailureEvent(OrgOwned):
+class FailureEvent(ModeOwned):
     """One failure of a transaction, with the classifier's decision and the rule that made it."""
 
     # Read by transaction, public id or idempotency key, never by organization alone.
@@ -118,7 +122,7 @@ class FailureEvent(OrgOwned):
         constraints = [
             # The backstop that makes a repeated API request or gateway event one event, ever.
             models.UniqueConstraint(
-                fields=["organization", "idempotency_key"],
+                fields=["organization", "livemode", "idempotency_key"],
                 condition=~Q(idempotency_key=""),
                 name="recovery_failureevent_idempotency_unique",
             ),
@@ -133,6 +137,40 @@ class FailureEvent(OrgOwned):
 
     def __str__(self) -> str:
         return f"{self.public_id} {self.category}"
+
+
+class PaymentMismatch(ModeOwned):
+    """A payment for a transaction that did not match what it owed: another currency or a smaller
+    amount (the transaction stays open), or more than it owed (recovered, and flagged). Kept for the
+    merchant to review; a payment never recovers a transaction silently with the wrong money."""
+
+    public_id = PublicIdField(prefix="pmm")
+    transaction = models.ForeignKey(Transaction, on_delete=models.CASCADE, related_name="payment_mismatches")
+    amount = models.BigIntegerField(help_text="What was paid, in the currency's minor unit.")
+    currency = models.CharField(max_length=3)
+    gateway = models.CharField(max_length=40, blank=True)
+    gateway_payment_id = models.CharField(max_length=255, blank=True)
+    paid_at = models.DateTimeField()
+    recovered = models.BooleanField(help_text="Whether the payment recovered the transaction all the same.")
+    reason = models.CharField(max_length=200)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            # A gateway reports one payment in several events: it is flagged once.
+            models.UniqueConstraint(
+                fields=["transaction", "gateway_payment_id"],
+                condition=~Q(gateway_payment_id=""),
+                name="recovery_paymentmismatch_once_per_payment",
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="recovery_paymentmismatch_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(currency__regex=r"^[A-Z]{3}$"), name="recovery_paymentmismatch_currency_iso"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.public_id}: {self.reason}"
 
 
 class ClassifierRule(models.Model):

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from recovery.classifier import Classification
-from recovery.models import FailureEvent, Transaction
+from recovery.models import FailureEvent, PaymentMismatch, Transaction
 
 if TYPE_CHECKING:
     from recovery.services.failures import FailureRecorded
@@ -27,6 +27,7 @@ def transaction_data(txn: Transaction) -> dict[str, Any]:
     return {
         "id": txn.public_id,
         "object": "transaction",
+        "livemode": txn.livemode,
         "transaction_ref": txn.transaction_ref,
         "amount": txn.amount,
         "currency": txn.currency,
@@ -58,6 +59,7 @@ def event_data(event: FailureEvent, *, transaction_id: str) -> dict[str, Any]:
     return {
         "id": event.public_id,
         "object": "failure_event",
+        "livemode": event.livemode,
         "transaction": transaction_id,
         "occurred_at": event.occurred_at,
         "source": event.source,
@@ -114,4 +116,19 @@ def batch_result_data(result: FailureRecorded) -> dict[str, Any]:
 def transaction_detail_data(txn: Transaction) -> dict[str, Any]:
     data = transaction_data(txn)
     data["events"] = [event_data(event, transaction_id=txn.public_id) for event in txn.events.all()]
+    data["payment_mismatches"] = [payment_mismatch_data(mismatch) for mismatch in txn.payment_mismatches.all()]
     return data
+
+
+def payment_mismatch_data(mismatch: PaymentMismatch) -> dict[str, Any]:
+    return {
+        "id": mismatch.public_id,
+        "object": "payment_mismatch",
+        "amount": mismatch.amount,
+        "currency": mismatch.currency,
+        "gateway": _or_none(mismatch.gateway),
+        "gateway_payment_id": _or_none(mismatch.gateway_payment_id),
+        "paid_at": mismatch.paid_at,
+        "recovered": mismatch.recovered,
+        "reason": mismatch.reason,
+    }

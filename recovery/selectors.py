@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from accounts.models import Organization
 from recovery.classifier import Classification, ClassifierInput, RuleSet, classify
-from recovery.models import ClassifierRule, FailureEvent, Transaction
+from recovery.enums import TransactionStatus
+from recovery.models import ClassifierRule, FailureEvent, PaymentMismatch, Transaction
 from tinko.local_cache import LocalCopy, SharedToken, WithoutRedis
 
 # Rules change rarely and are read on every ingest: each process keeps them compiled, and checks
@@ -103,10 +104,15 @@ def _decode_cursor(cursor: str) -> tuple[datetime, str]:
 
 
 def transaction_list(
-    *, organization: Organization, filters: TransactionFilters, limit: int, cursor: str | None = None
+    *,
+    organization: Organization,
+    livemode: bool,
+    filters: TransactionFilters,
+    limit: int,
+    cursor: str | None = None,
 ) -> TransactionPage:
-    """One page of the organization's transactions, newest first (keyset pagination)."""
-    queryset = Transaction.objects.for_org(organization)
+    """One page of the organization's live or test transactions, newest first (keyset pagination)."""
+    queryset = Transaction.objects.for_org(organization, livemode=livemode)
     if filters.status:
         queryset = queryset.filter(status=filters.status)
     if filters.category:
@@ -130,13 +136,22 @@ def transaction_list(
     )
 
 
-def transaction_get(*, organization: Organization, transaction_ref: str) -> Transaction | None:
-    """The organization's transaction with this reference, its events newest first; None if there is none."""
+def transaction_status_counts(*, organization: Organization, livemode: bool) -> dict[str, int]:
+    """How many of the organization's live or test transactions are in each status (every status named)."""
+    rows = Transaction.objects.for_org(organization, livemode=livemode).values("status").annotate(n=Count("id"))
+    counts = {row["status"]: row["n"] for row in rows.order_by()}
+    return {status: counts.get(status, 0) for status in TransactionStatus.values}
+
+
+def transaction_get(*, organization: Organization, livemode: bool, transaction_ref: str) -> Transaction | None:
+    """The organization's live or test transaction with this reference, its events newest first
+    and its payment mismatches; None if there is none."""
     return (
-        Transaction.objects.for_org(organization)
+        Transaction.objects.for_org(organization, livemode=livemode)
         .filter(transaction_ref=transaction_ref)
         .prefetch_related(
             Prefetch("events", queryset=FailureEvent.objects.order_by("-occurred_at", "-created_at", "-id"))
         )
+        .prefetch_related(Prefetch("payment_mismatches", queryset=PaymentMismatch.objects.order_by("paid_at", "id")))
         .first()
     )

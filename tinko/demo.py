@@ -187,7 +187,7 @@ def demo_load() -> Demo:
     )
     Membership.objects.update_or_create(organization=europe, user=teammates[0], defaults={"role": Role.OWNER})
     Membership.objects.update_or_create(organization=europe, user=user, defaults={"role": Role.ADMIN})
-    transaction_record_failures(organization=organization, failures=_demo_failures())
+    transaction_record_failures(organization=organization, livemode=False, failures=_demo_failures())
     return Demo(
         organization=organization,
         user=user,

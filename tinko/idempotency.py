@@ -1,8 +1,8 @@
 """Idempotency keys as the big gateways do them, for any endpoint that creates something.
 
-Per organization and key, a request runs in one database transaction that reads what became of
+Per organization, mode (test or live) and key, a request runs in one database transaction that reads what became of
 the key, does its work and stores its response beside that work (a row that the unique
-(organization, key) constraint admits once). A later request with the same key and the same
+(organization, livemode, key) constraint admits once). A later request with the same key and the same
 body gets that response back byte for byte with `Idempotent-Replayed: true`; with a different
 body (or endpoint) it is refused with 422 `idempotency_key_reused`. A request that fails
 stores nothing, so it can be retried. Keys are kept at least 24 hours
@@ -115,9 +115,9 @@ def request_fingerprint(*, endpoint: str, payload: Any) -> str:
     return hashlib.sha256(endpoint.encode() + b"\n" + canonical).hexdigest()
 
 
-def _lock_id(organization_id: int, key: str) -> int:
-    # A signed 64-bit number for pg_try_advisory_xact_lock, from the organization and the key.
-    digest = hashlib.blake2b(f"{organization_id}:{key}".encode(), digest_size=8).digest()
+def _lock_id(organization_id: int, livemode: bool, key: str) -> int:
+    # A signed 64-bit number for pg_try_advisory_xact_lock, from the organization, the mode and the key.
+    digest = hashlib.blake2b(f"{organization_id}:{int(livemode)}:{key}".encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
 
 
@@ -135,11 +135,14 @@ def _locking_read_sql() -> str:
     # One row whether or not the key was stored. Only the model's table name is interpolated.
     return (
         "SELECT pg_try_advisory_xact_lock(%s), stored.fingerprint, stored.response_status, stored.response_body "  # noqa: S608
-        f"FROM (SELECT 1) AS one LEFT JOIN {table} AS stored ON stored.organization_id = %s AND stored.key = %s"
+        f"FROM (SELECT 1) AS one LEFT JOIN {table} AS stored "
+        "ON stored.organization_id = %s AND stored.livemode = %s AND stored.key = %s"
     )
 
 
-def idempotency_claim_many(*, organization: Organization, requests: Sequence[tuple[str, str]]) -> dict[str, Claim]:
+def idempotency_claim_many(
+    *, organization: Organization, livemode: bool, requests: Sequence[tuple[str, str]]
+) -> dict[str, Claim]:
     """What became of each (key, fingerprint): free to run, to replay, reused or in use.
 
     Call it inside the transaction that will do the work and `idempotency_store` the responses.
@@ -149,7 +152,9 @@ def idempotency_claim_many(*, organization: Organization, requests: Sequence[tup
     if len(requests) == 1 and connection.vendor == "postgresql":
         ((key, fingerprint),) = requests
         with connection.cursor() as cursor:
-            cursor.execute(_locking_read_sql(), [_lock_id(organization.pk, key), organization.pk, key])
+            cursor.execute(
+                _locking_read_sql(), [_lock_id(organization.pk, livemode, key), organization.pk, livemode, key]
+            )
             locked, *row = cursor.fetchone()
         state, stored = _state(tuple(row) if row[0] is not None else None, fingerprint=fingerprint, locked=locked)
         return {key: Claim(key=key, state=state, stored=stored)}
@@ -160,7 +165,7 @@ def idempotency_claim_many(*, organization: Organization, requests: Sequence[tup
             IdempotencyKey,
             "key",
             list(wanted),
-            where={"organization": organization.pk},
+            where={"organization": organization.pk, "livemode": livemode},
             columns=("key", "fingerprint", "response_status", "response_body"),
         )
     }
@@ -171,20 +176,22 @@ def idempotency_claim_many(*, organization: Organization, requests: Sequence[tup
     return claims
 
 
-def idempotency_claim(*, organization: Organization, key: str, fingerprint: str) -> Claim:
+def idempotency_claim(*, organization: Organization, livemode: bool, key: str, fingerprint: str) -> Claim:
     """What became of one key, locking it for this transaction (see idempotency_claim_many)."""
-    return idempotency_claim_many(organization=organization, requests=[(key, fingerprint)])[key]
+    return idempotency_claim_many(organization=organization, livemode=livemode, requests=[(key, fingerprint)])[key]
 
 
-def idempotency_store(*, organization: Organization, responses: Sequence[tuple[str, str, StoredResponse]]) -> None:
+def idempotency_store(
+    *, organization: Organization, livemode: bool, responses: Sequence[tuple[str, str, StoredResponse]]
+) -> None:
     """Store the response to each (key, fingerprint), in the transaction that made the writes they
     answer for. A key stored meanwhile by another request fails the transaction (IntegrityError)."""
     now = timezone.now()
     insert_rows(
         IdempotencyKey,
-        ("organization", "key", "fingerprint", "response_status", "response_body", "created_at"),
+        ("organization", "livemode", "key", "fingerprint", "response_status", "response_body", "created_at"),
         [
-            (organization.pk, key, fingerprint, stored.status, stored.body, now)
+            (organization.pk, livemode, key, fingerprint, stored.status, stored.body, now)
             for key, fingerprint, stored in responses
         ],
     )
@@ -193,6 +200,7 @@ def idempotency_store(*, organization: Organization, responses: Sequence[tuple[s
 def idempotent_insert(
     *,
     organization: Organization,
+    livemode: bool,
     key: str,
     fingerprint: str,
     stored: StoredResponse,
@@ -207,13 +215,14 @@ def idempotent_insert(
     if connection.vendor != "postgresql":
         return None
     key_guards = [
-        Guard("pg_try_advisory_xact_lock(%s)", (_lock_id(organization.pk, key),)),
-        row_absent(IdempotencyKey, {"organization": organization.pk, "key": key}),
+        Guard("pg_try_advisory_xact_lock(%s)", (_lock_id(organization.pk, livemode, key),)),
+        row_absent(IdempotencyKey, {"organization": organization.pk, "livemode": livemode, "key": key}),
     ]
     response = ChainLink(
         model=IdempotencyKey,
         values={
             "organization": organization.pk,
+            "livemode": livemode,
             "key": key,
             "fingerprint": fingerprint,
             "response_status": stored.status,
@@ -251,21 +260,26 @@ def claim_refusal(claim: Claim, *, param: str | None = IDEMPOTENCY_HEADER) -> Ap
 
 
 def idempotent_run(
-    *, organization: Organization, key: str, fingerprint: str, handler: Callable[[], StoredResponse]
+    *,
+    organization: Organization,
+    livemode: bool,
+    key: str,
+    fingerprint: str,
+    handler: Callable[[], StoredResponse],
 ) -> IdempotentResult:
-    """Run `handler` at most once per (organization, key), in one transaction with its stored
+    """Run `handler` at most once per (organization, livemode, key), in one transaction with its stored
     response, and answer every request with the same bytes. Raises the claim's refusal (409, 422);
     a handler that raises stores nothing."""
 
     def run() -> IdempotentResult:
-        claim = idempotency_claim(organization=organization, key=key, fingerprint=fingerprint)
+        claim = idempotency_claim(organization=organization, livemode=livemode, key=key, fingerprint=fingerprint)
         if claim.state is ClaimState.REPLAY:
             assert claim.stored is not None
             return IdempotentResult(response=claim.stored, replayed=True)
         if claim.state is not ClaimState.FREE:
             raise claim_refusal(claim)
         stored = handler()
-        idempotency_store(organization=organization, responses=[(key, fingerprint, stored)])
+        idempotency_store(organization=organization, livemode=livemode, responses=[(key, fingerprint, stored)])
         return IdempotentResult(response=stored, replayed=False)
 
     # A request that lost a race on the unique key (or deadlocked with one sharing its keys)

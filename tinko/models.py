@@ -18,11 +18,13 @@ class IdempotencyKey(models.Model):
     """One organization's use of an `Idempotency-Key`: the response its request got.
 
     Written in the same transaction as the request's own writes, so it exists exactly when they
-    do; the unique (organization, key) constraint admits it once (see tinko.idempotency).
+    do; the unique (organization, livemode, key) constraint admits it once (see tinko.idempotency).
     """
 
-    # Read through the unique (organization, key) constraint.
+    # Read through the unique (organization, livemode, key) constraint.
     organization = ingest_organization_key()
+    # A test key and a live key of one organization have keys of their own.
+    livemode = models.BooleanField()
     key = models.CharField(max_length=255)
     fingerprint = models.CharField(max_length=64, help_text="SHA-256 of the endpoint and the canonical request body.")
     response_status = models.PositiveSmallIntegerField()
@@ -31,7 +33,9 @@ class IdempotencyKey(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["organization", "key"], name="tinko_idempotencykey_unique_per_org"),
+            models.UniqueConstraint(
+                fields=["organization", "livemode", "key"], name="tinko_idempotencykey_unique_per_org"
+            ),
         ]
         # The purge deletes by age across all organizations.
         indexes = [models.Index(fields=["created_at"], name="tinko_idempotencykey_created")]

@@ -1,4 +1,9 @@
-"""Tenant scoping: every merchant-owned row carries an organization, every query names it."""
+"""Tenant scoping: every merchant-owned row carries an organization, every query names it.
+
+Rows of a merchant's payments also carry `livemode`, as Stripe's objects do: a test key or a
+test-mode gateway account writes test data, a live one live data, and the two never meet. Their
+querysets have no way to ask for an organization without saying which mode.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +21,12 @@ class OrgQuerySet(models.QuerySet[_M]):
     def for_org(self, organization: Organization) -> OrgQuerySet[_M]:
         """Only the rows that belong to `organization`."""
         return self.filter(organization=organization)
+
+
+class ModeQuerySet(models.QuerySet[_M]):
+    def for_org(self, organization: Organization, *, livemode: bool) -> ModeQuerySet[_M]:
+        """Only `organization`'s rows of one mode: its live data or its test data."""
+        return self.filter(organization=organization, livemode=livemode)
 
 
 def ingest_organization_key() -> Any:
@@ -40,6 +51,20 @@ class OrgOwned(models.Model):
     organization: Any = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="+")
 
     objects = OrgQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+
+class ModeOwned(models.Model):
+    """Abstract base for rows of a merchant's payments: one organization's, in test or live mode."""
+
+    organization: Any = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="+")
+    livemode = models.BooleanField(
+        help_text="Live data (written with a live key or a live gateway account) or test data; never both."
+    )
+
+    objects = ModeQuerySet.as_manager()
 
     class Meta:
         abstract = True

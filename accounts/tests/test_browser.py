@@ -14,6 +14,7 @@ from accounts.models import Membership
 from accounts.services import organization_create
 from accounts.tests.factories import UserFactory
 from tinko.demo import DEMO_EMAIL, DEMO_PASSWORD
+from tinko.tests.browser import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PHONE = {"width": 375, "height": 740}
@@ -108,6 +109,21 @@ def test_the_demo_user_signs_in_lands_on_the_console_and_makes_a_key(page) -> No
     _sign_in(page, DEMO_EMAIL, DEMO_PASSWORD)
     page.wait_for_url("**/app/")
     assert page.get_by_role("heading", level=1).inner_text() == "Demo Store"
+
+    # The demo's payments are test data, and the console says so until switched to live data.
+    banner = page.get_by_role("status").filter(has_text="Test data.")
+    assert banner.is_visible()
+    assert page.get_by_text("test payments to recover").is_visible()
+    screenshot(page, "console-home-test-data")
+    with page.expect_navigation():
+        page.get_by_role("switch", name="Test data").click()
+    assert page.get_by_role("switch", name="Test data").get_attribute("aria-checked") == "false"
+    assert not banner.count()
+    assert page.get_by_text("live payments to recover").is_visible()
+    page.get_by_role("switch", name="Test data").focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert banner.is_visible()
 
     page.get_by_role("link", name="API keys").click()
     page.get_by_label("Name").fill("Laptop")

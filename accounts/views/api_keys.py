@@ -9,7 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import ConsoleRequest, console_view, request_actor
-from accounts.enums import Role
+from accounts.enums import ApiKeyMode, Role
 from accounts.exceptions import ApiKeyLimitError
 from accounts.forms import ApiKeyForm
 from accounts.models import ApiKey
@@ -23,7 +23,9 @@ TEMPLATE = "console/api_keys.html"
 @require_http_methods(["GET", "POST"])
 @console_view(min_role=Role.ADMIN)
 def api_keys(request: ConsoleRequest) -> HttpResponseBase:
-    form = ApiKeyForm(request.POST or None)
+    # A new key is made in the mode the console shows, unless another is chosen.
+    initial = {"mode": ApiKeyMode.LIVE if request.livemode else ApiKeyMode.TEST}
+    form = ApiKeyForm(request.POST or None, initial=initial)
     issued = None
     status = 200
     if request.method == "POST":
@@ -40,7 +42,7 @@ def api_keys(request: ConsoleRequest) -> HttpResponseBase:
             except ApiKeyLimitError as exc:
                 form.add_error(None, exc.message)
             else:
-                form = ApiKeyForm()
+                form = ApiKeyForm(initial=initial)
         if form.errors:
             status = 422
     context = {"form": form, "issued": issued, "keys": api_key_list(organization=request.organization)}

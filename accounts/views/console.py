@@ -1,10 +1,12 @@
-"""The console's home, creating an organization and switching between organizations."""
+"""The console's home, creating an organization, switching between organizations and between
+their live and test data."""
 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404, HttpResponseBase
+from django.http import Http404, HttpResponseBadRequest, HttpResponseBase
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import (
@@ -12,6 +14,7 @@ from accounts.access import (
     SignedInRequest,
     console_view,
     request_actor,
+    session_livemode_set,
     session_organization_set,
     signed_in_view,
 )
@@ -19,6 +22,7 @@ from accounts.forms import OrganizationForm
 from accounts.models import ApiKey, Membership
 from accounts.selectors import membership_list_for_user, onboarding_checklist
 from accounts.services import organization_create
+from recovery.selectors import transaction_status_counts
 
 
 @require_GET
@@ -32,8 +36,25 @@ def home(request: ConsoleRequest) -> HttpResponseBase:
             "checklist": onboarding_checklist(organization=organization, user=request.user),
             "member_count": Membership.objects.for_org(organization).count(),
             "active_key_count": ApiKey.objects.for_org(organization).filter(revoked_at__isnull=True).count(),
+            "transactions": transaction_status_counts(organization=organization, livemode=request.livemode),
         },
     )
+
+
+@require_POST
+@console_view()
+def mode_switch(request: ConsoleRequest) -> HttpResponseBase:
+    """Show the organization's live data or its test data, then go back to the page it came from."""
+    livemode = request.POST.get("livemode")
+    if livemode not in ("true", "false"):
+        return HttpResponseBadRequest("livemode must be true or false.")
+    session_livemode_set(request, livemode=livemode == "true")
+    # Back to the page the switch was pressed on (same-origin requests say it; the page's own URL
+    # is not written into every page, error pages included).
+    back = request.headers.get("Referer", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        back = ""
+    return redirect(back or "console:home")
 
 
 @require_http_methods(["GET", "POST"])

@@ -64,13 +64,13 @@ class EventPaymentFailedApi(APIView):
         },
     )
     def post(self, request: Request) -> HttpResponse:
-        organization = request_api_key(request).organization
+        api_key = request_api_key(request)
         key = idempotency_key_validate(request.headers.get("Idempotency-Key"))
         payload = read_json_body(request)
         fingerprint = request_fingerprint(endpoint=PAYMENT_FAILED_ENDPOINT, payload=payload)
         failure = parse_failure(payload, idempotency_key=key, request_fingerprint=fingerprint)
         try:
-            result = failure_ingest(organization=organization, failure=failure)
+            result = failure_ingest(organization=api_key.organization, livemode=api_key.livemode, failure=failure)
         except TransactionConflict as exc:
             raise transaction_conflict_error(exc) from exc
         return result.as_http()
@@ -127,11 +127,11 @@ class EventBatchApi(APIView):
         },
     )
     def post(self, request: Request) -> HttpResponse:
-        organization = request_api_key(request).organization
+        api_key = request_api_key(request)
         raw_events = parse_batch(read_json_body(request))
         api_key_events_charge(api_key=request_api_key(request), events=len(raw_events))
         events = [_batch_event(raw) for raw in raw_events]
-        results = failures_ingest_batch(organization=organization, events=events)
+        results = failures_ingest_batch(organization=api_key.organization, livemode=api_key.livemode, events=events)
         summary = {
             "received": len(results),
             "created": sum(1 for result in results if result.outcome == "created"),

@@ -237,6 +237,12 @@ class ClassificationOut(serializers.Serializer):
     explanation = serializers.CharField(help_text="One sentence a merchant can read.")
 
 
+LIVEMODE_HELP = (
+    "true: live data, written with a live key or a live gateway account; false: test data. "
+    "A key sees only the data of its own mode."
+)
+
+
 class CustomerOut(serializers.Serializer):
     email = serializers.CharField(allow_null=True)
     phone = serializers.CharField(allow_null=True)
@@ -246,6 +252,7 @@ class CustomerOut(serializers.Serializer):
 class TransactionOut(serializers.Serializer):
     id = serializers.CharField(help_text="txn_…")
     object = serializers.CharField(help_text='Always "transaction".')
+    livemode = serializers.BooleanField(help_text=LIVEMODE_HELP)
     transaction_ref = serializers.CharField()
     amount = serializers.IntegerField()
     currency = serializers.CharField()
@@ -267,6 +274,7 @@ class TransactionOut(serializers.Serializer):
 class EventOut(serializers.Serializer):
     id = serializers.CharField(help_text="fev_…")
     object = serializers.CharField(help_text='Always "failure_event".')
+    livemode = serializers.BooleanField(help_text=LIVEMODE_HELP)
     transaction = serializers.CharField(help_text="Id of the transaction (txn_…).")
     occurred_at = serializers.DateTimeField()
     # A field named like DRF's Field.source attribute; fine for a schema-only serializer.
@@ -344,8 +352,26 @@ class BatchOut(serializers.Serializer):
     results = BatchItemOut(many=True)
 
 
+class PaymentMismatchOut(serializers.Serializer):
+    id = serializers.CharField(help_text="pmm_…")
+    object = serializers.CharField(help_text='Always "payment_mismatch".')
+    amount = serializers.IntegerField(help_text="What was paid, in the currency's minor unit.")
+    currency = serializers.CharField()
+    gateway = serializers.CharField(allow_null=True)
+    gateway_payment_id = serializers.CharField(allow_null=True)
+    paid_at = serializers.DateTimeField()
+    recovered = serializers.BooleanField(
+        help_text="false: another currency or less than owed, so the transaction stays open; true: more than owed."
+    )
+    reason = serializers.CharField()
+
+
 class TransactionDetailOut(TransactionOut):
     events = EventOut(many=True, help_text="Every failure of this transaction, newest first.")
+    payment_mismatches = PaymentMismatchOut(
+        many=True,
+        help_text="Payments that did not match what the transaction owed (another currency, less, more); oldest first.",
+    )
 
 
 class TransactionListOut(serializers.Serializer):
@@ -422,6 +448,7 @@ INGEST_RESPONSE_EXAMPLE = OpenApiExample(
         "transaction": {
             "id": "txn_4fJ2kQ9xLmN0pR7sT1uVwY",
             "object": "transaction",
+            "livemode": False,
             "transaction_ref": "order_1042",
             "amount": 249900,
             "currency": "INR",
@@ -442,6 +469,7 @@ INGEST_RESPONSE_EXAMPLE = OpenApiExample(
         "event": {
             "id": "fev_9aB3cD4eF5gH6iJ7kL8mN0",
             "object": "failure_event",
+            "livemode": False,
             "transaction": "txn_4fJ2kQ9xLmN0pR7sT1uVwY",
             "occurred_at": "2026-11-20T03:45:00Z",
             "source": "api",

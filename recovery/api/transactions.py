@@ -81,7 +81,7 @@ class TransactionListApi(APIView):
         },
     )
     def get(self, request: Request) -> HttpResponse:
-        organization = request_api_key(request).organization
+        api_key = request_api_key(request)
         for name in request.query_params:
             if name not in _LIST_PARAMETERS:
                 raise bad_request(code="unknown_parameter", message=f"Unknown query parameter {name!r}.", param=name)
@@ -102,7 +102,8 @@ class TransactionListApi(APIView):
         )
         try:
             page = transaction_list(
-                organization=organization,
+                organization=api_key.organization,
+                livemode=api_key.livemode,
                 filters=filters,
                 limit=_limit(request),
                 cursor=request.query_params.get("cursor") or None,
@@ -131,8 +132,10 @@ class TransactionRetrieveApi(APIView):
         responses={200: schemas.TransactionDetailOut, 404: schemas.error("No transaction with this reference.")},
     )
     def get(self, request: Request, transaction_ref: str) -> HttpResponse:
-        organization = request_api_key(request).organization
-        txn = transaction_get(organization=organization, transaction_ref=transaction_ref)
+        api_key = request_api_key(request)
+        txn = transaction_get(
+            organization=api_key.organization, livemode=api_key.livemode, transaction_ref=transaction_ref
+        )
         if txn is None:
             raise ApiError(
                 status_code=404,

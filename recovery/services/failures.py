@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Organization
@@ -26,7 +27,7 @@ from recovery.exceptions import EventKeyReused, TransactionConflict
 from recovery.limits import CODE_LIMITS as _CODE_LIMITS
 from recovery.limits import FAILURE_MESSAGE_MAX_LENGTH as MAX_MESSAGE_LENGTH
 from recovery.limits import GATEWAY_PATTERN, MAX_AMOUNT, TRANSACTION_REF_MAX_LENGTH
-from recovery.models import FailureEvent, Transaction
+from recovery.models import FailureEvent, PaymentMismatch, Transaction
 from recovery.selectors import classifier_ruleset_for
 from tinko.ids import new_public_id, new_public_ids
 from tinko.money import normalize_currency
@@ -133,12 +134,13 @@ def _json_safe(payload: Mapping[str, Any]) -> Any:
 
 
 def _new_transaction(
-    *, organization: Organization, failure: FailureInput, public_id: str, now: datetime
+    *, organization: Organization, livemode: bool, failure: FailureInput, public_id: str, now: datetime
 ) -> Transaction:
     """A transaction as its first failure opens it (`_apply` then folds the failures in)."""
     txn = instance_build(
         Transaction,
         organization_id=organization.pk,
+        livemode=livemode,
         public_id=public_id,
         transaction_ref=failure.transaction_ref,
         amount=failure.amount,
@@ -169,6 +171,7 @@ def _new_event(
     event = instance_build(
         FailureEvent,
         organization_id=organization.pk,
+        livemode=txn.livemode,
         public_id=public_id,
         transaction_id=txn.pk,
         occurred_at=failure.occurred_at,
@@ -291,11 +294,11 @@ def _insert(instances: Sequence[Transaction] | Sequence[FailureEvent], *, ignore
 
 
 def _already_recorded(
-    *, organization: Organization, failures: Sequence[FailureInput]
+    *, organization: Organization, livemode: bool, failures: Sequence[FailureInput]
 ) -> dict[int, FailureRecorded | EventKeyReused]:
     """The failures (by index) whose idempotency key was recorded before: a client retrying after
     its stored response expired, a gateway redelivering. One indexed read; the unique constraint
-    on (organization, idempotency_key) still decides a race. A key recorded for another API
+    on (organization, livemode, idempotency_key) still decides a race. A key recorded for another API
     request is refused, as the idempotency store refuses it within its window."""
     index_of_key = {failure.idempotency_key: index for index, failure in enumerate(failures) if failure.idempotency_key}
     if len(index_of_key) != sum(1 for failure in failures if failure.idempotency_key):
@@ -303,13 +306,17 @@ def _already_recorded(
     if not index_of_key:
         return {}
     recorded = existing_values(
-        FailureEvent, "idempotency_key", list(index_of_key), where={"organization": organization.pk}
+        FailureEvent,
+        "idempotency_key",
+        list(index_of_key),
+        where={"organization": organization.pk, "livemode": livemode},
     )
     if not recorded:
         return {}
     # `<> ''` as the partial unique index says it, so that the index serves the read.
     seen = (
-        FailureEvent.objects.filter(organization=organization, idempotency_key__in=recorded)
+        FailureEvent.objects.for_org(organization, livemode=livemode)
+        .filter(idempotency_key__in=recorded)
         .exclude(idempotency_key="")
         .select_related("transaction")
     )
@@ -331,11 +338,11 @@ def _already_recorded(
 
 
 def _record(
-    *, organization: Organization, failures: Sequence[FailureInput], rules: RuleSet
+    *, organization: Organization, livemode: bool, failures: Sequence[FailureInput], rules: RuleSet
 ) -> list[FailureRecorded | TransactionConflict | EventKeyReused]:
     now = timezone.now()
     results: dict[int, FailureRecorded | TransactionConflict | EventKeyReused] = {
-        **_already_recorded(organization=organization, failures=failures)
+        **_already_recorded(organization=organization, livemode=livemode, failures=failures)
     }
     decisions: dict[int, Classification] = {}
     by_ref: dict[str, list[int]] = {}
@@ -349,7 +356,9 @@ def _record(
     effects: dict[int, TransactionEffect | TransactionConflict] = {}
     fresh: dict[str, Transaction] = {}
     for (ref, indexes), public_id in zip(by_ref.items(), new_public_ids("txn", len(by_ref)), strict=True):
-        txn = _new_transaction(organization=organization, failure=failures[indexes[0]], public_id=public_id, now=now)
+        txn = _new_transaction(
+            organization=organization, livemode=livemode, failure=failures[indexes[0]], public_id=public_id, now=now
+        )
         for index in indexes:
             effects[index] = _apply(txn, failures[index], decisions[index], now=now)
         fresh[ref] = txn
@@ -358,8 +367,10 @@ def _record(
     existing = [ref for ref in by_ref if ref not in rows]
     if existing:
         changed: list[Transaction] = []
-        for txn in Transaction.objects.select_for_update().filter(
-            organization=organization, transaction_ref__in=existing
+        for txn in (
+            Transaction.objects.for_org(organization, livemode=livemode)
+            .select_for_update()
+            .filter(transaction_ref__in=existing)
         ):
             rows[txn.transaction_ref] = txn
             for index in by_ref[txn.transaction_ref]:
@@ -405,25 +416,33 @@ def _record(
 
 
 def transaction_record_failures(
-    *, organization: Organization, failures: Sequence[FailureInput]
+    *, organization: Organization, livemode: bool, failures: Sequence[FailureInput]
 ) -> list[FailureRecorded | TransactionConflict | EventKeyReused]:
-    """Record many failures at once (results in input order), in a constant number of queries.
+    """Record many failures of one organization's test or live data at once (results in input
+    order), in a constant number of queries.
 
     Runs in an atomic block of its own (a savepoint inside a caller's transaction). If a
     concurrent recording of the same event wins the unique constraint (a gateway's two events
     for one decline, processed at once), it runs once more and reports that recording.
     """
     rules = classifier_ruleset_for(organization=organization)
-    results = atomic_retrying(lambda: _record(organization=organization, failures=failures, rules=rules))
+    results = atomic_retrying(
+        lambda: _record(organization=organization, livemode=livemode, failures=failures, rules=rules)
+    )
     created = sum(1 for result in results if isinstance(result, FailureRecorded) and result.created)
     logger.info(
         "failures_recorded",
-        extra={"org_id": organization.public_id, "received": len(failures), "events_created": created},
+        extra={
+            "org_id": organization.public_id,
+            "livemode": livemode,
+            "received": len(failures),
+            "events_created": created,
+        },
     )
     return results
 
 
-def transaction_record_failure(*, organization: Organization, failure: FailureInput) -> FailureRecorded:
+def transaction_record_failure(*, organization: Organization, livemode: bool, failure: FailureInput) -> FailureRecorded:
     """Record one failed payment: upsert its transaction, store the event, classify it.
 
     Idempotent on `failure.idempotency_key`. A failure on a recovered or cancelled transaction
@@ -431,7 +450,7 @@ def transaction_record_failure(*, organization: Organization, failure: FailureIn
     TransactionConflict when the transaction exists with another amount or currency, and
     EventKeyReused when its key was recorded for another API request.
     """
-    (result,) = transaction_record_failures(organization=organization, failures=[failure])
+    (result,) = transaction_record_failures(organization=organization, livemode=livemode, failures=[failure])
     if isinstance(result, TransactionConflict | EventKeyReused):
         raise result
     return result
@@ -464,7 +483,11 @@ class FirstFailure:
         return [
             row_absent(
                 FailureEvent,
-                {"organization": event.organization_id, "idempotency_key": event.idempotency_key},
+                {
+                    "organization": event.organization_id,
+                    "livemode": event.livemode,
+                    "idempotency_key": event.idempotency_key,
+                },
                 non_empty=("idempotency_key",),
             )
         ]
@@ -476,7 +499,8 @@ class FirstFailure:
         event.transaction_id = transaction_pk
         instance_mark_saved(event, pk=event_pk)
         logger.info(
-            "failures_recorded", extra={"org_id": txn.organization.public_id, "received": 1, "events_created": 1}
+            "failures_recorded",
+            extra={"org_id": txn.organization.public_id, "livemode": txn.livemode, "received": 1, "events_created": 1},
         )
         return self.recorded
 
@@ -485,13 +509,15 @@ def _values_by_name(instance: Transaction | FailureEvent, fields: Sequence[str])
     return dict(zip(fields, instance_values(instance, fields), strict=True))
 
 
-def transaction_first_failure(*, organization: Organization, failure: FailureInput) -> FirstFailure:
+def transaction_first_failure(*, organization: Organization, livemode: bool, failure: FailureInput) -> FirstFailure:
     """`failure` as the first failure of a new transaction, classified, in memory: nothing is written."""
     rules = classifier_ruleset_for(organization=organization)
     now = timezone.now()
     decision = classify(rules=rules, request=failure.classifier_input())
     txn_public_id, event_public_id = new_public_id("txn"), new_public_id("fev")
-    txn = _new_transaction(organization=organization, failure=failure, public_id=txn_public_id, now=now)
+    txn = _new_transaction(
+        organization=organization, livemode=livemode, failure=failure, public_id=txn_public_id, now=now
+    )
     effect = _apply(txn, failure, decision, now=now)
     assert effect is TransactionEffect.CREATED, effect
     event = _new_event(
@@ -503,27 +529,80 @@ def transaction_first_failure(*, organization: Organization, failure: FailureInp
     return FirstFailure(recorded=recorded)
 
 
-def transaction_mark_recovered(
-    *, organization: Organization, transaction_ref: str, amount: int, currency: str, recovered_at: datetime
-) -> bool:
-    """Mark the organization's open transaction `transaction_ref` recovered; False if none changed.
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PaymentReceived:
+    """A successful payment for a merchant's transaction, as a gateway (or the merchant) reports it."""
 
-    A success for a payment Tinko never saw fail, in another currency, or for a transaction
-    already recovered or cancelled changes nothing, so repeated or late deliveries are harmless.
+    transaction_ref: str
+    amount: int
+    currency: str
+    paid_at: datetime
+    gateway: str = ""
+    gateway_payment_id: str = ""
+
+
+def _mismatch_reason(txn: Transaction, payment: PaymentReceived) -> str | None:
+    currency = payment.currency.upper()
+    if currency != txn.currency:
+        return f"paid in {currency}, owed in {txn.currency}"
+    if payment.amount < txn.amount:
+        return f"paid {payment.amount} {currency}, less than the {txn.amount} owed"
+    if payment.amount > txn.amount:
+        return f"paid {payment.amount} {currency}, more than the {txn.amount} owed"
+    return None
+
+
+def transaction_mark_recovered(*, organization: Organization, livemode: bool, payment: PaymentReceived) -> bool:
+    """Mark the open transaction that `payment` pays recovered; False if none changed.
+
+    The payment must be in the transaction's currency and cover its amount: one in another
+    currency or for less is flagged as a PaymentMismatch and leaves the transaction open; one for
+    more recovers it and is flagged too. A success for a payment Tinko never saw fail, or for a
+    transaction already recovered or cancelled, changes nothing, so repeated or late deliveries
+    are harmless.
     """
-    changed = (
-        Transaction.objects.for_org(organization)
-        .filter(transaction_ref=transaction_ref, currency=currency.upper())
-        .exclude(status__in=CLOSED_STATUSES)
-        .update(
-            status=TransactionStatus.RECOVERED,
-            recovered_amount=amount,
-            recovered_at=recovered_at,
-            updated_at=timezone.now(),
+    log = {"org_id": organization.public_id, "livemode": livemode, "transaction_ref": payment.transaction_ref}
+    with transaction.atomic():
+        txn = (
+            Transaction.objects.for_org(organization, livemode=livemode)
+            .select_for_update()
+            .filter(transaction_ref=payment.transaction_ref)
+            .exclude(status__in=CLOSED_STATUSES)
+            .first()
         )
-    )
-    logger.info(
-        "transaction_recovered" if changed else "transaction_recovery_unmatched",
-        extra={"org_id": organization.public_id, "transaction_ref": transaction_ref},
-    )
-    return bool(changed)
+        if txn is None:
+            logger.info("transaction_recovery_unmatched", extra=log)
+            return False
+        reason = _mismatch_reason(txn, payment)
+        recovers = reason is None or (payment.currency.upper() == txn.currency and payment.amount > txn.amount)
+        if reason is not None:
+            _payment_mismatch_record(txn, payment, reason=reason, recovered=recovers)
+            logger.warning("transaction_payment_mismatch", extra={**log, "reason": reason, "recovered": recovers})
+        if not recovers:
+            return False
+        txn.status = TransactionStatus.RECOVERED
+        txn.recovered_amount = payment.amount
+        txn.recovered_at = payment.paid_at
+        txn.updated_at = timezone.now()
+        txn.save(update_fields=["status", "recovered_amount", "recovered_at", "updated_at"])
+    logger.info("transaction_recovered", extra=log)
+    return True
+
+
+def _payment_mismatch_record(txn: Transaction, payment: PaymentReceived, *, reason: str, recovered: bool) -> None:
+    fields = {
+        "organization_id": txn.organization_id,
+        "livemode": txn.livemode,
+        "amount": payment.amount,
+        "currency": payment.currency.upper(),
+        "gateway": payment.gateway,
+        "paid_at": payment.paid_at,
+        "recovered": recovered,
+        "reason": reason,
+    }
+    if payment.gateway_payment_id:
+        PaymentMismatch.objects.get_or_create(
+            transaction=txn, gateway_payment_id=payment.gateway_payment_id, defaults=fields
+        )
+    else:
+        PaymentMismatch.objects.create(transaction=txn, **fields)

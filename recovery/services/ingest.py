@@ -43,14 +43,15 @@ def _answer(result: FailureRecorded) -> StoredResponse:
     return StoredResponse(status=201 if result.created else 200, body=dumps(recorded_data(result)))
 
 
-def _in_one_statement(*, organization: Organization, failure: FailureInput) -> IdempotentResult | None:
+def _in_one_statement(*, organization: Organization, livemode: bool, failure: FailureInput) -> IdempotentResult | None:
     """The common case written by one statement; None, having written nothing, for any other."""
     key = failure.idempotency_key
     assert key is not None
-    first = transaction_first_failure(organization=organization, failure=failure)
+    first = transaction_first_failure(organization=organization, livemode=livemode, failure=failure)
     answer = _answer(first.recorded)
     ids = idempotent_insert(
         organization=organization,
+        livemode=livemode,
         key=key,
         fingerprint=failure.request_fingerprint,
         stored=answer,
@@ -68,25 +69,32 @@ def _key_reused_error(exc: EventKeyReused, *, param: str) -> ApiError:
     return claim_refusal(Claim(key=exc.key, state=ClaimState.REUSED), param=param)
 
 
-def failure_ingest(*, organization: Organization, failure: FailureInput) -> IdempotentResult:
-    """Record one failure sent to the API under `failure.idempotency_key`, answering a repeat of
+def failure_ingest(*, organization: Organization, livemode: bool, failure: FailureInput) -> IdempotentResult:
+    """Record one failure sent to the API (with a live key or a test key) under
+    `failure.idempotency_key`, answering a repeat of
     the request (same `request_fingerprint`) with the first answer. Raises the key's refusal
     (ApiError 409 or 422) and TransactionConflict (the transaction exists with another amount or
     currency), storing nothing."""
     key = failure.idempotency_key
     if not key or not failure.request_fingerprint:
         raise ValueError("API ingest needs the request's idempotency key and fingerprint on the failure.")
-    first = _in_one_statement(organization=organization, failure=failure)
+    first = _in_one_statement(organization=organization, livemode=livemode, failure=failure)
     if first is not None:
         return first
 
     def record() -> StoredResponse:
         try:
-            return _answer(transaction_record_failure(organization=organization, failure=failure))
+            return _answer(transaction_record_failure(organization=organization, livemode=livemode, failure=failure))
         except EventKeyReused as exc:
             raise _key_reused_error(exc, param=IDEMPOTENCY_HEADER) from exc
 
-    return idempotent_run(organization=organization, key=key, fingerprint=failure.request_fingerprint, handler=record)
+    return idempotent_run(
+        organization=organization,
+        livemode=livemode,
+        key=key,
+        fingerprint=failure.request_fingerprint,
+        handler=record,
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -126,7 +134,9 @@ def _answered(index: int, key: str | None, stored: StoredResponse, *, outcome: s
     return BatchEventResult(index=index, key=key, status=stored.status, outcome=outcome, result=stored.body)
 
 
-def _record_batch(*, organization: Organization, events: Sequence[BatchEvent]) -> list[BatchEventResult]:
+def _record_batch(
+    *, organization: Organization, livemode: bool, events: Sequence[BatchEvent]
+) -> list[BatchEventResult]:
     results: dict[int, BatchEventResult] = {}
     first_with_key: dict[str, int] = {}
     for index, event in enumerate(events):
@@ -136,7 +146,9 @@ def _record_batch(*, organization: Organization, events: Sequence[BatchEvent]) -
             first_with_key[event.key] = index
 
     claims = idempotency_claim_many(
-        organization=organization, requests=[(key, events[index].fingerprint) for key, index in first_with_key.items()]
+        organization=organization,
+        livemode=livemode,
+        requests=[(key, events[index].fingerprint) for key, index in first_with_key.items()],
     )
     to_record: list[int] = []
     for key, index in first_with_key.items():
@@ -149,7 +161,9 @@ def _record_batch(*, organization: Organization, events: Sequence[BatchEvent]) -
         else:
             to_record.append(index)
     failures = [failure for index in to_record if (failure := events[index].failure) is not None]
-    recorded = transaction_record_failures(organization=organization, failures=failures) if failures else []
+    recorded = (
+        transaction_record_failures(organization=organization, livemode=livemode, failures=failures) if failures else []
+    )
     responses: list[tuple[str, str, StoredResponse]] = []
     for index, result in zip(to_record, recorded, strict=True):
         event = events[index]
@@ -164,7 +178,7 @@ def _record_batch(*, organization: Organization, events: Sequence[BatchEvent]) -
         stored = StoredResponse(status=201 if result.created else 200, body=dumps(batch_result_data(result)))
         results[index] = _answered(index, event.key, stored, outcome="created" if result.created else "replayed")
         responses.append((event.key, event.fingerprint, stored))
-    idempotency_store(organization=organization, responses=responses)
+    idempotency_store(organization=organization, livemode=livemode, responses=responses)
 
     for index, event in enumerate(events):
         if index in results or event.key is None:
@@ -185,11 +199,15 @@ def _record_batch(*, organization: Organization, events: Sequence[BatchEvent]) -
     return [results[index] for index in range(len(events))]
 
 
-def failures_ingest_batch(*, organization: Organization, events: Sequence[BatchEvent]) -> list[BatchEventResult]:
+def failures_ingest_batch(
+    *, organization: Organization, livemode: bool, events: Sequence[BatchEvent]
+) -> list[BatchEventResult]:
     """Record a batch of failures sent to the API, each under its own key, in one transaction that
     also stores each new event's answer; results in request order. An event that another request
     is writing meanwhile makes the batch run once more, and that run replays it."""
-    return atomic_retrying(lambda: _record_batch(organization=organization, events=events), errors=RACE_ERRORS)
+    return atomic_retrying(
+        lambda: _record_batch(organization=organization, livemode=livemode, events=events), errors=RACE_ERRORS
+    )
 
 
 def transaction_conflict_error(exc: TransactionConflict) -> ApiError:

@@ -33,11 +33,12 @@ def failure_input(**overrides: Any) -> FailureInput:
 
 
 def record_failure(
-    *, organization: Organization, occurred_at: datetime | None = None, **overrides: Any
+    *, organization: Organization, livemode: bool = False, occurred_at: datetime | None = None, **overrides: Any
 ) -> FailureRecorded:
+    """A failure recorded in `organization`'s test data (or its live data with livemode=True)."""
     if occurred_at is not None:
         overrides["occurred_at"] = occurred_at
-    return transaction_record_failure(organization=organization, failure=failure_input(**overrides))
+    return transaction_record_failure(organization=organization, livemode=livemode, failure=failure_input(**overrides))
 
 
 def classifier_rule(**overrides: Any) -> ClassifierRule:

@@ -16,4 +16,6 @@ def transaction_ref(organization: Organization) -> str:
         occurred_at=timezone.now(),
         failure_code="insufficient_funds",
     )
-    return transaction_record_failure(organization=organization, failure=failure).transaction.transaction_ref
+    return transaction_record_failure(
+        organization=organization, livemode=False, failure=failure
+    ).transaction.transaction_ref

@@ -68,6 +68,7 @@ def test_a_failed_payment_is_recorded_and_classified(api_client, organization) -
     assert body["transaction"] == {
         "id": txn.public_id,
         "object": "transaction",
+        "livemode": False,
         "transaction_ref": "order_1042",
         "amount": 249900,
         "currency": "INR",
@@ -360,7 +361,9 @@ def post_batch(client: APIClient, events: Any) -> Any:
 @pytest.mark.django_db
 def test_a_batch_answers_each_event_in_request_order(api_client, organization) -> None:
     idempotency_store(
-        organization=organization, responses=[("done-other", "another request", StoredResponse(201, b"{}"))]
+        organization=organization,
+        livemode=False,
+        responses=[("done-other", "another request", StoredResponse(201, b"{}"))],
     )
     events = [
         event(idempotency_key="e-0", transaction_ref="t-0"),

@@ -102,7 +102,7 @@ def test_requests_arriving_while_the_first_runs_get_409(issued_api_key, monkeypa
         def guards(self) -> list[Guard]:
             # The request that took the key's lock (advisory locks are re-entrant) holds it for a second.
             event = self.recorded.event
-            lock_id = _lock_id(event.organization_id, event.idempotency_key)
+            lock_id = _lock_id(event.organization_id, event.livemode, event.idempotency_key)
             sleep = Guard(
                 "CASE WHEN pg_try_advisory_xact_lock(%s) THEN pg_sleep(1.0) IS NOT NULL ELSE TRUE END", (lock_id,)
             )

@@ -31,7 +31,9 @@ def test_what_a_request_in_flight_writes_after_the_purge_is_swept() -> None:
 
     def straggler() -> None:
         transaction_record_failure(
-            organization=organization, failure=failure_input(transaction_ref="late", idempotency_key="late-1")
+            organization=organization,
+            livemode=False,
+            failure=failure_input(transaction_ref="late", idempotency_key="late-1"),
         )
 
     with held_open(straggler):

@@ -26,6 +26,7 @@ def ingest(organization: Organization, *, failures: int, keys: int) -> None:
     for number in range(keys):
         IdempotencyKey.objects.create(
             organization=organization,
+            livemode=False,
             key=f"key-{number}",
             fingerprint="f",
             response_status=201,

@@ -117,6 +117,7 @@ def test_the_same_idempotency_key_records_nothing_twice(organization) -> None:
 
     again = transaction_record_failure(
         organization=organization,
+        livemode=False,
         failure=failure_input(transaction_ref=first.transaction.transaction_ref, idempotency_key="stripe:evt_1"),
     )
 
@@ -184,10 +185,10 @@ def test_many_failures_are_recorded_in_input_order_with_a_constant_number_of_que
         return failures
 
     with CaptureQueriesContext(connection) as small:
-        transaction_record_failures(organization=organization, failures=batch(2, "small"))
+        transaction_record_failures(organization=organization, livemode=False, failures=batch(2, "small"))
     failures = batch(300, "large")
     with CaptureQueriesContext(connection) as large:
-        outcomes = transaction_record_failures(organization=organization, failures=failures)
+        outcomes = transaction_record_failures(organization=organization, livemode=False, failures=failures)
     results = [result for result in outcomes if isinstance(result, FailureRecorded)]
 
     assert len(results) == len(outcomes)
@@ -206,6 +207,7 @@ def test_many_failures_are_recorded_in_input_order_with_a_constant_number_of_que
 def test_two_failures_of_one_new_payment_in_one_call(organization) -> None:
     results = transaction_record_failures(
         organization=organization,
+        livemode=False,
         failures=[
             failure_input(transaction_ref="order-1", occurred_at=T0),
             failure_input(
@@ -309,7 +311,7 @@ def test_deleting_an_organization_deletes_its_ingested_rows(organization) -> Non
     other = OrganizationFactory.create()
     for org in (organization, other):
         record_failure(organization=org)
-        idempotency_store(organization=org, responses=[("k", "f", StoredResponse(201, b"{}"))])
+        idempotency_store(organization=org, livemode=False, responses=[("k", "f", StoredResponse(201, b"{}"))])
 
     organization.delete()
 

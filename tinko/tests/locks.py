@@ -48,7 +48,7 @@ def hold_idempotency_key(organization: Any, key: str) -> Iterator[None]:
     """Inside the block, another thread's open transaction holds `key` (PostgreSQL only)."""
 
     def claim() -> None:
-        state = idempotency_claim(organization=organization, key=key, fingerprint="in flight").state
+        state = idempotency_claim(organization=organization, livemode=False, key=key, fingerprint="in flight").state
         assert state is ClaimState.FREE, state
 
     with held_open(claim):

@@ -52,15 +52,17 @@ def test_a_uuid_or_any_printable_key_up_to_255_characters_is_fine() -> None:
 
 
 def store(organization, key: str, fingerprint: str, body: bytes = b"{}") -> None:
-    idempotency_store(organization=organization, responses=[(key, fingerprint, StoredResponse(201, body))])
+    idempotency_store(
+        organization=organization, livemode=False, responses=[(key, fingerprint, StoredResponse(201, body))]
+    )
 
 
 @pytest.mark.django_db
 def test_free_then_stored_then_replayed_or_reused(organization) -> None:
-    first = idempotency_claim(organization=organization, key="k", fingerprint="f1")
+    first = idempotency_claim(organization=organization, livemode=False, key="k", fingerprint="f1")
     store(organization, "k", "f1", b'{"ok":true}')
-    replay = idempotency_claim(organization=organization, key="k", fingerprint="f1")
-    reused = idempotency_claim(organization=organization, key="k", fingerprint="f2")
+    replay = idempotency_claim(organization=organization, livemode=False, key="k", fingerprint="f1")
+    reused = idempotency_claim(organization=organization, livemode=False, key="k", fingerprint="f2")
 
     assert first.state is ClaimState.FREE
     assert replay.state is ClaimState.REPLAY
@@ -82,7 +84,7 @@ def test_keys_are_per_organization(organization) -> None:
     other = OrganizationFactory.create()
     store(organization, "k", "f")
 
-    assert idempotency_claim(organization=other, key="k", fingerprint="f").state is ClaimState.FREE
+    assert idempotency_claim(organization=other, livemode=False, key="k", fingerprint="f").state is ClaimState.FREE
 
 
 @pytest.mark.django_db
@@ -92,9 +94,10 @@ def test_reading_many_keys_sorts_each_into_its_state_in_one_query(organization, 
     with django_assert_num_queries(1):
         claims = idempotency_claim_many(
             organization=organization,
+            livemode=False,
             requests=[("new-1", "f"), ("done", "f"), ("done-elsewhere", "g"), ("new-2", "f")],
         )
-    reused = idempotency_claim_many(organization=organization, requests=[("done", "different")])
+    reused = idempotency_claim_many(organization=organization, livemode=False, requests=[("done", "different")])
 
     assert {key: claim.state for key, claim in claims.items()} == {
         "new-1": ClaimState.FREE,
@@ -110,11 +113,11 @@ def test_reading_many_keys_sorts_each_into_its_state_in_one_query(organization, 
 def test_a_key_whose_request_is_still_running_is_in_use_until_its_transaction_ends(organization) -> None:
     with hold_idempotency_key(organization, "k"):
         with transaction.atomic():
-            during = idempotency_claim(organization=organization, key="k", fingerprint="f")
+            during = idempotency_claim(organization=organization, livemode=False, key="k", fingerprint="f")
         with transaction.atomic():
-            other_key = idempotency_claim(organization=organization, key="k2", fingerprint="f")
+            other_key = idempotency_claim(organization=organization, livemode=False, key="k2", fingerprint="f")
     with transaction.atomic():
-        after = idempotency_claim(organization=organization, key="k", fingerprint="f")
+        after = idempotency_claim(organization=organization, livemode=False, key="k", fingerprint="f")
 
     assert (during.state, other_key.state, after.state) == (ClaimState.IN_USE, ClaimState.FREE, ClaimState.FREE)
 
@@ -127,8 +130,12 @@ def test_idempotent_run_runs_once_and_replays_byte_for_byte(organization) -> Non
         calls.append(1)
         return StoredResponse(201, b'{"n": 1}')
 
-    first = idempotent_run(organization=organization, key="k", fingerprint="f", handler=handler).as_http()
-    second = idempotent_run(organization=organization, key="k", fingerprint="f", handler=handler).as_http()
+    first = idempotent_run(
+        organization=organization, livemode=False, key="k", fingerprint="f", handler=handler
+    ).as_http()
+    second = idempotent_run(
+        organization=organization, livemode=False, key="k", fingerprint="f", handler=handler
+    ).as_http()
 
     assert calls == [1]
     assert (first.status_code, first.content, first.has_header("Idempotent-Replayed")) == (201, b'{"n": 1}', False)
@@ -141,7 +148,7 @@ def test_a_failing_handler_stores_nothing_and_frees_the_key(organization) -> Non
         raise ApiError(status_code=400, code="bad", message="Bad.")
 
     with pytest.raises(ApiError):
-        idempotent_run(organization=organization, key="k", fingerprint="f", handler=boom)
+        idempotent_run(organization=organization, livemode=False, key="k", fingerprint="f", handler=boom)
 
     assert not IdempotencyKey.objects.exists()
 

@@ -25,12 +25,13 @@ def _values(instance: Transaction) -> dict[str, object]:
 def test_insert_fields_are_every_column_but_the_automatic_id_in_model_order() -> None:
     expected = tuple(field.attname for field in Transaction._meta.concrete_fields if field.name != "id")
     assert insert_fields(Transaction) == expected
-    assert insert_fields(Transaction)[:2] == ("organization_id", "public_id")
+    assert insert_fields(Transaction)[:3] == ("livemode", "organization_id", "public_id")
 
 
 def test_a_built_instance_equals_one_made_with_keywords() -> None:
     values = {
         "organization_id": 7,
+        "livemode": False,
         "public_id": "txn_1",
         "transaction_ref": "order-1",
         "amount": 500,
@@ -64,6 +65,7 @@ def test_a_row_written_by_insert_rows_is_marked_saved_and_its_relation_costs_no_
     txn = instance_build(
         Transaction,
         organization_id=organization.pk,
+        livemode=False,
         public_id="txn_rows",
         transaction_ref="order-rows",
         amount=500,

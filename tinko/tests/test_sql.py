@@ -38,7 +38,13 @@ def test_find_rows_reads_the_requested_columns_of_the_matching_rows_only(organiz
     now = timezone.now()
     for org, key in [(organization, "a"), (organization, "b"), (other, "c")]:
         IdempotencyKey.objects.create(
-            organization=org, key=key, fingerprint=f"f-{key}", response_status=201, response_body=b"{}", created_at=now
+            organization=org,
+            livemode=False,
+            key=key,
+            fingerprint=f"f-{key}",
+            response_status=201,
+            response_body=b"{}",
+            created_at=now,
         )
 
     rows = sql.find_rows(

@@ -16,6 +16,7 @@ pytestmark = [
 def link(organization, key: str, *, ignore_conflicts: bool = False) -> ChainLink:
     values = {
         "organization": organization.pk,
+        "livemode": False,
         "key": key,
         "fingerprint": "f",
         "response_status": 201,

@@ -25,9 +25,9 @@ def test_the_guard_holds_until_a_matching_row_exists_in_that_organization(organi
     guard = row_absent(IdempotencyKey, {"organization": organization.pk, "key": "k"})
     assert _holds(guard.sql, guard.params) is True
 
-    idempotency_store(organization=other, responses=[("k", "f", StoredResponse(201, b"{}"))])
+    idempotency_store(organization=other, livemode=False, responses=[("k", "f", StoredResponse(201, b"{}"))])
     assert _holds(guard.sql, guard.params) is True
-    idempotency_store(organization=organization, responses=[("k", "f", StoredResponse(201, b"{}"))])
+    idempotency_store(organization=organization, livemode=False, responses=[("k", "f", StoredResponse(201, b"{}"))])
     assert _holds(guard.sql, guard.params) is False
 
 

@@ -24,6 +24,7 @@ START = datetime(2026, 3, 1, 9, 30, 15, 123456, tzinfo=KOLKATA)
 
 FIELDS = (
     "organization",
+    "livemode",
     "public_id",
     "transaction_ref",
     "amount",
@@ -52,6 +53,7 @@ def row(organization: Any, index: int, *, ref_prefix: str = "ref") -> list[Any]:
     failed_at = START + timedelta(minutes=index, microseconds=index)
     return [
         organization.pk,
+        False,
         new_public_id("txn"),
         f"{ref_prefix}-{index:03d}",
         100 + index,
@@ -82,7 +84,7 @@ def test_insert_rows_writes_json_and_datetimes_exactly(organization, count: int)
     assert sorted(returned) == [(f"ref-{index:03d}", 100 + index) for index in range(count)]
     assert len(captured) == 1
     assert ("unnest(" in captured[0]["sql"]) is (POSTGRESQL and count > 8)
-    stored = {txn.transaction_ref: txn for txn in Transaction.objects.for_org(organization)}
+    stored = {txn.transaction_ref: txn for txn in Transaction.objects.for_org(organization, livemode=False)}
     for index in range(count):
         txn = stored[f"ref-{index:03d}"]
         expected = START + timedelta(minutes=index, microseconds=index)
@@ -96,7 +98,7 @@ def test_insert_rows_without_returning_returns_nothing(organization, count: int)
     returned = sql.insert_rows(Transaction, FIELDS, [row(organization, index) for index in range(count)])
 
     assert returned == []
-    assert Transaction.objects.for_org(organization).count() == count
+    assert Transaction.objects.for_org(organization, livemode=False).count() == count
 
 
 @pytest.mark.parametrize("count", COUNTS)
@@ -113,7 +115,7 @@ def test_insert_rows_ignoring_conflicts_returns_only_the_rows_it_inserted(organi
 
     fresh = [index for index in range(count) if index not in already]
     assert sorted(returned) == [(f"ref-{index:03d}", 999) for index in fresh]
-    amounts = dict(Transaction.objects.for_org(organization).values_list("transaction_ref", "amount"))
+    amounts = dict(Transaction.objects.for_org(organization, livemode=False).values_list("transaction_ref", "amount"))
     assert amounts == {f"ref-{index:03d}": 100 + index if index in already else 999 for index in range(count)}
 
 
@@ -127,7 +129,7 @@ def test_insert_rows_with_nothing_to_insert_runs_no_statement(organization) -> N
 @pytest.mark.parametrize("count", COUNTS)
 def test_update_rows_writes_each_rows_own_values(organization, count: int) -> None:
     sql.insert_rows(Transaction, FIELDS, [row(organization, index) for index in range(count + 1)])
-    pks = dict(Transaction.objects.for_org(organization).values_list("transaction_ref", "pk"))
+    pks = dict(Transaction.objects.for_org(organization, livemode=False).values_list("transaction_ref", "pk"))
     later = START + timedelta(days=1)
     updates = [
         [pks[f"ref-{index:03d}"], "recovering", {"updated": index, "at": "café"}, later + timedelta(seconds=index)]
@@ -147,7 +149,7 @@ def test_update_rows_writes_each_rows_own_values(organization, count: int) -> No
         expected_path = "executemany"
     path = "unnest" if "unnest(" in statement else "executemany" if statement.startswith(f"{count} times: ") else "one"
     assert path == expected_path
-    stored = {txn.transaction_ref: txn for txn in Transaction.objects.for_org(organization)}
+    stored = {txn.transaction_ref: txn for txn in Transaction.objects.for_org(organization, livemode=False)}
     for index in range(count):
         txn = stored[f"ref-{index:03d}"]
         assert (txn.status, txn.metadata, txn.last_failed_at) == (
@@ -206,7 +208,7 @@ def test_insert_chain_writes_json_and_datetimes_exactly(organization, count: int
 
     guards, ids = sql.insert_chain(links, guards=[sql.Guard("TRUE")])
 
-    stored = {txn.pk: txn for txn in Transaction.objects.for_org(organization)}
+    stored = {txn.pk: txn for txn in Transaction.objects.for_org(organization, livemode=False)}
     assert guards == [True]
     inserted = [pk for pk in ids if pk is not None]
     assert len(inserted) == count
