@@ -16,6 +16,7 @@ from payments.exceptions import TransientOutcomeError
 from payments.interface import PaymentOutcome
 from payments.models import GatewayAccount
 from recovery.enums import EventSource, PaymentMethodType
+from recovery.limits import GATEWAY_ID_MAX_LENGTH
 from recovery.services import (
     Customer,
     FailureInput,
@@ -31,6 +32,11 @@ def _transaction_ref(outcome: PaymentOutcome) -> str | None:
     # Payments Tinko started carry the merchant's reference; failures that arrive only from the
     # gateway are known by the gateway's payment id, which its later success shares.
     return outcome.references.transaction_ref or outcome.gateway_payment_id
+
+
+def _fitted_id(value: str | None) -> str:
+    # Gateways' ids are short; one that would not fit is of no use for a re-charge, so it is dropped.
+    return value if value and len(value) <= GATEWAY_ID_MAX_LENGTH else ""
 
 
 def _failure_input(outcome: PaymentOutcome, transaction_ref: str) -> FailureInput | None:
@@ -59,6 +65,8 @@ def _failure_input(outcome: PaymentOutcome, transaction_ref: str) -> FailureInpu
             name=outcome.customer.name or "",
         ),
         metadata={key: str(value) for key, value in outcome.metadata.items()},
+        gateway_customer_id=_fitted_id(outcome.gateway_customer_id),
+        gateway_payment_method_id=_fitted_id(outcome.gateway_payment_method_id),
         raw_payload=outcome.raw,
         # Stripe reports one declined attempt twice (payment_intent.payment_failed and
         # charge.failed): the charge, or else the payment, names the attempt once.

@@ -53,6 +53,23 @@ METADATA_MAX_KEYS = 50
 METADATA_KEY_MAX_LENGTH = 40
 METADATA_VALUE_MAX_LENGTH = 500
 
+# A gateway's customer or saved-method id, as any gateway writes them; the gateways Tinko knows
+# have shapes of their own (SAVED_METHOD_SHAPES), checked against the event's `gateway`.
+GATEWAY_ID_MAX_LENGTH = _max_length(Transaction, "gateway_payment_method_id")
+GATEWAY_ID_PATTERN = re.compile(rf"^[A-Za-z0-9][A-Za-z0-9_.:-]{{0,{GATEWAY_ID_MAX_LENGTH - 1}}}$")
+SAVED_METHOD_FIELDS = ("gateway_customer_id", "gateway_payment_method_id")
+SAVED_METHOD_SHAPES: dict[str, dict[str, re.Pattern[str]]] = {
+    "stripe": {
+        "gateway_customer_id": re.compile(r"^cus_[A-Za-z0-9]+$"),
+        "gateway_payment_method_id": re.compile(r"^(?:pm|card|src)_[A-Za-z0-9]+$"),
+    },
+    "razorpay": {
+        "gateway_customer_id": re.compile(r"^cust_[A-Za-z0-9]+$"),
+        "gateway_payment_method_id": re.compile(r"^token_[A-Za-z0-9]+$"),
+    },
+    "sandbox": {"gateway_payment_method_id": re.compile(r"^sbx_pm_[A-Za-z0-9_]+$")},
+}
+
 # Both spellings, as gateways send them (Stripe lower-case, Razorpay upper-case); stored upper-case.
 CURRENCY_CODES = tuple(sorted(CURRENCIES)) + tuple(sorted(code.lower() for code in CURRENCIES))
 

@@ -35,6 +35,10 @@ class Transaction(ModeOwned):
     customer_email = models.CharField(max_length=254, blank=True)
     customer_phone = models.CharField(max_length=16, blank=True, help_text="E.164, e.g. +919876543210.")
     customer_name = models.CharField(max_length=200, blank=True)
+    # How the payment could be charged again, at the gateway account of `gateway` in this mode: the
+    # gateway's customer and saved method (Stripe cus_… and pm_…, Razorpay cust_… and token_…). Never card data.
+    gateway_customer_id = models.CharField(max_length=255, blank=True)
+    gateway_payment_method_id = models.CharField(max_length=255, blank=True)
     status = models.CharField(max_length=16, choices=TransactionStatus.choices, default=TransactionStatus.FAILED)
     category = models.CharField(max_length=16, choices=Category.choices, help_text="Of the latest failure.")
     failure_count = models.PositiveIntegerField(default=0)

@@ -40,6 +40,8 @@ def transaction_data(txn: Transaction) -> dict[str, Any]:
             "phone": _or_none(txn.customer_phone),
             "name": _or_none(txn.customer_name),
         },
+        "gateway_customer_id": _or_none(txn.gateway_customer_id),
+        "gateway_payment_method_id": _or_none(txn.gateway_payment_method_id),
         "failure_count": txn.failure_count,
         "first_failed_at": txn.first_failed_at,
         "last_failed_at": txn.last_failed_at,

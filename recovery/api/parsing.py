@@ -27,6 +27,8 @@ from recovery.limits import (
     CUSTOMER_PHONE_MAX_LENGTH,
     FAILURE_CODE_MAX_LENGTH,
     FAILURE_MESSAGE_MAX_LENGTH,
+    GATEWAY_ID_MAX_LENGTH,
+    GATEWAY_ID_PATTERN,
     GATEWAY_PATTERN,
     MAX_AMOUNT,
     MAX_BATCH_SIZE,
@@ -39,6 +41,8 @@ from recovery.limits import (
     PHONE_PATTERN,
     PHONE_PUNCTUATION,
     REQUIRED_TEXT_PATTERN,
+    SAVED_METHOD_FIELDS,
+    SAVED_METHOD_SHAPES,
     TEXT_PATTERN,
     TRANSACTION_REF_MAX_LENGTH,
 )
@@ -61,6 +65,8 @@ EVENT_FIELDS = frozenset(
         "occurred_at",
         "customer",
         "metadata",
+        "gateway_customer_id",
+        "gateway_payment_method_id",
     }
 )
 BATCH_ITEM_FIELDS = EVENT_FIELDS | {"idempotency_key"}
@@ -183,6 +189,30 @@ def _gateway(payload: dict[str, Any]) -> str:
             param="gateway",
         )
     return value.lower() or "other"
+
+
+def _saved_method(payload: dict[str, Any], gateway: str) -> dict[str, str]:
+    """The gateway's customer and saved-method ids, each in the shape its gateway gives them."""
+    ids = {}
+    shapes = SAVED_METHOD_SHAPES.get(gateway, {})
+    for name in SAVED_METHOD_FIELDS:
+        value = _string(payload, name)
+        if value and not GATEWAY_ID_PATTERN.fullmatch(value):
+            raise bad_request(
+                code="invalid_gateway_id",
+                message=f"{name} must be the gateway's id: up to {GATEWAY_ID_MAX_LENGTH} letters, digits, "
+                "'_', '-', '.' or ':'.",
+                param=name,
+            )
+        shape = shapes.get(name)
+        if value and shape is not None and not shape.fullmatch(value):
+            raise bad_request(
+                code="invalid_gateway_id",
+                message=f"{name} is not a {gateway} id (it looks like {shape.pattern}).",
+                param=name,
+            )
+        ids[name] = value
+    return ids
 
 
 def _payment_method_type(payload: dict[str, Any]) -> str:
@@ -343,12 +373,13 @@ def parse_failure(
     """A payment_failed event body → FailureInput, or a 400 naming the first bad field."""
     body = require_object(payload, param=None)
     reject_unknown_fields(body, allowed)
+    gateway = _gateway(body)
     return FailureInput(
         transaction_ref=_text(body, "transaction_ref", max_length=TRANSACTION_REF_MAX_LENGTH, required=True),
         amount=_amount(body),
         currency=_currency(body),
         occurred_at=_occurred_at(body, now or timezone.now()),
-        gateway=_gateway(body),
+        gateway=gateway,
         failure_code=_failure_code(body),
         failure_message=_text(body, "failure_message", max_length=FAILURE_MESSAGE_MAX_LENGTH),
         network_decline_code=_network_code(body, "network_decline_code"),
@@ -357,6 +388,7 @@ def parse_failure(
         payment_method_type=_payment_method_type(body),
         customer=_customer(body),
         metadata=_metadata(body),
+        **_saved_method(body, gateway),
         raw_payload=body,
         idempotency_key=idempotency_key,
         request_fingerprint=request_fingerprint,

@@ -23,6 +23,8 @@ from recovery.limits import (
     CUSTOMER_PHONE_MAX_LENGTH,
     FAILURE_CODE_MAX_LENGTH,
     FAILURE_MESSAGE_MAX_LENGTH,
+    GATEWAY_ID_MAX_LENGTH,
+    GATEWAY_ID_PATTERN,
     GATEWAY_MAX_LENGTH,
     GATEWAY_PATTERN,
     MAX_AMOUNT,
@@ -35,6 +37,7 @@ from recovery.limits import (
     NETWORK_CODE_PATTERN,
     PHONE_PATTERN,
     REQUIRED_TEXT_PATTERN,
+    SAVED_METHOD_SHAPES,
     TEXT_PATTERN,
     TRANSACTION_REF_MAX_LENGTH,
 )
@@ -52,9 +55,10 @@ class RequiredBodySchema(AutoSchema):
 
 
 # A request body whose unknown fields are refused (documented as additionalProperties: false);
-# `exclusive` names fields that may not be sent together.
+# `exclusive` names fields that may not be sent together, `forbidden` lists shapes the body may not have.
 class ClosedSerializer(serializers.Serializer):
     exclusive: tuple[str, ...] = ()
+    forbidden: tuple[dict[str, Any], ...] = ()
 
 
 class ClosedSerializerExtension(OpenApiSerializerExtension):
@@ -66,7 +70,29 @@ class ClosedSerializerExtension(OpenApiSerializerExtension):
         schema = {**schema, "additionalProperties": False}
         if self.target.exclusive:
             schema["not"] = {"required": list(self.target.exclusive)}
+        if self.target.forbidden:
+            schema["allOf"] = [{"not": shape} for shape in self.target.forbidden]
         return schema
+
+
+def _any_case(word: str) -> str:
+    # ECMA-262 patterns in OpenAPI have no flags: a case-insensitive match, letter by letter.
+    return "^" + "".join(f"[{ch.upper()}{ch.lower()}]" if ch.isalpha() else re.escape(ch) for ch in word) + "$"
+
+
+def _foreign_ids() -> tuple[dict[str, Any], ...]:
+    """For each gateway Tinko knows: a body naming it with a saved-method id not of its shape."""
+    return tuple(
+        {
+            "required": ["gateway", name],
+            "properties": {
+                "gateway": {"type": "string", "pattern": _any_case(gateway)},
+                name: {"type": "string", "minLength": 1, "not": {"pattern": shape.pattern}},
+            },
+        }
+        for gateway, shapes in SAVED_METHOD_SHAPES.items()
+        for name, shape in shapes.items()
+    )
 
 
 def text_field(max_length: int, **kwargs: Any) -> serializers.RegexField:
@@ -132,6 +158,7 @@ class CustomerIn(ClosedSerializer):
 
 class PaymentFailedIn(ClosedSerializer):
     exclusive = ("failure_code", "failure_reason")
+    forbidden = _foreign_ids()
 
     transaction_ref = serializers.RegexField(
         REQUIRED_TEXT_PATTERN.pattern,
@@ -180,6 +207,18 @@ class PaymentFailedIn(ClosedSerializer):
     )
     customer = CustomerIn(required=False, allow_null=True)
     metadata = MetadataField(required=False, allow_null=True)
+    gateway_customer_id = code_field(
+        GATEWAY_ID_PATTERN,
+        GATEWAY_ID_MAX_LENGTH,
+        help_text="The gateway's customer: Stripe cus_…, Razorpay cust_…. With the saved method, lets Tinko "
+        "charge again where the retry policy and the card networks allow it.",
+    )
+    gateway_payment_method_id = code_field(
+        GATEWAY_ID_PATTERN,
+        GATEWAY_ID_MAX_LENGTH,
+        help_text="The saved method to charge again: Stripe pm_… (or card_…, src_…), Razorpay token_…, "
+        "sandbox sbx_pm_…. Never card data.",
+    )
 
 
 class BatchItemIn(PaymentFailedIn):
@@ -261,6 +300,8 @@ class TransactionOut(serializers.Serializer):
     status = serializers.ChoiceField(choices=TransactionStatus.values)
     category = serializers.ChoiceField(choices=Category.values, help_text="Of the latest failure.")
     customer = CustomerOut()
+    gateway_customer_id = serializers.CharField(allow_null=True)
+    gateway_payment_method_id = serializers.CharField(allow_null=True, help_text="The saved method a re-charge uses.")
     failure_count = serializers.IntegerField(min_value=0)
     first_failed_at = serializers.DateTimeField()
     last_failed_at = serializers.DateTimeField()
@@ -424,6 +465,8 @@ PAYMENT_FAILED_EXAMPLE = OpenApiExample(
         "occurred_at": "2026-11-20T09:15:00+05:30",
         "customer": {"email": "asha@example.com", "phone": "+919876543210", "name": "Asha Rao"},
         "metadata": {"plan": "annual"},
+        "gateway_customer_id": "cus_Qx7fTb2LmN4pR8",
+        "gateway_payment_method_id": "pm_1QxR4tLmN0pR7sT1uVwYzA2b",
     },
 )
 
@@ -457,6 +500,8 @@ INGEST_RESPONSE_EXAMPLE = OpenApiExample(
             "status": "failed",
             "category": "funds",
             "customer": {"email": "asha@example.com", "phone": "+919876543210", "name": "Asha Rao"},
+            "gateway_customer_id": "cus_Qx7fTb2LmN4pR8",
+            "gateway_payment_method_id": "pm_1QxR4tLmN0pR7sT1uVwYzA2b",
             "failure_count": 1,
             "first_failed_at": "2026-11-20T03:45:00Z",
             "last_failed_at": "2026-11-20T03:45:00Z",

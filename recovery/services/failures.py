@@ -26,7 +26,13 @@ from recovery.enums import (
 from recovery.exceptions import EventKeyReused, TransactionConflict
 from recovery.limits import CODE_LIMITS as _CODE_LIMITS
 from recovery.limits import FAILURE_MESSAGE_MAX_LENGTH as MAX_MESSAGE_LENGTH
-from recovery.limits import GATEWAY_PATTERN, MAX_AMOUNT, TRANSACTION_REF_MAX_LENGTH
+from recovery.limits import (
+    GATEWAY_ID_MAX_LENGTH,
+    GATEWAY_PATTERN,
+    MAX_AMOUNT,
+    SAVED_METHOD_FIELDS,
+    TRANSACTION_REF_MAX_LENGTH,
+)
 from recovery.models import FailureEvent, PaymentMismatch, Transaction
 from recovery.selectors import classifier_ruleset_for
 from tinko.ids import new_public_id, new_public_ids
@@ -70,6 +76,9 @@ class FailureInput:
     payment_method_type: str = PaymentMethodType.OTHER
     customer: Customer = field(default_factory=Customer)
     metadata: Mapping[str, str] = field(default_factory=dict)
+    # How the payment could be charged again (the gateway's customer and saved method); never card data.
+    gateway_customer_id: str = ""
+    gateway_payment_method_id: str = ""
     raw_payload: Mapping[str, Any] = field(default_factory=dict)
     idempotency_key: str | None = None
     # The API's fingerprint of the request (tinko.idempotency.request_fingerprint): kept on the
@@ -97,6 +106,9 @@ class FailureInput:
                 raise ValueError(f"{name} is longer than {limit} characters.")
             object.__setattr__(self, name, value)
         object.__setattr__(self, "failure_message", self.failure_message.strip()[:MAX_MESSAGE_LENGTH])
+        for name in SAVED_METHOD_FIELDS:
+            if len(getattr(self, name)) > GATEWAY_ID_MAX_LENGTH:
+                raise ValueError(f"{name} is longer than {GATEWAY_ID_MAX_LENGTH} characters.")
 
     def classifier_input(self) -> ClassifierInput:
         return ClassifierInput(
@@ -239,6 +251,11 @@ def _apply(
         txn.customer_phone = customer.phone
     if customer.name:
         txn.customer_name = customer.name
+    # What a failure names replaces what was known (the payer may have saved another card).
+    if failure.gateway_customer_id:
+        txn.gateway_customer_id = failure.gateway_customer_id
+    if failure.gateway_payment_method_id:
+        txn.gateway_payment_method_id = failure.gateway_payment_method_id
     if failure.metadata:
         txn.metadata = dict(failure.metadata)
     txn.updated_at = now
@@ -257,6 +274,8 @@ _TRANSACTION_UPDATE_FIELDS = (
     "customer_email",
     "customer_phone",
     "customer_name",
+    "gateway_customer_id",
+    "gateway_payment_method_id",
     "metadata",
     "updated_at",
 )

@@ -77,6 +77,8 @@ def test_a_failed_payment_is_recorded_and_classified(api_client, organization) -
         "status": "failed",
         "category": "funds",
         "customer": {"email": "Asha@example.com", "phone": "+919876543210", "name": "Asha Rao"},
+        "gateway_customer_id": None,
+        "gateway_payment_method_id": None,
         "failure_count": 1,
         "first_failed_at": "2026-11-20T03:45:00Z",
         "last_failed_at": "2026-11-20T03:45:00Z",
@@ -529,3 +531,50 @@ def test_a_batch_counts_each_event_against_the_event_rate(api_client, settings) 
     assert int(refused["Retry-After"]) >= 1
     assert Transaction.objects.filter(transaction_ref__startswith="p-").count() == 0
     assert FailureEvent.objects.count() == 3
+
+
+@pytest.mark.django_db
+def test_the_saved_method_to_charge_again_is_kept_and_a_later_one_replaces_it(api_client) -> None:
+    first = post(api_client, event(gateway_customer_id="cus_Qx7fTb2LmN4pR8", gateway_payment_method_id="pm_1Old"))
+    assert first.status_code == 201
+    assert (
+        first.json()["transaction"]["gateway_customer_id"],
+        first.json()["transaction"]["gateway_payment_method_id"],
+    ) == (
+        "cus_Qx7fTb2LmN4pR8",
+        "pm_1Old",
+    )
+    post(api_client, event(occurred_at="2026-11-21T09:15:00+05:30", gateway_payment_method_id="pm_1New"), key="key-2")
+
+    txn = Transaction.objects.get()
+    assert (txn.gateway_customer_id, txn.gateway_payment_method_id) == ("cus_Qx7fTb2LmN4pR8", "pm_1New")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("gateway", "field", "value"),
+    [
+        ("stripe", "gateway_payment_method_id", "token_Abc12345678901"),
+        ("STRIPE", "gateway_customer_id", "cust_Abc12345678901"),
+        ("razorpay", "gateway_payment_method_id", "pm_1Abc"),
+        ("razorpay", "gateway_customer_id", "cus_Abc"),
+        ("sandbox", "gateway_payment_method_id", "pm_card_visa"),
+        ("adyen", "gateway_payment_method_id", "has spaces"),
+        ("adyen", "gateway_customer_id", "x" * 256),
+    ],
+)
+def test_a_saved_method_id_of_the_wrong_shape_for_its_gateway_is_refused(api_client, gateway, field, value) -> None:
+    response = post(api_client, event(gateway=gateway, **{field: value}))
+
+    assert response.status_code == 400
+    assert (error_of(response)["code"], error_of(response)["param"]) == ("invalid_gateway_id", field)
+    assert_nothing_recorded()
+
+
+@pytest.mark.django_db
+def test_any_gateway_tinko_does_not_know_may_name_its_own_ids(api_client) -> None:
+    response = post(
+        api_client, event(gateway="adyen", gateway_customer_id="shopper:42", gateway_payment_method_id="8415")
+    )
+
+    assert response.status_code == 201

@@ -53,6 +53,12 @@ EVENT = {
     "payment_method_type": PAYMENT_METHOD_TYPE,
     "occurred_at": {"type": "string", "format": "date-time", "nullable": True},
     "customer": {"allOf": [{"$ref": "#/components/schemas/CustomerInRequest"}], "nullable": True},
+    "gateway_customer_id": _optional(
+        {"maxLength": limits.GATEWAY_ID_MAX_LENGTH, "pattern": limits.GATEWAY_ID_PATTERN.pattern}
+    ),
+    "gateway_payment_method_id": _optional(
+        {"maxLength": limits.GATEWAY_ID_MAX_LENGTH, "pattern": limits.GATEWAY_ID_PATTERN.pattern}
+    ),
     "metadata": {
         "type": "object",
         "maxProperties": limits.METADATA_MAX_KEYS,
@@ -112,6 +118,10 @@ def test_every_event_field_is_documented_with_the_parsers_limits(components) -> 
     assert _constraints(event) == EVENT
     assert (event["required"], event["additionalProperties"]) == (["amount", "currency", "transaction_ref"], False)
     assert event["not"] == {"required": ["failure_code", "failure_reason"]}
+    forbidden = [clause["not"] for clause in event["allOf"]]
+    assert {(shape["properties"]["gateway"]["pattern"], *shape["required"][1:]) for shape in forbidden} == {
+        (schemas._any_case(gateway), name) for gateway, shapes in limits.SAVED_METHOD_SHAPES.items() for name in shapes
+    }
 
 
 def test_a_batch_item_is_an_event_with_its_key(components) -> None:

@@ -114,3 +114,11 @@ def test_payments_fits_customers_to_recovery_columns() -> None:
         == (max_length("customer_email"), max_length("customer_phone"), max_length("customer_name"))
         == (254, 16, 200)
     )
+
+
+@pytest.mark.django_db
+def test_a_gateway_failure_keeps_the_customer_and_saved_method_a_re_charge_needs(stripe_account) -> None:
+    _process(stripe_account, "payment_intent.payment_failed.json")
+
+    txn = Transaction.objects.get()
+    assert (txn.gateway_customer_id, txn.gateway_payment_method_id) == ("cus_Rq7Payer0001", "pm_1QpCard0001")
