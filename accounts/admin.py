@@ -1,7 +1,17 @@
+from allauth.account.admin import EmailAddressAdmin as AllauthEmailAddressAdmin
+from allauth.account.models import EmailAddress
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
+from accounts.admin_site import ActionsNeedChangePermission
 from accounts.models import ApiKey, AuditEvent, Invitation, Membership, Organization, User
+
+admin.site.unregister(EmailAddress)
+
+
+@admin.register(EmailAddress)
+class EmailAddressAdmin(ActionsNeedChangePermission, AllauthEmailAddressAdmin):
+    """allauth's, with "mark as verified" only for staff who may change addresses."""
 
 
 @admin.register(User)

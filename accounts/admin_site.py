@@ -51,5 +51,21 @@ class TinkoAdminSite(admin.AdminSite):
         raise PermissionDenied
 
 
+class ActionsNeedChangePermission(admin.ModelAdmin):
+    """For other packages' ModelAdmins whose actions write without naming a permission (django-celery-beat
+    enables, disables and runs tasks; allauth marks addresses verified): Django offers such an action to
+    anyone who may view the list, so here it is offered only to staff who may change the model."""
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)
+        if self.has_change_permission(request):
+            return actions
+        return {
+            name: action
+            for name, action in actions.items()
+            if action is not None and hasattr(action[0], "allowed_permissions")
+        }
+
+
 class TinkoAdminConfig(AdminConfig):
     default_site = "accounts.admin_site.TinkoAdminSite"

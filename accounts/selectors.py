@@ -145,7 +145,10 @@ def organization_branding(*, organization: Organization) -> Branding:
 
 
 def organization_logo_find(*, org_public_id: str) -> OrganizationLogo | None:
-    return OrganizationLogo.objects.filter(organization__public_id=org_public_id).first()
+    # An organization being deleted shows nothing more, as if it had never been.
+    return OrganizationLogo.objects.filter(
+        organization__public_id=org_public_id, organization__deletion_started_at__isnull=True
+    ).first()
 
 
 @dataclass(frozen=True)

@@ -102,7 +102,7 @@ class WebhookEventAdmin(admin.ModelAdmin):
     def payload_pretty(self, event: WebhookEvent) -> str:
         return format_html("<pre>{}</pre>", json.dumps(event.payload, indent=2, sort_keys=True))
 
-    @admin.action(description="Process again (failed or ignored events)")
+    @admin.action(description="Process again (failed or ignored events)", permissions=["change"])
     def reprocess(self, request: HttpRequest, queryset: QuerySet[WebhookEvent]) -> None:
         requeued = sum(webhook_event_requeue(webhook_event=event) for event in queryset)
         self.message_user(request, f"{requeued} event(s) sent for processing again.", messages.SUCCESS)

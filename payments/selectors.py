@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.models import Organization
 from payments.crypto import secret_decrypt
 from payments.interface import GatewayCredentials
-from payments.models import GatewayAccount
+from payments.models import GatewayAccount, SandboxCheckout
 
 # Stripe retries a delivery for up to three days; events signed with the old secret may arrive that late.
 PREVIOUS_WEBHOOK_SECRET_GRACE = timedelta(days=3)
@@ -47,6 +47,16 @@ def gateway_account_for_webhook(*, provider: str, endpoint_id: str) -> GatewayAc
     return GatewayAccount.objects.filter(
         provider=provider, webhook_endpoint_id=endpoint_id, organization__deletion_started_at__isnull=True
     ).first()
+
+
+def sandbox_checkout_find(*, checkout_id: str) -> SandboxCheckout | None:
+    """The sandbox's hosted checkout at /sandbox/checkout/<checkout_id>/, with its account and merchant."""
+    # An organization being deleted takes no more payments: its checkouts are gone like unknown ones.
+    return (
+        SandboxCheckout.objects.select_related("gateway_account", "organization")
+        .filter(public_id=checkout_id, organization__deletion_started_at__isnull=True)
+        .first()
+    )
 
 
 def gateway_account_for_org(

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -11,7 +11,7 @@ from payments.enums import SandboxCheckoutStatus
 from payments.exceptions import WebhookVerificationError
 from payments.gateways.sandbox import consts as sandbox_consts
 from payments.gateways.sandbox import gateway as sandbox_gateway
-from payments.models import SandboxCheckout
+from payments.selectors import sandbox_checkout_find
 from payments.services import WebhookEndpointUnknown, webhook_receive
 from tinko.money import Money
 
@@ -38,9 +38,9 @@ def webhook(request: HttpRequest, provider: str, endpoint_id: str) -> JsonRespon
 @require_http_methods(["GET", "POST"])
 def sandbox_checkout(request: HttpRequest, checkout_id: str) -> HttpResponse:
     """The sandbox gateway's hosted checkout: pay, decline with a chosen code, or let it expire."""
-    checkout = get_object_or_404(
-        SandboxCheckout.objects.select_related("gateway_account", "organization"), public_id=checkout_id
-    )
+    checkout = sandbox_checkout_find(checkout_id=checkout_id)
+    if checkout is None:
+        raise Http404("No such checkout.")
     error = ""
     if request.method == "POST":
         action = request.POST.get("action", "")

@@ -1,4 +1,5 @@
-"""Organization A never reaches organization B's objects, on any console or API URL that takes an id.
+"""Organization A never reaches organization B's objects, on any console or API URL that takes an id;
+and every other route of the URLconf is walked by one of the isolation suites.
 
 The URLs are found by walking the resolver, so new pages and endpoints are covered the
 moment they are added; their kwargs need a factory in the registry (accounts/tests/isolation.py).
@@ -9,41 +10,59 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.apps import apps
-from django.db import models
 from django.test import Client
 from rest_framework.test import APIClient
 
 from accounts.enums import Role
-from accounts.models import Organization
 from accounts.services import api_key_create
 from accounts.tests.factories import MembershipFactory, OrganizationFactory
-from accounts.tests.isolation import isolation_factories
-from accounts.tests.urlwalk import Route, console_and_api_routes
+from accounts.tests.isolation import (
+    MARKER,
+    TENANT_FREE_PREFIXES,
+    TENANT_FREE_ROUTES,
+    isolation_factories,
+    organization_rows,
+    public_routes,
+)
+from accounts.tests.urlwalk import Route, all_routes, console_and_api_routes, is_api_catch_all
 
-ID_ROUTES = [route for route in console_and_api_routes() if route.kwargs]
+CONSOLE_AND_API_ROUTES = console_and_api_routes()
+ID_ROUTES = [route for route in CONSOLE_AND_API_ROUTES if route.kwargs]
 CONSOLE_METHODS: tuple[str, ...] = ("get", "post")
 API_METHODS: tuple[str, ...] = ("get", "post", "put", "patch", "delete")
-MARKER = "Zebra-Secret-Org"
 
 
-def _org_owned_models() -> list[type[models.Model]]:
-    owned = []
-    for model in apps.get_models():
-        field = next((f for f in model._meta.concrete_fields if f.name == "organization"), None)
-        if field is not None and field.related_model is Organization:
-            owned.append(model)
-    return owned
+def _walked_by(route: Route, public: set[str]) -> str | None:
+    """The suite that walks `route`, or None when none does."""
+    if route in CONSOLE_AND_API_ROUTES:
+        return "console and API (this module, test_console_access.py)"
+    if route.is_admin:
+        return "admin (test_admin_isolation.py)"
+    if route.name in public:
+        return "public links (test_public_isolation.py)"
+    if route.name in TENANT_FREE_ROUTES or route.route.startswith(tuple(TENANT_FREE_PREFIXES)):
+        return "none needed: it addresses no organization's objects"
+    if is_api_catch_all(route):
+        return "none needed: it answers every unknown API path with 404"
+    return None
 
 
-def _snapshot(organization: Organization) -> dict[str, list[dict[str, Any]]]:
-    """Every row organization B owns, so a request that changed any of them shows."""
-    rows = {
-        model._meta.label: list(model._default_manager.filter(organization=organization).order_by("pk").values())
-        for model in _org_owned_models()
-    }
-    rows["accounts.Organization"] = [dict(row) for row in Organization.objects.filter(pk=organization.pk).values()]
-    return rows
+def test_every_route_of_the_urlconf_is_walked_by_an_isolation_suite() -> None:
+    public = set(public_routes())
+    unwalked = [str(route) for route in all_routes() if _walked_by(route, public) is None]
+
+    assert not unwalked, (
+        "No isolation suite walks these routes. Register a public route (@public_route in "
+        "<app>/tests/isolation.py) for a URL reached by a link or a secret, or list a route that "
+        "addresses no organization's objects in TENANT_FREE_ROUTES (accounts/tests/isolation.py):\n  "
+        + "\n  ".join(unwalked)
+    )
+
+
+def test_every_registered_public_route_exists() -> None:
+    names = {route.name for route in all_routes()}
+
+    assert set(public_routes()) | set(TENANT_FREE_ROUTES) <= names
 
 
 def test_the_walk_finds_the_id_taking_urls_we_know() -> None:
@@ -81,7 +100,7 @@ def test_organization_a_gets_404_and_nothing_of_organization_b(route: Route) -> 
     owner_a = MembershipFactory.create(organization=org_a, role=Role.OWNER).user
     org_b = OrganizationFactory.create(name=MARKER)
     values = {kwarg: registered[kwarg](org_b) for kwarg in route.kwargs}
-    before = _snapshot(org_b)
+    before = organization_rows(org_b)
 
     if route.is_api:
         client: Any = APIClient()
@@ -102,4 +121,4 @@ def test_organization_a_gets_404_and_nothing_of_organization_b(route: Route) -> 
 
     assert set(statuses.values()) <= {404, 405}, f"{route}: {statuses}"
     assert 404 in statuses.values(), f"{route}: no method answered 404: {statuses}"
-    assert _snapshot(org_b) == before, f"{route} changed organization B's data"
+    assert organization_rows(org_b) == before, f"{route} changed organization B's data"

@@ -1,10 +1,12 @@
-"""Recovery's objects for the tenant-isolation suite (accounts/tests/test_tenant_isolation.py)."""
+"""Recovery's objects for the tenant-isolation suites (accounts/tests/isolation.py)."""
 
 from django.utils import timezone
 
 from accounts.models import Organization
-from accounts.tests.isolation import isolation_factory
+from accounts.tests.isolation import admin_row, isolation_factory
+from recovery.models import ClassifierRule, FailureEvent, PaymentMismatch, Transaction
 from recovery.services import FailureInput, transaction_record_failure
+from recovery.tests.factories import classifier_rule, record_failure
 
 
 @isolation_factory("transaction_ref")
@@ -19,3 +21,33 @@ def transaction_ref(organization: Organization) -> str:
     return transaction_record_failure(
         organization=organization, livemode=False, failure=failure
     ).transaction.transaction_ref
+
+
+@admin_row("recovery.ClassifierRule")
+def classifier_rule_row(organization: Organization) -> ClassifierRule:
+    return classifier_rule(organization=organization)
+
+
+@admin_row("recovery.Transaction")
+def transaction_row(organization: Organization) -> Transaction:
+    return record_failure(organization=organization).transaction
+
+
+@admin_row("recovery.FailureEvent")
+def failure_event_row(organization: Organization) -> FailureEvent:
+    return record_failure(organization=organization).event
+
+
+@admin_row("recovery.PaymentMismatch")
+def payment_mismatch_row(organization: Organization) -> PaymentMismatch:
+    txn = record_failure(organization=organization).transaction
+    return PaymentMismatch.objects.create(
+        organization=organization,
+        livemode=txn.livemode,
+        transaction=txn,
+        amount=txn.amount - 1,
+        currency=txn.currency,
+        paid_at=timezone.now(),
+        recovered=False,
+        reason="paid less than owed",
+    )
