@@ -2,9 +2,13 @@ from allauth.account.admin import EmailAddressAdmin as AllauthEmailAddressAdmin
 from allauth.account.models import EmailAddress
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
+from accounts.access import request_actor
 from accounts.admin_site import ActionsNeedChangePermission
 from accounts.models import ApiKey, AuditEvent, Invitation, Membership, Organization, User
+from accounts.services import organization_delete
 
 admin.site.unregister(EmailAddress)
 
@@ -46,6 +50,27 @@ class OrganizationAdmin(admin.ModelAdmin):
     readonly_fields = ("public_id", "created_at")
     prepopulated_fields = {"slug": ("name",)}
     inlines = (MembershipInline,)
+    actions = ("delete_organizations",)
+
+    # Deleting cascades over every row an organization has: never inside a web request, and never
+    # without its keys revoked first. The action below goes through the same service as the console.
+    def has_delete_permission(self, request: HttpRequest, obj: Organization | None = None) -> bool:
+        return False
+
+    def has_purge_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("accounts.delete_organization")
+
+    @admin.action(
+        description="Delete the selected organizations (access ends now, data is purged in the background)",
+        permissions=["purge"],
+    )
+    def delete_organizations(self, request: HttpRequest, queryset: QuerySet[Organization]) -> None:
+        actor = request_actor(request)
+        names = []
+        for organization in queryset:
+            organization_delete(organization=organization, actor=actor)
+            names.append(organization.name)
+        self.message_user(request, f"Deleting {', '.join(names)}: access ended; data is being purged.")
 
 
 @admin.register(Membership)

@@ -138,7 +138,7 @@ def test_the_walk_finds_the_admin_pages_and_actions_we_know() -> None:
     assert {
         ("payments.WebhookEvent", "reprocess"),
         ("recovery.ClassifierRule", "test_selected_codes"),
-        ("accounts.Organization", "delete_selected"),
+        ("accounts.Organization", "delete_organizations"),
     } <= set(ACTIONS)
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
+from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -13,7 +15,7 @@ from accounts.models import ApiKey, AuditEvent, Invitation, Membership, Organiza
 from accounts.services import organization_delete
 from accounts.services.organizations import organization_purge, organizations_purge_due
 from accounts.tasks import organization_purge_sweep_task
-from accounts.tests.factories import ApiKeyFactory, MembershipFactory, OrganizationFactory
+from accounts.tests.factories import ApiKeyFactory, MembershipFactory, OrganizationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -76,3 +78,20 @@ def test_a_lost_purge_is_sent_again_by_the_sweeper(organization) -> None:
 
     assert not Organization.objects.filter(pk=organization.pk).exists()
     assert organizations_purge_due() == []
+
+
+def test_platform_admins_delete_through_the_same_service_never_by_cascading_in_the_request(organization) -> None:
+    staff = UserFactory.create(is_staff=True, is_superuser=True)
+    client = Client()
+    client.force_login(staff)
+    ApiKeyFactory.issue(organization=organization)
+    prefix = f"/{settings.ADMIN_URL_PATH}accounts/organization/"
+
+    assert client.get(f"{prefix}{organization.pk}/delete/").status_code == 403
+    response = client.post(prefix, {"action": "delete_organizations", "_selected_action": [str(organization.pk)]})
+
+    assert response.status_code == 302
+    organization.refresh_from_db()
+    assert organization.deletion_started_at is not None
+    assert not ApiKey.objects.filter(organization=organization, revoked_at__isnull=True).exists()
+    assert AuditEvent.objects.filter(action="organization.deletion_started", actor_user=staff).exists()
