@@ -193,7 +193,7 @@ class RetryPolicy(OrgOwned):
             channels=tuple(Channel(item) for item in self.channels),
             link_lifetime=self.link_lifetime,
             allow_auto_charge=self.allow_auto_charge,
-            overrides=tuple(row.rule(backoff) for row in rows),
+            overrides=tuple(sorted((row.rule(backoff) for row in rows), key=lambda rule: rule.category)),
             limits=NetworkLimits(max_reattempts_30_days=settings.RETRY_MAX_REATTEMPTS_30_DAYS),
         )
 

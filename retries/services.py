@@ -86,6 +86,7 @@ def retry_policy_create(
         actor=actor,
         action="retry_policy.created",
         target=policy,
+        target_label=policy.name,
         changes={**_created(_values(policy, POLICY_FIELDS)), "is_default": [None, policy.is_default]},
     )
     for override in overrides or ():
@@ -109,7 +110,12 @@ def retry_policy_update(*, policy: RetryPolicy, actor: Actor) -> RetryPolicy:
         policy.updated_at = timezone.now()
         policy.save(update_fields=[*POLICY_FIELDS, "updated_at"])
         audit_record(
-            organization=policy.organization, actor=actor, action="retry_policy.updated", target=policy, changes=changes
+            organization=policy.organization,
+            actor=actor,
+            action="retry_policy.updated",
+            target=policy,
+            target_label=policy.name,
+            changes=changes,
         )
     return policy
 
@@ -130,6 +136,7 @@ def retry_policy_make_default(*, policy: RetryPolicy, actor: Actor) -> RetryPoli
         actor=actor,
         action="retry_policy.made_default",
         target=policy,
+        target_label=policy.name,
         changes={"is_default": [False, True]},
     )
     return policy
@@ -142,7 +149,13 @@ def retry_policy_delete(*, policy: RetryPolicy, actor: Actor) -> None:
     policy.refresh_from_db(fields=["is_default"])
     if policy.is_default:
         raise DefaultPolicyRequiredError("The default policy cannot be deleted: make another one the default first.")
-    audit_record(organization=policy.organization, actor=actor, action="retry_policy.deleted", target=policy)
+    audit_record(
+        organization=policy.organization,
+        actor=actor,
+        action="retry_policy.deleted",
+        target=policy,
+        target_label=policy.name,
+    )
     policy.delete()
 
 
