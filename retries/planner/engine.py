@@ -99,7 +99,8 @@ class _Planning:
         opened = next_open(at, self.policy.window, self.zone)
         if opened != at:
             days = " on weekdays only" if self.policy.window.weekdays_only else ""
-            when = clock(opened, self.zone) if opened - at < timedelta(hours=20) else moment(opened, self.zone)
+            same_day = opened.astimezone(self.zone).date() == at.astimezone(self.zone).date()
+            when = clock(opened, self.zone) if same_day else moment(opened, self.zone)
             reasons.append(Reason(ReasonCode.OUTSIDE_WINDOW, f"moved to {when}: outside the send window{days}"))
         if opened > self.give_up_at:
             when = moment(opened, self.zone)
@@ -117,12 +118,14 @@ class _Planning:
         rule = self.policy.rule_for(self.decline.category)
         reasons: list[Reason] = []
         if rule.schedule == Schedule.PAY_DAYS and rule.pay_days:
+            unbound = next_pay_day(self.after + MIN_GAP, rule.pay_days, rule.pay_day_time, self.zone)
             earliest = max([self.after + MIN_GAP, *(bound.at for bound in verdict.not_before)])
             at = next_pay_day(earliest, rule.pay_days, rule.pay_day_time, self.zone)
             days = " and ".join(ordinal(day) for day in sorted(rule.pay_days))
             text = f"pay day ({days}) in the morning: {moment(at, self.zone)}"
             reasons.append(Reason(ReasonCode.PAY_DAY, text))
-            reasons.extend(bound.reason for bound in verdict.not_before if bound.at > self.after + MIN_GAP)
+            # Only what pushed the re-charge past the first pay day is a reason.
+            reasons.extend(bound.reason for bound in verdict.not_before if bound.at > unbound)
         else:
             at, backoff = self.backoff_time()
             reasons.append(backoff)

@@ -17,7 +17,7 @@ from recovery.classifier.law import law_forbids_retry, mastercard_retry_after
 from recovery.enums import NEVER_RETRYABLE_CATEGORIES, Category, PaymentMethodType
 from retries.enums import COUNTED_ATTEMPT_STATUSES, Channel, PaymentPurpose
 from retries.planner.policy import CategoryRule, PolicySnapshot
-from retries.planner.text import duration, rupees
+from retries.planner.text import duration, hours, rupees
 from retries.planner.types import Decline, History, PlanContext, Reason, ReasonCode
 
 INDIA = "IN"
@@ -120,12 +120,12 @@ def _india(decline: Decline, context: PlanContext) -> tuple[Reason | None, Reaso
         return Reason(ReasonCode.INDIA_FOREIGN_CURRENCY, text), None
     limit = INDIA_AFA_LIMIT_HIGH if context.purpose in INDIA_HIGH_LIMIT_PURPOSES else INDIA_AFA_LIMIT
     if context.amount > limit:
-        text = f"above {rupees(limit)}: the payer must authenticate, link sent instead of a re-charge"
+        text = f"above {rupees(limit)}: link sent instead of a re-charge (the payer must authenticate)"
         return Reason(ReasonCode.INDIA_ABOVE_LIMIT, text), None
     gateway = decline.gateway.strip().lower()
     delay = INDIA_DEBIT_DELAYS.get((gateway, decline.payment_method_type), INDIA_DEBIT_DELAY_MINIMUM)
     source = f" ({gateway.capitalize()})" if (gateway, decline.payment_method_type) in INDIA_DEBIT_DELAYS else ""
-    text = f"India e-mandate: the issuer notifies the payer first, the debit lands {duration(delay)} later{source}"
+    text = f"India e-mandate: the issuer notifies the payer first, the debit lands {hours(delay)} later{source}"
     return None, Reason(ReasonCode.INDIA_DEBIT_DELAY, text)
 
 

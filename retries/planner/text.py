@@ -41,6 +41,13 @@ def duration(span: timedelta) -> str:
     return " ".join(parts[:2]) or "under a minute"
 
 
+def hours(span: timedelta) -> str:
+    """`26 h`, `36 h 5 min`."""
+    whole, rest = divmod(int(span.total_seconds()), 3600)
+    minutes = rest // 60
+    return f"{whole} h {minutes} min" if minutes else f"{whole} h"
+
+
 def ordinal(day: int) -> str:
     suffix = "th" if 11 <= day % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
     return f"{day}{suffix}"

@@ -66,12 +66,17 @@ def test_a_platform_admin_adds_a_policy_with_overrides_and_each_is_audited(
     data.update(
         _inline(
             [
-                {"category": "funds", "schedule": "pay_days", "allow_auto_charge": "on", "pay_days": "[1, 25]",
-                 "pay_day_time": "09:30"},
+                {
+                    "category": "funds",
+                    "schedule": "pay_days",
+                    "allow_auto_charge": "on",
+                    "pay_days": "[1, 25]",
+                    "pay_day_time": "09:30",
+                },
                 {"category": "fraud_risk", "schedule": "backoff", "pay_days": "[]", "pay_day_time": "09:00"},
             ]
         )
-    )  # fmt: skip
+    )
 
     response = admin_client.post("/admin/retries/retrypolicy/add/", data)
 
@@ -89,8 +94,19 @@ def test_a_platform_admin_adds_a_policy_with_overrides_and_each_is_audited(
 
 def test_an_impossible_window_is_an_error_on_the_form_and_nothing_is_saved(admin_client: Client, organization) -> None:
     data = {"organization": str(organization.pk), **POLICY_FORM, "window_start": "20:00", "window_end": "08:00"}
-    data.update(_inline([{"category": "fraud_risk", "schedule": "backoff", "allow_auto_charge": "on",
-                          "pay_days": "[]", "pay_day_time": "09:00"}]))  # fmt: skip
+    data.update(
+        _inline(
+            [
+                {
+                    "category": "fraud_risk",
+                    "schedule": "backoff",
+                    "allow_auto_charge": "on",
+                    "pay_days": "[]",
+                    "pay_day_time": "09:00",
+                }
+            ]
+        )
+    )
 
     response = admin_client.post("/admin/retries/retrypolicy/add/", data)
 
@@ -110,11 +126,21 @@ def test_editing_a_policy_and_removing_an_override_are_audited(admin_client: Cli
     data: dict[str, Any] = {**POLICY_FORM, "name": "Standard", "max_attempts": "5"}
     data.update(
         _inline(
-            [{"id": str(funds.pk), "policy": str(policy.pk), "category": "funds", "schedule": "pay_days",
-              "allow_auto_charge": "on", "pay_days": "[1, 15]", "pay_day_time": "09:00", "DELETE": "on"}],
+            [
+                {
+                    "id": str(funds.pk),
+                    "policy": str(policy.pk),
+                    "category": "funds",
+                    "schedule": "pay_days",
+                    "allow_auto_charge": "on",
+                    "pay_days": "[1, 15]",
+                    "pay_day_time": "09:00",
+                    "DELETE": "on",
+                }
+            ],
             initial=1,
         )
-    )  # fmt: skip
+    )
 
     response = admin_client.post(f"/admin/retries/retrypolicy/{policy.pk}/change/", data)
 
@@ -136,10 +162,12 @@ def test_the_default_is_changed_by_the_action_and_cannot_be_deleted(admin_client
     assert (refused.status_code, deleted.status_code) == (403, 302)
     assert list(RetryPolicy.objects.values_list("name", "is_default")) == [("Gentle", True)]
     assert list(
-        AuditEvent.objects.filter(organization=organization, action__in=["retry_policy.made_default",
-                                                                         "retry_policy.deleted"])
-        .order_by("pk").values_list("action", "target_label")
-    ) == [("retry_policy.made_default", "Gentle"), ("retry_policy.deleted", "Standard")]  # fmt: skip
+        AuditEvent.objects.filter(
+            organization=organization, action__in=["retry_policy.made_default", "retry_policy.deleted"]
+        )
+        .order_by("pk")
+        .values_list("action", "target_label")
+    ) == [("retry_policy.made_default", "Gentle"), ("retry_policy.deleted", "Standard")]
 
 
 def test_attempts_are_shown_and_never_edited(admin_client: Client, organization) -> None:
