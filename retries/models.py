@@ -318,7 +318,8 @@ class RecoveryAttempt(OrgOwned):
     """One planned try at recovering a transaction: a re-charge or a message to the payer, with
     the planner's reasons. Claimed by the dispatcher with a conditional update on `status`."""
 
-    # Written in the ingest transaction: same organization key as the ingest tables.
+    # Written in the ingest transaction, so keyed like the ingest tables. Read by transaction, by
+    # public id, or through the dispatcher's due index; never by organization alone.
     organization = ingest_organization_key()
     public_id = PublicIdField(prefix="att")
     # No index of its own: (transaction, number) below serves the foreign key.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import importlib
-from datetime import time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from django.apps import apps
@@ -13,12 +13,19 @@ from accounts.models import AuditEvent, Organization
 from accounts.services import SYSTEM, Actor, organization_create
 from accounts.tests.factories import OrganizationFactory, UserFactory
 from recovery.enums import Category
+from recovery.tests.factories import record_failure
 from retries.defaults import DEFAULT_OVERRIDES
 from retries.enums import AttemptStatus, Channel, Schedule
 from retries.exceptions import DefaultPolicyRequiredError
 from retries.models import RetryPolicy, RetryPolicyOverride
-from retries.planner import PastAttempt
-from retries.selectors import attempt_history, default_policy_rows, retry_policy_default, retry_policy_snapshot
+from retries.planner import History, NextStep, PastAttempt, PlanContext, plan, reasons_as_json
+from retries.selectors import (
+    attempt_history,
+    decline_of,
+    default_policy_rows,
+    retry_policy_default,
+    retry_policy_snapshot,
+)
 from retries.services import (
     retry_policy_delete,
     retry_policy_make_default,
@@ -189,3 +196,44 @@ def test_the_history_is_the_transactions_attempts_in_order(organization) -> None
         PastAttempt(number=1, channel=Channel.EMAIL, at=first.scheduled_at, status=AttemptStatus.CANCELLED),
         PastAttempt(number=2, channel=Channel.AUTO_CHARGE, at=second.scheduled_at, status=AttemptStatus.SCHEDULED),
     )
+
+
+def test_a_recorded_failure_is_planned_from_what_ingest_stored(organization) -> None:
+    recorded = record_failure(
+        organization=organization,
+        occurred_at=datetime(2026, 12, 3, 10, tzinfo=UTC),
+        failure_code="lost_card",
+        network_decline_code="41",
+        currency="INR",
+        amount=2499_00,
+    )
+    txn, event = recorded.transaction, recorded.event
+    decline = decline_of(event, card_network="Visa")
+
+    result = plan(
+        policy=retry_policy_snapshot(organization=organization),
+        decline=decline,
+        history=History(first_failed_at=txn.first_failed_at, attempts=attempt_history(transaction=txn)),
+        now=event.occurred_at,
+        time_zone=organization.time_zone,
+        context=PlanContext(
+            seed=txn.public_id,
+            amount=txn.amount,
+            currency=txn.currency,
+            has_saved_method=True,
+            reachable=frozenset({Channel.EMAIL}),
+        ),
+    )
+    assert isinstance(result, NextStep)
+    row = factories.attempt(
+        transaction=txn,
+        number=1,
+        channel=result.channel,
+        scheduled_at=result.at,
+        reasons=reasons_as_json(result.reasons),
+    )
+
+    assert (decline.category, decline.retryable, decline.card_network) == (Category.DO_NOT_RETRY, False, "visa")
+    assert row.channel == Channel.EMAIL
+    assert row.reasons[0] == {"code": "law.visa_category_1", "text": "Visa category 1 (code 41): never retry"}
+    assert attempt_history(transaction=txn) == (row.past(),)
