@@ -81,17 +81,22 @@ def retry_policy_create(
         _unset_default(organization, keep=policy)
     policy.full_clean()
     policy.save()
+    for override in overrides or ():
+        override.policy = policy
+        _override_store(override)
+    changes = _created(_values(policy, POLICY_FIELDS))
+    changes["is_default"] = [None, policy.is_default]
+    if overrides:
+        changes["overrides"] = [None, ", ".join(sorted(override.category for override in overrides))]
+    # One row for the policy and the overrides made with it.
     audit_record(
         organization=organization,
         actor=actor,
         action="retry_policy.created",
         target=policy,
         target_label=policy.name,
-        changes={**_created(_values(policy, POLICY_FIELDS)), "is_default": [None, policy.is_default]},
+        changes=changes,
     )
-    for override in overrides or ():
-        override.policy = policy
-        retry_policy_override_save(override=override, actor=actor)
     logger.info("retry_policy_created", extra={"org_id": organization.public_id, "policy_id": policy.public_id})
     return policy
 
@@ -159,20 +164,25 @@ def retry_policy_delete(*, policy: RetryPolicy, actor: Actor) -> None:
     policy.delete()
 
 
+def _override_store(override: RetryPolicyOverride) -> None:
+    override.organization_id = override.policy.organization_id
+    override.full_clean()
+    override.save()
+
+
 @transaction.atomic
 def retry_policy_override_save(*, override: RetryPolicyOverride, actor: Actor) -> RetryPolicyOverride:
     """Validate and store a category override of a policy (create or edit)."""
-    override.organization_id = override.policy.organization_id
-    override.full_clean()
-    after = _values(override, OVERRIDE_FIELDS)
     stored = RetryPolicyOverride.objects.filter(pk=override.pk).first() if override.pk else None
+    after = _values(override, OVERRIDE_FIELDS)
     if stored is None:
-        override.save()
+        _override_store(override)
         action, changes = "retry_policy_override.created", _created(after)
     else:
         changes = audit_changes(_values(stored, OVERRIDE_FIELDS), after)
         if not changes:
             return override
+        override.full_clean()
         override.updated_at = timezone.now()
         override.save(update_fields=[*OVERRIDE_FIELDS, "updated_at"])
         action = "retry_policy_override.updated"

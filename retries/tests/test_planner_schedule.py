@@ -10,9 +10,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from recovery.classifier import Classification
 from recovery.enums import Action, Category
 from retries.enums import AttemptStatus, Channel, Schedule, ZoneSource
-from retries.planner import Backoff, History, PastAttempt, SendWindow, jitter_fraction, next_open, next_pay_day
+from retries.planner import Backoff, Decline, History, PastAttempt, SendWindow, jitter_fraction, next_open, next_pay_day
 from retries.tests.planning import (
     FUNDS_ON_PAY_DAYS,
     KOLKATA,
@@ -258,3 +259,38 @@ def test_a_pay_day_schedule_needs_no_jitter_and_says_the_days() -> None:
 
     assert result.at == datetime(2026, 12, 7, 10, tzinfo=UTC)
     assert texts(result) == ["pay day (7th and 25th) in the morning: Mon 7 Dec 10:00 UTC"]
+
+
+def test_a_classification_becomes_the_planners_decline() -> None:
+    classification = Classification(
+        category=Category.FUNDS,
+        retryable=True,
+        action=Action.RETRY_LATER,
+        recommendation="Retry later.",
+        alternatives=("upi",),
+        cooldown_seconds=86400,
+        rule="stripe:insufficient_funds",
+        explanation="Not enough money.",
+    )
+
+    result = Decline.from_classification(
+        classification,
+        occurred_at=NOW,
+        payment_method_type="card",
+        gateway="stripe",
+        failure_code="insufficient_funds",
+        network_decline_code="51",
+        network_advice_code="25",
+        card_network=" Mastercard ",
+    )
+
+    assert result == decline(
+        category=Category.FUNDS,
+        rule="stripe:insufficient_funds",
+        cooldown_seconds=86400,
+        alternatives=("upi",),
+        failure_code="insufficient_funds",
+        network_decline_code="51",
+        network_advice_code="25",
+        card_network="mastercard",
+    )
