@@ -17,7 +17,7 @@ from recovery.classifier.law import law_forbids_retry, mastercard_retry_after
 from recovery.enums import NEVER_RETRYABLE_CATEGORIES, Category, PaymentMethodType
 from retries.enums import COUNTED_ATTEMPT_STATUSES, Channel, PaymentPurpose
 from retries.planner.policy import CategoryRule, PolicySnapshot
-from retries.planner.text import duration, hours, rupees
+from retries.planner.text import duration, hours, method_name, rupees
 from retries.planner.types import Decline, History, PlanContext, Reason, ReasonCode
 
 INDIA = "IN"
@@ -74,7 +74,9 @@ def _law(decline: Decline) -> Reason | None:
         return Reason(ReasonCode.VISA_CATEGORY_1, f"Visa category 1 (code {code}): never retry")
     if kind == "mastercard_mac":
         return Reason(ReasonCode.MASTERCARD_NEVER, f"Mastercard advice code {code}: never retry")
-    return Reason(ReasonCode.STRIPE_DO_NOT_TRY_AGAIN, "the issuer said do_not_try_again (Stripe): never retry")
+    if kind == "stripe":
+        return Reason(ReasonCode.STRIPE_DO_NOT_TRY_AGAIN, "the issuer said do_not_try_again (Stripe): never retry")
+    return Reason(ReasonCode.NOT_RETRYABLE, f"{verdict.explanation} Never re-charged.")
 
 
 def _decline_forbids(decline: Decline) -> Reason | None:
@@ -108,7 +110,8 @@ def india_issued(decline: Decline, context: PlanContext) -> bool:
 
 def _india(decline: Decline, context: PlanContext) -> tuple[Reason | None, Reason | None]:
     """(why India forbids the re-charge, or what India's rules mean for it)."""
-    instrument = "UPI" if decline.payment_method_type == PaymentMethodType.UPI else "card"
+    method = decline.payment_method_type
+    instrument = method_name(method) if method != PaymentMethodType.OTHER else "payment method"
     if not context.mandate_active:
         text = f"India-issued {instrument} with no active e-mandate: link sent instead of a re-charge"
         return Reason(ReasonCode.INDIA_NO_MANDATE, text), None
