@@ -9,6 +9,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.text import slugify
 
 from accounts.branding import PreparedLogo
@@ -72,6 +73,9 @@ def organization_create(
         target_label=owner.email,
         changes={"role": [None, Role.OWNER]},
     )
+    # Other apps' setup (a default retry policy), named in settings so accounts imports none of them.
+    for handler in settings.ORGANIZATION_CREATED_HANDLERS:
+        import_string(handler)(organization=organization, actor=actor)
     logger.info("organization_created", extra={"org_id": organization.public_id})
     return organization
 

@@ -61,6 +61,7 @@ def test_sign_up_creates_the_person_and_their_organization_and_opens_the_console
     assert list(AuditEvent.objects.order_by("pk").values_list("organization", "action", "actor_label")) == [
         (organization.pk, "organization.created", "priya@example.com"),
         (organization.pk, "member.joined", "priya@example.com"),
+        (organization.pk, "retry_policy.created", "priya@example.com"),
         (organization.pk, "user.signed_in", "priya@example.com"),
     ]
     console = client.get("/app/")

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "accounts",
     "payments",
     "recovery",
+    "retries",
     "analytics",
 ]
 
@@ -295,6 +296,15 @@ SPECTACULAR_SETTINGS = {
         "tinko.openapi.add_common_error_responses",
     ],
 }
+
+# --- retries ----------------------------------------------------------------
+# Re-charges of one card (or saved method) in any 30 days: Visa's excessive-reattempts cap, 15 in
+# the older rules and 20 in newer sources (declines-and-networks.md §2.1); 15 is the safe value.
+RETRY_MAX_REATTEMPTS_30_DAYS = env.int("RETRY_MAX_REATTEMPTS_30_DAYS", default=15)
+if not 1 <= RETRY_MAX_REATTEMPTS_30_DAYS <= 20:
+    raise ImproperlyConfigured("RETRY_MAX_REATTEMPTS_30_DAYS must be between 1 and 20 (Visa's cap).")
+# Called as handler(organization=…, actor=…) in the transaction that creates an organization.
+ORGANIZATION_CREATED_HANDLERS = ["retries.services.retry_policy_create_default"]
 
 # --- payments (gateways, webhooks) -------------------------------------------
 # Gateway adapters by provider slug, loaded by dotted path (payments.registry).

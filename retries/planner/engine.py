@@ -1,0 +1,210 @@
+"""The retry planner: (policy, decline, history, now, time zone, context) → the next step, or stop.
+
+Pure: no database, no clock, no I/O; the same inputs always give the same plan (jitter comes from
+the context's seed). How a plan is made:
+1. A payment whose outcome is not final (UPI pending, "wait for confirmation") is not retried:
+   stop and wait for its final status, since a new attempt could debit twice.
+2. Stop when the policy's attempts are used or its give-up time (from the first failure) passed.
+3. The policy's channels take turns, attempt after attempt; a channel that may not be used now
+   gives its turn to the next and says why, and so does one that must wait longer than the
+   policy's maximum delay when another can go sooner. A re-charge must pass `law.recharge_verdict` (network
+   law first, then India, then the decline and the policy) and waits for every earliest time it
+   sets (Mastercard MAC 24-30, the decline's cooldown, the per-card caps). A payer channel needs
+   an address.
+4. The time: backoff (with deterministic jitter) after the last attempt, or the category's next
+   pay day in the morning for a re-charge; then moved to the send window's next opening in the
+   payer's (or organization's) local time. A time past the give-up time is no time at all.
+Every step carries its reasons in plain words, each with a stable code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from recovery.enums import Action, Category
+from retries.enums import COUNTED_ATTEMPT_STATUSES, Channel, Schedule, ZoneSource
+from retries.planner.law import Recharge, recharge_verdict
+from retries.planner.policy import PolicySnapshot
+from retries.planner.text import channel_name, clock, duration, method_name, moment, ordinal
+from retries.planner.types import (
+    Decline,
+    History,
+    NextStep,
+    PlanContext,
+    Reason,
+    ReasonCode,
+    Stop,
+    StopKind,
+)
+from retries.planner.window import next_open, next_pay_day
+
+# Two attempts of one payment are never closer than this, whatever a policy says.
+MIN_GAP = timedelta(minutes=1)
+_CONTACT_NAMES: dict[Channel, str] = {Channel.EMAIL: "email address"}
+# How a time was reached: said with the step taken, not with a channel that could not be used.
+_TIMING = frozenset({ReasonCode.BACKOFF, ReasonCode.PAY_DAY, ReasonCode.OUTSIDE_WINDOW, ReasonCode.LINK})
+
+
+def jitter_fraction(seed: str, number: int) -> float:
+    """A fraction in [0, 1) that depends only on the seed and the attempt number."""
+    digest = hashlib.sha256(f"{seed}:{number}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64
+
+
+def window_zone(policy: PolicySnapshot, context: PlanContext, organization_zone: ZoneInfo) -> ZoneInfo:
+    if policy.window.zone_source == ZoneSource.PAYER and context.payer_time_zone is not None:
+        return context.payer_time_zone
+    return organization_zone
+
+
+def _give_up_text(policy: PolicySnapshot) -> str:
+    return f"{duration(policy.give_up_after)} after the first failure"
+
+
+class _Planning:
+    """One call of `plan`: the inputs, and what every channel's turn needs from them."""
+
+    def __init__(
+        self,
+        *,
+        policy: PolicySnapshot,
+        decline: Decline,
+        history: History,
+        now: datetime,
+        zone: ZoneInfo,
+        context: PlanContext,
+        number: int,
+    ) -> None:
+        self.policy, self.decline, self.history, self.context = policy, decline, history, context
+        self.zone, self.number = zone, number
+        counted = [attempt.at for attempt in history.attempts if attempt.status in COUNTED_ATTEMPT_STATUSES]
+        self.after = max([now, *counted])
+        self.give_up_at = history.first_failed_at + policy.give_up_after
+
+    def backoff_time(self) -> tuple[datetime, Reason]:
+        policy, number = self.policy, self.number
+        delay = policy.backoff_for(self.decline.category).delay(number)
+        share = policy.jitter_percent / 100 * jitter_fraction(self.context.seed, number)
+        extra = timedelta(seconds=int(delay.total_seconds() * share))
+        since = "the failure" if number == 1 else "the last attempt"
+        jitter = f" (+{duration(extra)} jitter)" if extra >= timedelta(minutes=1) else ""
+        maximum = policy.max_attempts_for(self.decline.category)
+        text = f"attempt {number} of {maximum}: {duration(delay)} after {since}{jitter}"
+        return max(self.after + delay + extra, self.after + MIN_GAP), Reason(ReasonCode.BACKOFF, text)
+
+    def settle(self, at: datetime, reasons: list[Reason], what: str) -> datetime | None:
+        """Move `at` into the send window; None (with the reason) when that is past the give-up time."""
+        opened = next_open(at, self.policy.window, self.zone)
+        if opened != at:
+            days = " on weekdays only" if self.policy.window.weekdays_only else ""
+            same_day = opened.astimezone(self.zone).date() == at.astimezone(self.zone).date()
+            when = clock(opened, self.zone) if same_day else moment(opened, self.zone)
+            reasons.append(Reason(ReasonCode.OUTSIDE_WINDOW, f"moved to {when}: outside the send window{days}"))
+        if opened > self.give_up_at:
+            when = moment(opened, self.zone)
+            text = f"no {what}: the next possible time, {when}, is past the give-up time ({_give_up_text(self.policy)})"
+            reasons.append(Reason(ReasonCode.PAST_GIVE_UP, text))
+            return None
+        return opened
+
+    def recharge(self) -> tuple[datetime | None, list[Reason]]:
+        verdict: Recharge = recharge_verdict(
+            policy=self.policy, decline=self.decline, history=self.history, context=self.context
+        )
+        if verdict.blocked:
+            return None, list(verdict.blocked)
+        rule = self.policy.rule_for(self.decline.category)
+        reasons: list[Reason] = []
+        if rule.schedule == Schedule.PAY_DAYS and rule.pay_days:
+            unbound = next_pay_day(self.after + MIN_GAP, rule.pay_days, rule.pay_day_time, self.zone)
+            earliest = max([self.after + MIN_GAP, *(bound.at for bound in verdict.not_before)])
+            at = next_pay_day(earliest, rule.pay_days, rule.pay_day_time, self.zone)
+            days = " and ".join(ordinal(day) for day in sorted(rule.pay_days))
+            text = f"pay day ({days}) in the morning: {moment(at, self.zone)}"
+            reasons.append(Reason(ReasonCode.PAY_DAY, text))
+            # Only what pushed the re-charge past the first pay day is a reason.
+            reasons.extend(bound.reason for bound in verdict.not_before if bound.at > unbound)
+        else:
+            at, backoff = self.backoff_time()
+            reasons.append(backoff)
+            for bound in sorted(verdict.not_before, key=lambda bound: bound.at):
+                if bound.at > at:
+                    at = bound.at
+                    reasons.append(bound.reason)
+        settled = self.settle(at, reasons, "re-charge")
+        return settled, reasons + ([*verdict.notes] if settled is not None else [])
+
+    def reach_payer(self, channel: Channel) -> tuple[datetime | None, list[Reason]]:
+        if channel not in self.context.reachable:
+            name = _CONTACT_NAMES.get(channel, "address")
+            return None, [Reason(ReasonCode.NO_CONTACT, f"no {name} for the payer: no {channel_name(channel)}")]
+        at, backoff = self.backoff_time()
+        reasons = [backoff]
+        settled = self.settle(at, reasons, f"{channel_name(channel)} link")
+        if settled is None:
+            return None, reasons
+        text = f"recovery link by {channel_name(channel)}, valid {duration(self.policy.link_lifetime)}"
+        if self.decline.alternatives:
+            text += f"; the payer may pay by {', '.join(method_name(method) for method in self.decline.alternatives)}"
+        return settled, [*reasons, Reason(ReasonCode.LINK, text)]
+
+
+def plan(
+    *,
+    policy: PolicySnapshot,
+    decline: Decline,
+    history: History,
+    now: datetime,
+    time_zone: ZoneInfo,
+    context: PlanContext,
+) -> NextStep | Stop:
+    """The next attempt for a payment whose latest decline is `decline`, or why there is none.
+
+    `time_zone` is the organization's; the policy may read its send window in the payer's.
+    """
+    if decline.category == Category.UPI_PENDING or decline.action == Action.WAIT_FOR_CONFIRMATION:
+        text = "the payment is still pending: waiting for its final status, a new attempt could debit twice"
+        return Stop((Reason(ReasonCode.WAIT_FOR_FINAL_STATUS, text),), kind=StopKind.WAIT)
+    if policy.rule_for(decline.category).schedule == Schedule.WAIT_FOR_FINAL_STATUS:
+        text = f"{decline.category} decline: the policy waits for the final status, no retry"
+        return Stop((Reason(ReasonCode.WAIT_FOR_FINAL_STATUS, text),), kind=StopKind.WAIT)
+    used = sum(1 for attempt in history.attempts if attempt.status in COUNTED_ATTEMPT_STATUSES)
+    maximum = policy.max_attempts_for(decline.category)
+    if used >= maximum:
+        return Stop((Reason(ReasonCode.ATTEMPTS_USED, f"all {maximum} attempts used"),))
+    if now >= history.first_failed_at + policy.give_up_after:
+        return Stop((Reason(ReasonCode.GAVE_UP, f"gave up: {_give_up_text(policy)}"),))
+
+    planning = _Planning(
+        policy=policy,
+        decline=decline,
+        history=history,
+        now=now,
+        zone=window_zone(policy, context, time_zone),
+        context=context,
+        number=used + 1,
+    )
+    turn = used % len(policy.channels) if policy.channels else 0
+    reasons: list[Reason] = []
+    allowed: list[tuple[Channel, datetime, list[Reason]]] = []
+    for channel in (*policy.channels[turn:], *policy.channels[:turn]):
+        at, said = planning.recharge() if channel == Channel.AUTO_CHARGE else planning.reach_payer(channel)
+        if at is None:
+            reasons.extend(reason for reason in said if reason.code not in _TIMING)
+        else:
+            allowed.append((channel, at, said))
+    if not allowed:
+        reasons.append(Reason(ReasonCode.NO_CHANNEL, "no channel left to try"))
+        return Stop(tuple(reasons))
+    channel, at, said = allowed[0]
+    # A channel that must wait longer than the policy ever waits between attempts (a pay day, a
+    # Mastercard MAC 30) gives its turn to the earliest one that can go sooner.
+    longest = planning.after + policy.backoff_for(decline.category).max_delay * (1 + policy.jitter_percent / 100)
+    sooner = min(allowed, key=lambda candidate: candidate[1])
+    if at > longest and sooner[1] < at:
+        text = f"{channel_name(channel)} not before {moment(at, planning.zone)}: {channel_name(sooner[0])} goes first"
+        reasons.append(Reason(ReasonCode.TURN_PASSED, text))
+        channel, at, said = sooner
+    return NextStep(channel=channel, at=at, reasons=(*reasons, *said))

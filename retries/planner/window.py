@@ -1,0 +1,60 @@
+"""Local-time arithmetic: the send window and pay days, in a zone, safe across DST changes.
+
+Every candidate is built as a local wall-clock time, converted to UTC, and converted back to check
+that it really is inside the window: a start that falls in a DST gap (02:30 on a spring-forward
+night) comes back as another hour, and is then moved to the next day that has it.
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from retries.planner.policy import SendWindow
+
+# The longest run of days a window can be closed: a weekend, a DST gap, a margin.
+_SEARCH_DAYS = 10
+# Pay days are searched this far ahead: every month has the 1st … 28th.
+_PAY_DAY_SEARCH_DAYS = 62
+
+
+def in_window(moment: datetime, window: SendWindow, zone: ZoneInfo) -> bool:
+    """Whether `moment` (aware) falls inside the window in `zone`'s local time."""
+    local = moment.astimezone(zone)
+    if window.weekdays_only and local.weekday() >= calendar.SATURDAY:
+        return False
+    return window.start <= local.time() < window.end
+
+
+def _local(day: date, at: time, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, at, tzinfo=zone).astimezone(UTC)
+
+
+def next_open(moment: datetime, window: SendWindow, zone: ZoneInfo) -> datetime:
+    """`moment` if it is inside the window, else the window's next opening after it (UTC)."""
+    if in_window(moment, window, zone):
+        return moment
+    first_day = moment.astimezone(zone).date()
+    for offset in range(_SEARCH_DAYS):
+        candidate = _local(first_day + timedelta(days=offset), window.start, zone)
+        if candidate > moment and in_window(candidate, window, zone):
+            return candidate
+    raise ValueError(f"The send window {window.start}-{window.end} never opens in {zone.key}.")
+
+
+def next_pay_day(earliest: datetime, pay_days: tuple[int, ...], at: time, zone: ZoneInfo) -> datetime:
+    """The first pay day at local time `at`, no earlier than `earliest` (UTC).
+
+    A pay day past the month's end (the 31st in April) is that month's last day.
+    """
+    first_day = earliest.astimezone(zone).date()
+    for offset in range(_PAY_DAY_SEARCH_DAYS):
+        day = first_day + timedelta(days=offset)
+        month_length = calendar.monthrange(day.year, day.month)[1]
+        if day.day not in {min(pay_day, month_length) for pay_day in pay_days}:
+            continue
+        candidate = _local(day, at, zone)
+        if candidate >= earliest:
+            return candidate
+    raise ValueError(f"No pay day among {pay_days} in the next {_PAY_DAY_SEARCH_DAYS} days.")
