@@ -105,7 +105,7 @@ class RetryPolicyAdmin(admin.ModelAdmin):
         for policy in queryset:
             self.delete_model(request, policy)
 
-    @admin.action(description="Make the selected policy its organization's default")
+    @admin.action(description="Make the selected policy its organization's default", permissions=["change"])
     def make_default(self, request: HttpRequest, queryset: QuerySet[RetryPolicy]) -> None:
         policies = list(queryset.select_related("organization")[:2])
         if len(policies) != 1:

@@ -22,7 +22,7 @@ from retries.enums import (
 )
 from retries.planner import Backoff, CategoryRule, NetworkLimits, PastAttempt, PolicySnapshot, SendWindow
 from tinko.ids import PublicIdField
-from tinko.tenancy import OrgOwned, ingest_organization_key
+from tinko.tenancy import ModeOwned, OrgOwned, ingest_organization_key
 
 # Bounds that keep a policy sane (and its plans short): a merchant may choose within them.
 MAX_ATTEMPTS = 20
@@ -314,7 +314,7 @@ class RetryPolicyOverride(OrgOwned):
         )
 
 
-class RecoveryAttempt(OrgOwned):
+class RecoveryAttempt(ModeOwned):
     """One planned try at recovering a transaction: a re-charge or a message to the payer, with
     the planner's reasons. Claimed by the dispatcher with a conditional update on `status`."""
 

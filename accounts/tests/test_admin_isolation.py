@@ -85,7 +85,13 @@ def _database() -> dict[str, list[dict[str, Any]]]:
 
 
 def _others(model: type[models.Model], row: models.Model) -> list[dict[str, Any]]:
-    return list(model._default_manager.exclude(pk=row.pk).order_by("pk").values())
+    """The model's rows other than `row` and, for an organization's rows, other than its organization's
+    (an action may keep one organization's rows consistent, as making a policy the default does)."""
+    others = model._default_manager.exclude(pk=row.pk)
+    organization_id = getattr(row, "organization_id", None)
+    if organization_id is not None:
+        others = others.exclude(organization_id=organization_id)
+    return list(others.order_by("pk").values())
 
 
 def _changelist(label: str) -> str:

@@ -32,6 +32,7 @@ def attempt(*, transaction: Transaction, scheduled_at: datetime | None = None, *
     values.setdefault("channel", Channel.EMAIL)
     return RecoveryAttempt.objects.create(
         organization_id=transaction.organization_id,
+        livemode=transaction.livemode,
         transaction=transaction,
         scheduled_at=scheduled_at or timezone.now(),
         **values,
