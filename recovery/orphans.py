@@ -19,11 +19,12 @@ from django.db.models import Exists, OuterRef
 
 from accounts.models import Organization
 from recovery.models import FailureEvent, Transaction
+from retries.models import RecoveryAttempt
 from tinko.models import IdempotencyKey
 
 logger = logging.getLogger(__name__)
 
-INGEST_MODELS: tuple[type[models.Model], ...] = (Transaction, FailureEvent, IdempotencyKey)
+INGEST_MODELS: tuple[type[models.Model], ...] = (Transaction, FailureEvent, RecoveryAttempt, IdempotencyKey)
 # The last check's count per table, kept like the other counters in the shared cache.
 INGEST_ORPHANS_KEY = "recovery:ingest_orphans:{table}"
 
@@ -49,8 +50,8 @@ def ingest_orphans_delete(*, organization_id: int | None = None, batch_size: int
     `organization_id` when given), in batches; returns how many went from each table."""
     organization_exists = Exists(Organization.objects.filter(pk=OuterRef("organization_id")))
     deleted: dict[str, int] = {}
-    # Events before transactions: an event's transaction keeps its database constraint.
-    for model in (FailureEvent, IdempotencyKey, Transaction):
+    # Events and attempts before transactions: their transaction keeps its database constraint.
+    for model in (FailureEvent, RecoveryAttempt, IdempotencyKey, Transaction):
         orphans = model._default_manager.filter(~organization_exists)
         if organization_id is not None:
             orphans = orphans.filter(organization_id=organization_id)

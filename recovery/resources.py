@@ -94,8 +94,8 @@ def recorded_data(result: FailureRecorded) -> dict[str, Any]:
         "event": event_data(result.event, transaction_id=txn.public_id),
         "classification": classification_data(result.classification),
         "transaction_effect": result.transaction_effect,
-        # The first scheduled recovery step; the retry engine fills it in.
-        "next_step": None,
+        # What the retry engine scheduled next, or why nothing (null for a failure recorded before).
+        "next_step": result.next_step.as_data() if result.next_step is not None else None,
     }
 
 

@@ -117,7 +117,8 @@ class RetryPolicyAdmin(admin.ModelAdmin):
 
 @admin.register(RecoveryAttempt)
 class RecoveryAttemptAdmin(admin.ModelAdmin):
-    """Attempts are made by the planner and moved by the dispatcher; admin shows them."""
+    """Attempts are made by the planner and moved by the dispatcher; admin shows them (and deletes
+    them with their transaction, for whoever may delete attempts)."""
 
     list_display = ("public_id", "organization", "transaction", "number", "channel", "status", "scheduled_at")
     list_filter = ("status", "channel")
@@ -129,7 +130,4 @@ class RecoveryAttemptAdmin(admin.ModelAdmin):
         return [field.name for field in RecoveryAttempt._meta.fields]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

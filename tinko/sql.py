@@ -306,11 +306,13 @@ def delete_oldest(model: type[models.Model], field: str, *, before: Any, limit: 
 @dataclass(frozen=True)
 class ChainLink:
     """One row of an `insert_chain`: its model and values by field name; `parent` names the field
-    that takes the id of the row the link before it inserted."""
+    that takes the id of the row the link before it inserted (or, with `parent_link`, the row of
+    that earlier link)."""
 
     model: type[models.Model]
     values: dict[str, Any]
     parent: str | None = None
+    parent_link: int | None = None
     ignore_conflicts: bool = False
 
 
@@ -346,21 +348,25 @@ def _json_default(value: Any) -> str:
 
 @lru_cache(maxsize=64)
 def _chain_statement(
-    shape: tuple[tuple[type[models.Model], tuple[str, ...], str | None, bool], ...], guards: tuple[str, ...], alias: str
+    shape: tuple[tuple[type[models.Model], tuple[str, ...], str | None, int | None, bool], ...],
+    guards: tuple[str, ...],
+    alias: str,
 ) -> tuple[str, list[list[str]]]:
     connection = connections[alias]
     quote = connection.ops.quote_name
     ctes = ["guard AS (SELECT " + ", ".join(f"({sql}) AS g{index}" for index, sql in enumerate(guards)) + ")"]
     source = "guard WHERE " + " AND ".join(f"g{index}" for index in range(len(guards)))
     names = []
-    for number, (model, fields, parent, ignore_conflicts) in enumerate(shape):
+    for number, (model, fields, parent, parent_link, ignore_conflicts) in enumerate(shape):
         field_objects = [concrete_field(model, name) for name in fields]
         names.append([field.column for field in field_objects])
         columns = [quote(field.column) for field in field_objects]
         values = [f"new_row.{column}" for column in columns]
         if parent is not None:
             columns.append(quote(concrete_field(model, parent).column))
-            values.append(f"link{number - 1}.id")
+            # The link before it is in FROM (its row exists); an earlier one is read by its one id.
+            earlier = f"(SELECT id FROM link{parent_link})"  # noqa: S608 (a number of ours)
+            values.append(f"link{number - 1}.id" if parent_link is None else earlier)
         conflict = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
         table = quote(model._meta.db_table)
         # Only quoted table and column names from the models are interpolated.
@@ -391,7 +397,12 @@ def insert_chain(links: Sequence[ChainLink], *, guards: Sequence[Guard]) -> tupl
     connection = connections[alias]
     if connection.vendor != "postgresql":
         raise NotSupportedError("insert_chain needs PostgreSQL's data-modifying WITH clauses; callers check first.")
-    shape = tuple((link.model, tuple(link.values), link.parent, link.ignore_conflicts) for link in links)
+    for number, link in enumerate(links):
+        if link.parent_link is not None and not 0 <= link.parent_link < number:
+            raise ValueError("A link's parent_link names a link before it.")
+    shape = tuple(
+        (link.model, tuple(link.values), link.parent, link.parent_link, link.ignore_conflicts) for link in links
+    )
     sql, names = _chain_statement(shape, tuple(guard.sql for guard in guards), alias)
     params: list[Any] = [param for guard in guards for param in guard.params]
     for link, columns in zip(links, names, strict=True):

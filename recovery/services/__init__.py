@@ -5,12 +5,11 @@ from recovery.services.failures import (
     FailureInput,
     FailureRecorded,
     FirstFailure,
-    PaymentReceived,
     transaction_first_failure,
-    transaction_mark_recovered,
     transaction_record_failure,
     transaction_record_failures,
 )
+from recovery.services.payments import PaymentReceived, transaction_mark_recovered
 from recovery.services.rules import classifier_rule_delete, classifier_rule_save, classifier_rules_changed
 
 __all__ = [

@@ -9,7 +9,6 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Organization
@@ -33,8 +32,11 @@ from recovery.limits import (
     SAVED_METHOD_FIELDS,
     TRANSACTION_REF_MAX_LENGTH,
 )
-from recovery.models import FailureEvent, PaymentMismatch, Transaction
+from recovery.models import FailureEvent, Transaction
 from recovery.selectors import classifier_ruleset_for
+from recovery.services.planning import first_step_build, plan_recorded
+from retries.models import RecoveryAttempt
+from retries.scheduling import Planned
 from tinko.ids import new_public_id, new_public_ids
 from tinko.money import normalize_currency
 from tinko.races import atomic_retrying
@@ -135,6 +137,8 @@ class FailureRecorded:
     classification: Classification
     created: bool
     transaction_effect: TransactionEffect
+    # What the retry engine scheduled next (or why nothing): None for a failure recorded before.
+    next_step: Planned | None = None
 
 
 def _json_safe(payload: Mapping[str, Any]) -> Any:
@@ -418,6 +422,10 @@ def _record(
         for index, public_id in zip(recordable, new_public_ids("fev", len(recordable)), strict=True)
     ]
     _insert(events)
+    recorded = [(event, effect) for event, effect in zip(events, (effects[index] for index in recordable), strict=True)]
+    planned = plan_recorded(
+        [(event, effect) for event, effect in recorded if isinstance(effect, TransactionEffect)], now=now
+    )
     for index, event in zip(recordable, events, strict=True):
         effect = effects[index]
         assert isinstance(effect, TransactionEffect)
@@ -427,6 +435,7 @@ def _record(
             classification=decisions[index],
             created=True,
             transaction_effect=effect,
+            next_step=planned.get(event.transaction_id),
         )
     for index, effect in effects.items():
         if isinstance(effect, TransactionConflict):
@@ -483,16 +492,27 @@ class FirstFailure:
     recorded: FailureRecorded
 
     def links(self) -> list[ChainLink]:
-        """The transaction, then its event, whose `transaction` is the row inserted before it."""
+        """The transaction, then its event and its first attempt (if the planner scheduled one),
+        whose `transaction` is the transaction's row."""
         txn, event = self.recorded.transaction, self.recorded.event
         event_fields = [name for name in insert_fields(FailureEvent) if name != "transaction_id"]
-        return [
+        links = [
             # A transaction that exists is not overwritten: the chain then stops, having written nothing.
             ChainLink(
                 model=Transaction, values=_values_by_name(txn, insert_fields(Transaction)), ignore_conflicts=True
             ),
             ChainLink(model=FailureEvent, values=_values_by_name(event, event_fields), parent="transaction"),
         ]
+        attempt = self._attempt()
+        if attempt is not None:
+            attempt_fields = [name for name in insert_fields(RecoveryAttempt) if name != "transaction_id"]
+            values = dict(zip(attempt_fields, instance_values(attempt, attempt_fields), strict=True))
+            links.append(ChainLink(model=RecoveryAttempt, values=values, parent="transaction", parent_link=0))
+        return links
+
+    def _attempt(self) -> RecoveryAttempt | None:
+        step = self.recorded.next_step
+        return step.attempt if step is not None else None
 
     def guards(self) -> list[Guard]:
         """The event was not recorded before under its idempotency key."""
@@ -511,12 +531,17 @@ class FirstFailure:
             )
         ]
 
-    def written(self, *, transaction_pk: int, event_pk: int) -> FailureRecorded:
-        """The result, once the links were inserted with these ids."""
+    def written(self, ids: Sequence[int]) -> FailureRecorded:
+        """The result, once the links were inserted with these ids (in the order of `links`)."""
         txn, event = self.recorded.transaction, self.recorded.event
+        transaction_pk, event_pk, *attempt_pk = ids
         instance_mark_saved(txn, pk=transaction_pk)
         event.transaction_id = transaction_pk
         instance_mark_saved(event, pk=event_pk)
+        attempt = self._attempt()
+        if attempt is not None:
+            attempt.transaction_id = transaction_pk
+            instance_mark_saved(attempt, pk=attempt_pk[0])
         logger.info(
             "failures_recorded",
             extra={"org_id": txn.organization.public_id, "livemode": txn.livemode, "received": 1, "events_created": 1},
@@ -543,85 +568,11 @@ def transaction_first_failure(*, organization: Organization, livemode: bool, fai
         organization=organization, txn=txn, failure=failure, decision=decision, public_id=event_public_id, now=now
     )
     recorded = FailureRecorded(
-        transaction=txn, event=event, classification=decision, created=True, transaction_effect=effect
+        transaction=txn,
+        event=event,
+        classification=decision,
+        created=True,
+        transaction_effect=effect,
+        next_step=first_step_build(txn=txn, event=event, now=now),
     )
     return FirstFailure(recorded=recorded)
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class PaymentReceived:
-    """A successful payment for a merchant's transaction, as a gateway (or the merchant) reports it."""
-
-    transaction_ref: str
-    amount: int
-    currency: str
-    paid_at: datetime
-    gateway: str = ""
-    gateway_payment_id: str = ""
-
-
-def _mismatch_reason(txn: Transaction, payment: PaymentReceived) -> str | None:
-    currency = payment.currency.upper()
-    if currency != txn.currency:
-        return f"paid in {currency}, owed in {txn.currency}"
-    if payment.amount < txn.amount:
-        return f"paid {payment.amount} {currency}, less than the {txn.amount} owed"
-    if payment.amount > txn.amount:
-        return f"paid {payment.amount} {currency}, more than the {txn.amount} owed"
-    return None
-
-
-def transaction_mark_recovered(*, organization: Organization, livemode: bool, payment: PaymentReceived) -> bool:
-    """Mark the open transaction that `payment` pays recovered; False if none changed.
-
-    The payment must be in the transaction's currency and cover its amount: one in another
-    currency or for less is flagged as a PaymentMismatch and leaves the transaction open; one for
-    more recovers it and is flagged too. A success for a payment Tinko never saw fail, or for a
-    transaction already recovered or cancelled, changes nothing, so repeated or late deliveries
-    are harmless.
-    """
-    log = {"org_id": organization.public_id, "livemode": livemode, "transaction_ref": payment.transaction_ref}
-    with transaction.atomic():
-        txn = (
-            Transaction.objects.for_org(organization, livemode=livemode)
-            .select_for_update()
-            .filter(transaction_ref=payment.transaction_ref)
-            .exclude(status__in=CLOSED_STATUSES)
-            .first()
-        )
-        if txn is None:
-            logger.info("transaction_recovery_unmatched", extra=log)
-            return False
-        reason = _mismatch_reason(txn, payment)
-        recovers = reason is None or (payment.currency.upper() == txn.currency and payment.amount > txn.amount)
-        if reason is not None:
-            _payment_mismatch_record(txn, payment, reason=reason, recovered=recovers)
-            logger.warning("transaction_payment_mismatch", extra={**log, "reason": reason, "recovered": recovers})
-        if not recovers:
-            return False
-        txn.status = TransactionStatus.RECOVERED
-        txn.recovered_amount = payment.amount
-        txn.recovered_at = payment.paid_at
-        txn.updated_at = timezone.now()
-        txn.save(update_fields=["status", "recovered_amount", "recovered_at", "updated_at"])
-    logger.info("transaction_recovered", extra=log)
-    return True
-
-
-def _payment_mismatch_record(txn: Transaction, payment: PaymentReceived, *, reason: str, recovered: bool) -> None:
-    fields = {
-        "organization_id": txn.organization_id,
-        "livemode": txn.livemode,
-        "amount": payment.amount,
-        "currency": payment.currency.upper(),
-        "gateway": payment.gateway,
-        "paid_at": payment.paid_at,
-        "recovered": recovered,
-        "reason": reason,
-    }
-    if payment.gateway_payment_id:
-        PaymentMismatch.objects.get_or_create(
-            transaction=txn, gateway_payment_id=payment.gateway_payment_id, defaults=fields
-        )
-    else:
-        PaymentMismatch.objects.create(transaction=txn, **fields)

@@ -60,8 +60,7 @@ def _in_one_statement(*, organization: Organization, livemode: bool, failure: Fa
     )
     if ids is None:
         return None
-    transaction_pk, event_pk = ids
-    first.written(transaction_pk=transaction_pk, event_pk=event_pk)
+    first.written(ids)
     return IdempotentResult(response=answer, replayed=False)
 
 

@@ -14,6 +14,7 @@ from rest_framework.test import APIClient
 
 from accounts.tests.factories import ApiKeyFactory, OrganizationFactory
 from recovery.models import FailureEvent, Transaction
+from retries.models import RecoveryAttempt
 from tinko.idempotency import StoredResponse, idempotency_store
 from tinko.models import IdempotencyKey
 from tinko.tests.locks import hold_idempotency_key
@@ -97,7 +98,16 @@ def test_a_failed_payment_is_recorded_and_classified(api_client, organization) -
     assert body["classification"]["category"] == "funds"
     assert body["classification"]["retryable"] is True
     assert body["transaction_effect"] == "created"
-    assert body["next_step"] is None
+    attempt = RecoveryAttempt.objects.get()
+    assert (attempt.transaction, attempt.number, attempt.livemode) == (txn, 1, False)
+    assert body["next_step"] == {
+        "action": "email",
+        "attempt": attempt.public_id,
+        "number": 1,
+        "scheduled_at": attempt.scheduled_at.isoformat().replace("+00:00", "Z"),
+        "reasons": attempt.reasons,
+    }
+    assert attempt.reasons, "the planner says why"
     assert event_row.raw_payload == event()
     assert event_row.idempotency_key == "key-1"
 

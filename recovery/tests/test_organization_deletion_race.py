@@ -49,6 +49,11 @@ def test_what_a_request_in_flight_writes_after_the_purge_is_swept() -> None:
 
     deleted = ingest_orphans_delete(organization_id=organization.pk)
 
-    assert deleted == {"recovery_failureevent": 1, "tinko_idempotencykey": 0, "recovery_transaction": 1}
+    assert deleted == {
+        "recovery_failureevent": 1,
+        "retries_recoveryattempt": 1,
+        "tinko_idempotencykey": 0,
+        "recovery_transaction": 1,
+    }
     assert not Transaction.objects.filter(organization_id=organization.pk).exists()
     assert not FailureEvent.objects.filter(organization_id=organization.pk).exists()

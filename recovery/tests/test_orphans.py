@@ -12,12 +12,13 @@ from recovery.models import FailureEvent, Transaction
 from recovery.orphans import ingest_orphans_check, ingest_orphans_delete, ingest_orphans_recorded
 from recovery.tasks import ingest_orphans_check_task, ingest_orphans_delete_task
 from recovery.tests.factories import record_failure
+from retries.models import RecoveryAttempt
 from tinko.models import IdempotencyKey
 from tinko.schedules import PERIODIC_TASKS
 
 pytestmark = pytest.mark.django_db
 
-TABLES = ("recovery_transaction", "recovery_failureevent", "tinko_idempotencykey")
+TABLES = ("recovery_transaction", "recovery_failureevent", "retries_recoveryattempt", "tinko_idempotencykey")
 
 
 def ingest(organization: Organization, *, failures: int, keys: int) -> None:
@@ -52,9 +53,14 @@ def test_rows_of_a_deleted_organization_are_counted_logged_and_recorded(organiza
     with caplog.at_level(logging.INFO, logger="recovery.orphans"):
         counts = ingest_orphans_check()
 
-    assert counts == {"recovery_transaction": 3, "recovery_failureevent": 3, "tinko_idempotencykey": 2}
+    assert counts == {
+        "recovery_transaction": 3,
+        "recovery_failureevent": 3,
+        "retries_recoveryattempt": 3,
+        "tinko_idempotencykey": 2,
+    }
     [record] = [record for record in caplog.records if record.getMessage() == "ingest_orphans_found"]
-    assert (record.levelno, record.total, record.tables) == (logging.WARNING, 8, counts)
+    assert (record.levelno, record.total, record.tables) == (logging.WARNING, 11, counts)
     assert {table: ingest_orphans_recorded(table=table) for table in TABLES} == counts
 
 
@@ -82,6 +88,7 @@ def test_the_daily_check_deletes_the_orphans_it_found_and_nothing_else(organizat
 
     assert ingest_orphans_check() == dict.fromkeys(TABLES, 0)
     assert (Transaction.objects.count(), FailureEvent.objects.count(), IdempotencyKey.objects.count()) == (2, 2, 1)
+    assert RecoveryAttempt.objects.count() == 2
     assert set(Transaction.objects.values_list("organization_id", flat=True)) == {organization.pk}
 
 
@@ -95,10 +102,20 @@ def test_one_deleted_organizations_stragglers_are_deleted_in_batches(caplog) -> 
     with caplog.at_level(logging.INFO, logger="recovery.orphans"):
         deleted = ingest_orphans_delete(organization_id=first.pk, batch_size=2)
 
-    assert deleted == {"recovery_failureevent": 3, "tinko_idempotencykey": 3, "recovery_transaction": 3}
+    assert deleted == {
+        "recovery_failureevent": 3,
+        "retries_recoveryattempt": 3,
+        "tinko_idempotencykey": 3,
+        "recovery_transaction": 3,
+    }
     [record] = [record for record in caplog.records if record.getMessage() == "ingest_orphans_deleted"]
     assert (record.levelno, record.organization_id, record.tables) == (logging.WARNING, first.pk, deleted)
-    assert ingest_orphans_check() == {"recovery_transaction": 1, "recovery_failureevent": 1, "tinko_idempotencykey": 1}
+    assert ingest_orphans_check() == {
+        "recovery_transaction": 1,
+        "recovery_failureevent": 1,
+        "retries_recoveryattempt": 1,
+        "tinko_idempotencykey": 1,
+    }
     ingest_orphans_delete_task.delay(second.pk)
     assert ingest_orphans_check() == dict.fromkeys(TABLES, 0)
 

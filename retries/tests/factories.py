@@ -23,8 +23,11 @@ def policy(*, organization: Organization, **values: Any) -> RetryPolicy:
 
 
 def transaction(*, organization: Organization, **overrides: Any) -> Transaction:
-    """A failed transaction, recorded as ingest records it."""
-    return record_failure(organization=organization, **overrides).transaction
+    """A failed transaction, recorded as ingest records it, without the first attempt ingest
+    planned (tests number their own attempts)."""
+    txn = record_failure(organization=organization, **overrides).transaction
+    RecoveryAttempt.objects.filter(transaction=txn).delete()
+    return txn
 
 
 def attempt(*, transaction: Transaction, scheduled_at: datetime | None = None, **values: Any) -> RecoveryAttempt:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import importlib
-from datetime import UTC, datetime, time, timedelta
+from datetime import time, timedelta
 
 import pytest
 from django.apps import apps
@@ -17,11 +17,10 @@ from recovery.tests.factories import record_failure
 from retries.defaults import DEFAULT_OVERRIDES
 from retries.enums import AttemptStatus, Channel, Schedule
 from retries.exceptions import DefaultPolicyRequiredError
-from retries.models import RetryPolicy, RetryPolicyOverride
-from retries.planner import History, NextStep, PastAttempt, PlanContext, plan, reasons_as_json
+from retries.models import RecoveryAttempt, RetryPolicy, RetryPolicyOverride
+from retries.planner import PastAttempt
 from retries.selectors import (
     attempt_history,
-    decline_of,
     default_policy_rows,
     retry_policy_default,
     retry_policy_snapshot,
@@ -206,42 +205,21 @@ def test_the_history_is_the_transactions_attempts_in_order(organization) -> None
     )
 
 
-def test_a_recorded_failure_is_planned_from_what_ingest_stored(organization) -> None:
+def test_a_recorded_failure_is_planned_in_the_same_transaction_from_what_ingest_stored(organization) -> None:
     recorded = record_failure(
         organization=organization,
-        occurred_at=datetime(2026, 12, 3, 10, tzinfo=UTC),
         failure_code="lost_card",
         network_decline_code="41",
         currency="INR",
         amount=2499_00,
+        gateway_payment_method_id="pm_1Saved",
     )
-    txn, event = recorded.transaction, recorded.event
-    decline = decline_of(event, card_network="Visa")
+    txn = recorded.transaction
+    assert recorded.next_step is not None
+    row = recorded.next_step.attempt
 
-    result = plan(
-        policy=retry_policy_snapshot(organization=organization),
-        decline=decline,
-        history=History(first_failed_at=txn.first_failed_at, attempts=attempt_history(transaction=txn)),
-        now=event.occurred_at,
-        time_zone=organization.time_zone,
-        context=PlanContext(
-            seed=txn.public_id,
-            amount=txn.amount,
-            currency=txn.currency,
-            has_saved_method=True,
-            reachable=frozenset({Channel.EMAIL}),
-        ),
-    )
-    assert isinstance(result, NextStep)
-    row = factories.attempt(
-        transaction=txn,
-        number=1,
-        channel=result.channel,
-        scheduled_at=result.at,
-        reasons=reasons_as_json(result.reasons),
-    )
-
-    assert (decline.category, decline.retryable, decline.card_network) == (Category.DO_NOT_RETRY, False, "visa")
-    assert row.channel == Channel.EMAIL
-    assert row.reasons[0] == {"code": "law.visa_category_1", "text": "Visa category 1 (code 41): never retry"}
+    assert row is not None
+    assert RecoveryAttempt.objects.get(transaction=txn) == row
+    assert (row.number, row.channel, row.livemode) == (1, Channel.EMAIL, False), "a lost card is never re-charged"
+    assert row.reasons, "the planner says why"
     assert attempt_history(transaction=txn) == (row.past(),)

@@ -275,6 +275,8 @@ if IDEMPOTENCY_RETENTION_HOURS < 24:
 
 # How often (seconds) each process checks whether classifier rules were edited.
 CLASSIFIER_RULES_CHECK_SECONDS = 1.0
+# How often each process checks for retry-policy changes (retries.scheduling).
+RETRY_POLICIES_CHECK_SECONDS = 1.0
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Tinko API",

@@ -1,0 +1,65 @@
+"""What comes after a recorded failure: the retry engine's next attempt, decided in the same
+database transaction as the failure on every path that records one (API, batch, webhooks)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from recovery.enums import TransactionEffect
+from recovery.models import FailureEvent, Transaction
+from retries.models import RecoveryAttempt
+from retries.scheduling import Planned, first_attempt_build, recovery_replan
+from retries.selectors import decline_of
+from tinko.rows import insert_fields, instance_mark_saved, instance_values
+from tinko.sql import insert_rows
+
+
+def first_step_build(*, txn: Transaction, event: FailureEvent, now: datetime) -> Planned:
+    """A new transaction's first step, in memory (its attempt is written with the failure)."""
+    return first_attempt_build(txn=txn, decline=decline_of(event), now=now)
+
+
+def attempts_insert(attempts: Sequence[RecoveryAttempt]) -> None:
+    """Write new attempts in one statement and mark them saved."""
+    if not attempts:
+        return
+    fields = insert_fields(RecoveryAttempt)
+    written = insert_rows(
+        RecoveryAttempt,
+        fields,
+        [instance_values(attempt, fields) for attempt in attempts],
+        returning=("id", "public_id"),
+    )
+    by_public_id = {attempt.public_id: attempt for attempt in attempts}
+    for pk, public_id in written:
+        instance_mark_saved(by_public_id[public_id], pk=pk)
+
+
+def plan_recorded(recorded: Sequence[tuple[FailureEvent, TransactionEffect]], *, now: datetime) -> dict[int, Planned]:
+    """The next step of each transaction that the failures just recorded opened or changed (keyed by
+    transaction id): a new transaction's first attempt, planned without a query and written in one
+    statement for all; an open one's replanned from its history. A recovered or cancelled
+    transaction that a late failure did not reopen gets none."""
+    latest: dict[int, tuple[FailureEvent, TransactionEffect]] = {}
+    for event, effect in recorded:
+        if effect in (TransactionEffect.NOT_REOPENED, TransactionEffect.UNCHANGED):
+            continue
+        seen = latest.get(event.transaction_id)
+        created = effect == TransactionEffect.CREATED or (seen is not None and seen[1] == TransactionEffect.CREATED)
+        if seen is None or event.occurred_at >= seen[0].occurred_at:
+            latest[event.transaction_id] = (event, TransactionEffect.CREATED if created else effect)
+        elif created:
+            latest[event.transaction_id] = (seen[0], TransactionEffect.CREATED)
+    planned: dict[int, Planned] = {}
+    for transaction_id, (event, effect) in latest.items():
+        if effect == TransactionEffect.CREATED:
+            planned[transaction_id] = first_step_build(txn=event.transaction, event=event, now=now)
+        else:
+            planned[transaction_id] = recovery_replan(transaction=event.transaction, event=event)
+    new_attempts: list[RecoveryAttempt] = []
+    for step in planned.values():
+        if step.attempt is not None and step.attempt.pk is None:
+            new_attempts.append(step.attempt)
+    attempts_insert(new_attempts)
+    return planned
