@@ -13,6 +13,7 @@ from accounts.models import Organization
 from accounts.services.audit import SYSTEM, Actor, audit_changes, audit_record
 from retries.exceptions import DefaultPolicyRequiredError
 from retries.models import RetryPolicy, RetryPolicyOverride
+from retries.scheduling import retry_policies_changed
 from retries.selectors import default_policy_rows
 
 logger = logging.getLogger(__name__)
@@ -49,8 +50,9 @@ OVERRIDE_FIELDS = (
 def _lock_organization(organization: Organization) -> None:
     # Policy changes in one organization are serialised on its row, so two people choosing a
     # default at once cannot both unset the old one. NO KEY: inserts that reference the
-    # organization (FOR KEY SHARE) are not held up.
+    # organization (FOR KEY SHARE) are not held up. Every process hears of the change.
     Organization.objects.select_for_update(no_key=True).filter(pk=organization.pk).first()
+    retry_policies_changed()
 
 
 def _values(row: RetryPolicy | RetryPolicyOverride, fields: tuple[str, ...]) -> dict[str, Any]:
@@ -173,6 +175,7 @@ def _override_store(override: RetryPolicyOverride) -> None:
 @transaction.atomic
 def retry_policy_override_save(*, override: RetryPolicyOverride, actor: Actor) -> RetryPolicyOverride:
     """Validate and store a category override of a policy (create or edit)."""
+    _lock_organization(override.policy.organization)
     stored = RetryPolicyOverride.objects.filter(pk=override.pk).first() if override.pk else None
     after = _values(override, OVERRIDE_FIELDS)
     if stored is None:
@@ -200,6 +203,7 @@ def retry_policy_override_save(*, override: RetryPolicyOverride, actor: Actor) -
 @transaction.atomic
 def retry_policy_override_delete(*, override: RetryPolicyOverride, actor: Actor) -> None:
     """Remove a category override: the category follows its policy again."""
+    _lock_organization(override.policy.organization)
     audit_record(
         organization=override.policy.organization,
         actor=actor,

@@ -19,6 +19,7 @@ from retries.enums import AttemptStatus, Channel, Schedule
 from retries.exceptions import DefaultPolicyRequiredError
 from retries.models import RecoveryAttempt, RetryPolicy, RetryPolicyOverride
 from retries.planner import PastAttempt
+from retries.scheduling import policy_for
 from retries.selectors import (
     attempt_history,
     default_policy_rows,
@@ -223,3 +224,14 @@ def test_a_recorded_failure_is_planned_in_the_same_transaction_from_what_ingest_
     assert (row.number, row.channel, row.livemode) == (1, Channel.EMAIL, False), "a lost card is never re-charged"
     assert row.reasons, "the planner says why"
     assert attempt_history(transaction=txn) == (row.past(),)
+
+
+def test_a_policy_change_reaches_the_planner_of_every_process_without_a_restart(organization, settings) -> None:
+    settings.RETRY_POLICIES_CHECK_SECONDS = 0
+    standard = factories.policy(organization=organization, max_attempts=6)
+    assert policy_for(organization=organization).max_attempts == 6
+
+    standard.max_attempts = 2
+    retry_policy_update(policy=standard, actor=SYSTEM)
+
+    assert policy_for(organization=organization).max_attempts == 2
