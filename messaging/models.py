@@ -9,12 +9,13 @@ from django.utils import timezone
 from accounts.enums import PayerLanguage
 from messaging.enums import Channel, LinkStatus, NotificationStatus, OptOutSource, Template
 from tinko.ids import PublicIdField
-from tinko.tenancy import OrgOwned
+from tinko.tenancy import ModeOwned
 
 
-class RecoveryLink(OrgOwned):
+class RecoveryLink(ModeOwned):
     """A payer's way back to pay a failed transaction: a row, so it can expire, be revoked and be used
-    once; its public id travels in a signed token (messaging.tokens), never on its own."""
+    once; its public id travels in a signed token (messaging.tokens), never on its own. Its
+    organization and mode are its transaction's."""
 
     public_id = PublicIdField(prefix="rlk")
     transaction = models.ForeignKey("recovery.Transaction", on_delete=models.CASCADE, related_name="recovery_links")
@@ -57,7 +58,7 @@ class RecoveryLink(OrgOwned):
         return self.expires_at <= now
 
 
-class NotificationLog(OrgOwned):
+class NotificationLog(ModeOwned):
     """One message to a payer on one channel: what was sent (or why not), to whom (masked), and what
     the provider answered. Unique per transaction, attempt and channel, which makes sends idempotent."""
 
@@ -102,13 +103,13 @@ class NotificationLog(OrgOwned):
                 name="messaging_notification_once_per_attempt",
             ),
         ]
-        indexes = [models.Index(fields=["organization", "-created_at"], name="messaging_notif_org_created")]
+        indexes = [models.Index(fields=["organization", "livemode", "-created_at"], name="messaging_notif_org_created")]
 
     def __str__(self) -> str:
         return f"{self.public_id} {self.channel} {self.status}"
 
 
-class ReminderOptOut(OrgOwned):
+class ReminderOptOut(ModeOwned):
     """The payer asked for no more reminders about this transaction (stop link or one-click unsubscribe)."""
 
     transaction = models.OneToOneField(

@@ -92,6 +92,7 @@ def _claim(*, transaction: Transaction, link: RecoveryLink, language: str, maske
         with db_transaction.atomic():
             created = NotificationLog.objects.create(
                 organization_id=transaction.organization_id,
+                livemode=transaction.livemode,
                 transaction=transaction,
                 attempt_number=link.attempt_number,
                 channel=Channel.EMAIL,

@@ -55,6 +55,7 @@ def recovery_link_issue(
         with db_transaction.atomic():
             link = RecoveryLink.objects.create(
                 organization_id=transaction.organization_id,
+                livemode=transaction.livemode,
                 transaction=transaction,
                 attempt_number=attempt_number,
                 expires_at=now + lifetime,

@@ -29,6 +29,7 @@ def reminders_stop(*, notification: NotificationLog, source: OptOutSource) -> Re
         with db_transaction.atomic():
             opt_out = ReminderOptOut.objects.create(
                 organization_id=notification.organization_id,
+                livemode=notification.livemode,
                 transaction_id=notification.transaction_id,
                 notification=notification,
                 source=source,

@@ -312,3 +312,11 @@ def test_the_merchant_name_is_escaped_in_html_and_plain_in_text(organization_fac
     assert "to Tom & Jerry <Shop> did not go through." in text
     assert "to Tom &amp; Jerry &lt;Shop&gt; did not go through." in html
     assert "<Shop>" not in html
+
+
+def test_the_log_and_the_stop_are_in_the_transactions_mode(shop) -> None:
+    _, _, log = _sent(shop=shop, language="en", livemode=True)
+
+    opt_out = reminders_stop(notification=log, source=OptOutSource.STOP_PAGE)
+
+    assert (log.livemode, opt_out.livemode) == (True, True)

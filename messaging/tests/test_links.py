@@ -203,3 +203,12 @@ def test_opening_a_working_link_records_the_first_time_only(organization) -> Non
     assert first.state == LinkState.USABLE
     issued.link.refresh_from_db()
     assert issued.link.opened_at == datetime(2026, 11, 21, 8, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("livemode", [False, True])
+def test_a_link_is_in_its_transactions_mode(organization, livemode) -> None:
+    issued = issued_link(transaction=failed_transaction(organization=organization, livemode=livemode))
+
+    assert issued.link.livemode is livemode
+    assert RecoveryLink.objects.for_org(organization, livemode=livemode).get() == issued.link
+    assert not RecoveryLink.objects.for_org(organization, livemode=not livemode).exists()
