@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from django.conf import settings
 
+from accounts.enums import PayerLanguage
 from accounts.models import Organization
 from messaging.i18n import amount_display, babel_locale, moment_display, payer_language_choose
 
@@ -62,3 +64,7 @@ def test_moments_are_written_in_the_organizations_zone(language, currency, writt
     moment = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
     assert moment_display(moment=moment, time_zone="Asia/Kolkata", language=language, currency=currency) == written
+
+
+def test_django_speaks_exactly_the_payer_languages() -> None:
+    assert [code for code, _ in settings.LANGUAGES] == PayerLanguage.values
