@@ -10,7 +10,9 @@ import re
 TOKEN_PATH_PREFIXES = ("/invitations/", "/pay/retry/", "/pay/stop/")
 _TOKEN_PATH = re.compile("(" + "|".join(re.escape(prefix) for prefix in TOKEN_PATH_PREFIXES) + r")[^/\s?#'\"]+")
 _REDACTED = r"\1[redacted]"
-_RECORD_ATTRIBUTES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message"}
+# `message` is not among them: a handler that formatted the record before ours (Django's own
+# console handler under DEBUG) leaves the unredacted text there, and it would go out as an extra.
+_RECORD_ATTRIBUTES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None)))
 
 
 def _mentions_token_path(text: str) -> bool:

@@ -61,3 +61,16 @@ def test_the_access_log_logs_no_payer_link_token(log_output: io.StringIO, prefix
     written = log_output.getvalue()
     assert f"POST {prefix}[redacted]/?lang=hi HTTP/1.1" in written
     assert TOKEN not in written
+
+
+def test_a_record_another_handler_formatted_first_logs_no_token(log_output: io.StringIO) -> None:
+    record = logging.LogRecord(
+        "django.request", logging.WARNING, __file__, 1, "Not Found: %s", (f"/pay/retry/{TOKEN}/",), None
+    )
+    logging.Formatter().format(record)  # as Django's console handler does under DEBUG, before ours
+
+    logging.getLogger("django.request").handle(record)
+
+    written = log_output.getvalue()
+    assert "Not Found: /pay/retry/[redacted]/" in written
+    assert TOKEN not in written
