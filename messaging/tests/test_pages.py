@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import pytest
 import time_machine
@@ -33,7 +34,7 @@ def shop(organization_factory):
 
 
 def _path(url: str) -> str:
-    return url.split("8000", 1)[1] if "8000" in url else url.split(".test", 1)[1]
+    return urlsplit(url).path
 
 
 def _sent_log(shop) -> NotificationLog:
