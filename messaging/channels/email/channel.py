@@ -59,7 +59,9 @@ class EmailChannel:
         try:
             accepted = email.send()
         except (smtplib.SMTPException, OSError) as exc:
-            raise ChannelError(f"{type(exc).__name__}: {exc}", transient=_transient(exc)) from exc
+            # Servers name the refused address; the error is kept where only masked addresses may be.
+            reason = str(exc).replace(message.recipient, email_mask(message.recipient))
+            raise ChannelError(f"{type(exc).__name__}: {reason}", transient=_transient(exc)) from exc
         if not accepted:
             raise ChannelError("The mail backend accepted no message.", transient=True)
         return Delivery(provider_message_id=message_id)
