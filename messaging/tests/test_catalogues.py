@@ -10,6 +10,7 @@ from pathlib import Path
 
 from babel.messages.extract import extract
 from babel.messages.mofile import read_mo
+from django.apps import apps
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation.template import templatize
@@ -18,8 +19,6 @@ from messaging.catalogues import catalogue_paths, catalogue_read
 
 ROOT = Path(settings.BASE_DIR)
 HINDI_PO = ROOT / "locale" / "hi" / "LC_MESSAGES" / "django.po"
-# Where translatable strings live: Tinko's own code and templates (tests and the virtualenv aside).
-PYTHON_SOURCES = ("tinko", "accounts", "payments", "recovery", "messaging", "analytics")
 KEYWORDS = {
     "gettext": None,
     "gettext_lazy": None,
@@ -41,9 +40,16 @@ def _messages_in(python_source: str) -> set[str]:
 
 
 def _translatable_strings() -> set[str]:
+    """Every gettext message in Tinko's own apps and templates (tests, migrations and packages aside)."""
     found: set[str] = set()
-    for app in PYTHON_SOURCES:
-        for path in (ROOT / app).rglob("*.py"):
+    own_apps = [
+        Path(app.path)
+        for app in apps.get_app_configs()
+        if Path(app.path).is_relative_to(ROOT) and "site-packages" not in Path(app.path).parts
+    ]
+    assert {path.name for path in own_apps} >= {"tinko", "accounts", "recovery", "messaging"}
+    for app_path in own_apps:
+        for path in app_path.rglob("*.py"):
             if "tests" not in path.parts and "migrations" not in path.parts:
                 found |= _messages_in(path.read_text())
     for path in (ROOT / "templates").rglob("*"):
