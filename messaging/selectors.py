@@ -18,11 +18,16 @@ LINK_DEAD_TRANSACTION_STATUSES = frozenset(
 
 def recovery_link_find(*, token: str) -> RecoveryLink | None:
     """The link a genuine token names, whatever its state (with its transaction and organization);
-    None for a token Tinko did not sign."""
+    None for a token Tinko did not sign, or a link of an organization being deleted."""
     public_id = recovery_link_token_read(token)
     if public_id is None:
         return None
-    return RecoveryLink.objects.select_related("transaction", "organization").filter(public_id=public_id).first()
+    # An organization being deleted shows nothing more, as if it had never been.
+    return (
+        RecoveryLink.objects.select_related("transaction", "organization")
+        .filter(public_id=public_id, organization__deletion_started_at__isnull=True)
+        .first()
+    )
 
 
 def recovery_link_state(*, link: RecoveryLink, now: datetime) -> LinkState:
@@ -39,11 +44,16 @@ def recovery_link_state(*, link: RecoveryLink, now: datetime) -> LinkState:
 
 
 def notification_find_by_stop_token(*, token: str) -> NotificationLog | None:
-    """The message whose stop link carries `token` (with its transaction and organization); None if forged."""
+    """The message whose stop link carries `token` (with its transaction and organization); None if
+    forged, or of an organization being deleted."""
     public_id = reminders_stop_token_read(token)
     if public_id is None:
         return None
-    return NotificationLog.objects.select_related("transaction", "organization").filter(public_id=public_id).first()
+    return (
+        NotificationLog.objects.select_related("transaction", "organization")
+        .filter(public_id=public_id, organization__deletion_started_at__isnull=True)
+        .first()
+    )
 
 
 def reminders_stopped(*, transaction: Transaction) -> bool:
