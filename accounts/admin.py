@@ -44,7 +44,7 @@ class OrganizationAdmin(admin.ModelAdmin):
     list_display = ("name", "slug", "public_id", "time_zone", "default_currency", "created_at")
     fieldsets = (
         (None, {"fields": ("public_id", "name", "slug", "time_zone", "default_currency", "created_at")}),
-        ("Branding", {"fields": ("display_name", "accent_colour", "support_email", "support_phone")}),
+        ("Branding", {"fields": ("display_name", "accent_colour", "support_email", "support_phone", "payer_language")}),
     )
     search_fields = ("name", "slug", "public_id")
     readonly_fields = ("public_id", "created_at")

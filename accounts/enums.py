@@ -7,6 +7,13 @@ class Role(models.TextChoices):
     ANALYST = "analyst", "Analyst"
 
 
+class PayerLanguage(models.TextChoices):
+    """Languages Tinko speaks to payers in (emails and payer pages); settings.LANGUAGES lists the same."""
+
+    ENGLISH = "en", "English"
+    HINDI = "hi", "Hindi (हिन्दी)"
+
+
 class ApiKeyMode(models.TextChoices):
     TEST = "test", "Test"
     LIVE = "live", "Live"

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 
 from accounts.access import invitation_pending
 from accounts.branding import PreparedLogo, accent_colour_clean, logo_prepare, support_phone_clean
-from accounts.enums import API_KEY_ROLES, ApiKeyMode, Role
+from accounts.enums import API_KEY_ROLES, ApiKeyMode, PayerLanguage, Role
 from accounts.models import Invitation, Membership, Organization
 from tinko.money import CURRENCIES
 
@@ -114,6 +114,12 @@ class BrandingForm(forms.Form):
         help_text="International format, e.g. +919876543210.",
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
     )
+    payer_language = forms.ChoiceField(
+        label="Language for payers",
+        choices=PayerLanguage.choices,
+        initial=PayerLanguage.ENGLISH,
+        help_text="Emails and payer pages use it unless a payer chose another.",
+    )
 
     def __init__(self, *args: Any, has_logo: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -127,6 +133,7 @@ class BrandingForm(forms.Form):
             "accent_colour": organization.accent_colour,
             "support_email": organization.support_email,
             "support_phone": organization.support_phone,
+            "payer_language": organization.payer_language,
         }
         return cls(initial=initial, has_logo=has_logo)
 

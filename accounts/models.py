@@ -10,7 +10,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from timezone_field import TimeZoneField
 
-from accounts.enums import API_KEY_ROLES, ApiKeyMode, Role
+from accounts.enums import API_KEY_ROLES, ApiKeyMode, PayerLanguage, Role
 from tinko.ids import PublicIdField
 from tinko.tenancy import OrgQuerySet
 
@@ -86,9 +86,19 @@ class Organization(models.Model):
     accent_colour = models.CharField(max_length=7, blank=True, help_text="#rrggbb, dark enough for white text.")
     support_email = models.EmailField(blank=True)
     support_phone = models.CharField(max_length=16, blank=True, help_text="E.164, e.g. +919876543210.")
+    payer_language = models.CharField(
+        max_length=8,
+        choices=PayerLanguage.choices,
+        default=PayerLanguage.ENGLISH,
+        help_text="Emails and payer pages use it unless a payer chose another.",
+    )
 
     class Meta:
         constraints = [
+            models.CheckConstraint(
+                condition=models.Q(payer_language__in=PayerLanguage.values),
+                name="accounts_organization_payer_language_valid",
+            ),
             models.CheckConstraint(
                 condition=models.Q(default_currency__regex=r"^[A-Z]{3}$"),
                 name="accounts_organization_currency_iso4217",

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from babel.numbers import format_currency
+
 # ISO 4217 active codes whose minor unit is not 2 (the default).
 _EXPONENTS: dict[str, int] = {
     # zero-decimal
@@ -227,3 +229,7 @@ class Money:
     def __str__(self) -> str:
         exponent = minor_unit_exponent(self.currency)
         return f"{self.decimal:,.{exponent}f} {self.currency}"
+
+    def format(self, *, locale: str) -> str:
+        """For people, in a Babel (CLDR) locale: `en_IN` and `hi_IN` give ₹1,00,000.00, `en` gives ₹100,000.00."""
+        return format_currency(self.decimal, self.currency, locale=locale)

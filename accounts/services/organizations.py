@@ -13,7 +13,7 @@ from django.utils.module_loading import import_string
 from django.utils.text import slugify
 
 from accounts.branding import PreparedLogo
-from accounts.enums import Role
+from accounts.enums import PayerLanguage, Role
 from accounts.models import ApiKey, Invitation, Membership, Organization, OrganizationLogo, User
 from accounts.services.api_keys import api_keys_changed
 from accounts.services.audit import SYSTEM, Actor, audit_changes, audit_record
@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 
 SLUG_ATTEMPTS = 5
 ORGANIZATION_PURGE_TASK = "accounts.organization_purge"
-BRANDING_FIELDS = ("display_name", "accent_colour", "support_email", "support_phone")
+BRANDING_FIELDS = ("display_name", "accent_colour", "support_email", "support_phone", "payer_language")
 
 
 def _slug_candidates(name: str) -> list[str]:
@@ -110,16 +110,19 @@ def organization_update_branding(
     accent_colour: str,
     support_email: str,
     support_phone: str,
+    payer_language: str | None = None,
     logo: PreparedLogo | None = None,
     remove_logo: bool = False,
 ) -> Organization:
-    """Change what payers see: display name, logo, accent colour and support contacts."""
+    """Change what payers see: display name, logo, accent colour, support contacts and language
+    (`payer_language` None keeps the current one)."""
     before: dict[str, str | None] = {name: getattr(organization, name) for name in BRANDING_FIELDS}
     after: dict[str, str | None] = {
         "display_name": display_name,
         "accent_colour": accent_colour,
         "support_email": support_email,
         "support_phone": support_phone,
+        "payer_language": PayerLanguage(payer_language).value if payer_language else organization.payer_language,
     }
     current_logo = OrganizationLogo.objects.filter(organization=organization).only("sha256").first()
     before["logo"] = current_logo.sha256[:12] if current_logo else None

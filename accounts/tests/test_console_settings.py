@@ -19,6 +19,7 @@ BRANDING = {
     "accent_colour": "#1D4ED8",
     "support_email": "help@chai.example",
     "support_phone": "+91 98765 43210",
+    "payer_language": "hi",
 }
 
 
@@ -82,11 +83,12 @@ def test_an_admin_sets_the_branding_and_the_logo_is_served_as_png(organization) 
 
     assert response["Location"] == "/app/settings/"
     organization.refresh_from_db()
-    assert (organization.display_name, organization.accent_colour, organization.support_phone) == (
-        "Chai & Co",
-        "#1d4ed8",
-        "+919876543210",
-    )
+    assert (
+        organization.display_name,
+        organization.accent_colour,
+        organization.support_phone,
+        organization.payer_language,
+    ) == ("Chai & Co", "#1d4ed8", "+919876543210", "hi")
     logo = OrganizationLogo.objects.get(organization=organization)
     assert (logo.width, logo.height) == (400, 100), "scaled down to 400 px, proportions kept"
     branding = organization_branding(organization=organization)
@@ -100,6 +102,7 @@ def test_an_admin_sets_the_branding_and_the_logo_is_served_as_png(organization) 
     event = AuditEvent.objects.get(action="organization.branding_updated")
     assert event.changes["accent_colour"] == ["", "#1d4ed8"]
     assert event.changes["logo"] == [None, logo.sha256[:12]]
+    assert event.changes["payer_language"] == ["en", "hi"]
 
 
 @pytest.mark.django_db
@@ -143,6 +146,7 @@ def test_a_bad_logo_is_refused_and_nothing_changes(organization, upload, error: 
         ),
         ("accent_colour", "blue", "Use a colour like #4338ca."),
         ("support_phone", "98765", "Use the international format, e.g. +919876543210."),
+        ("payer_language", "ta", "Select a valid choice. ta is not one of the available choices."),
     ],
 )
 def test_branding_values_are_checked(organization, field: str, value: str, error: str) -> None:

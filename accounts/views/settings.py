@@ -73,6 +73,7 @@ def settings_branding(request: ConsoleRequest) -> HttpResponseBase:
         accent_colour=form.cleaned_data["accent_colour"],
         support_email=form.cleaned_data["support_email"],
         support_phone=form.cleaned_data["support_phone"],
+        payer_language=form.cleaned_data["payer_language"],
         logo=form.cleaned_data["logo"],
         remove_logo=form.cleaned_data.get("remove_logo", False),
     )

@@ -29,6 +29,11 @@ TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_TZ = True
 USE_I18N = True
 LANGUAGE_CODE = "en-us"
+# What payers read (emails, /pay/ pages) comes in these languages; the console is in English.
+# accounts.enums.PayerLanguage lists the same codes. Catalogues: locale/<code>/LC_MESSAGES/django.po,
+# compiled with `manage.py compile_catalogues` (no GNU gettext needed).
+LANGUAGES = [("en", "English"), ("hi", "Hindi")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 
 INSTALLED_APPS = [
     # Django admin, signed in through allauth with two-factor (accounts.admin_site).
@@ -53,6 +58,7 @@ INSTALLED_APPS = [
     "payments",
     "recovery",
     "retries",
+    "messaging",
     "analytics",
 ]
 
@@ -228,7 +234,14 @@ ADMIN_REQUIRE_MFA = env.bool("ADMIN_REQUIRE_MFA", default=not DEBUG)
 ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # --- email -----------------------------------------------------------------
-vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+EMAIL_URL = env.str("EMAIL_URL", default="")
+if EMAIL_URL:
+    vars().update(env.email_url("EMAIL_URL"))
+else:
+    # Nothing configured (`make run`): each message is written to var/mail/ as an .eml file that
+    # any mail program opens, and a log line names it.
+    EMAIL_BACKEND = "tinko.mail.EmlFileBackend"
+    EMAIL_FILE_PATH = str(VAR_DIR / "mail")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Tinko <no-reply@tinko.test>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -327,6 +340,12 @@ GATEWAY_ENCRYPTION_KEYS = env.list("GATEWAY_ENCRYPTION_KEYS", default=["dGlua28t
 PAYMENTS_STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="https://api.stripe.com").rstrip("/")
 PAYMENTS_RAZORPAY_API_BASE = env.str("RAZORPAY_API_BASE", default="https://api.razorpay.com").rstrip("/")
 
+# --- payer messaging -----------------------------------------------------------
+# Channel adapters by slug, loaded by dotted path (messaging.registry); SMS and WhatsApp come later.
+MESSAGING_CHANNELS = {
+    "email": "messaging.channels.email.EmailChannel",
+}
+
 # --- logging ---------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOG_FORMAT = env.str("LOG_FORMAT", default="json")
@@ -340,10 +359,10 @@ LOGGING = {
         },
     },
     "filters": {
-        "invitation_tokens": {"()": "accounts.log_filters.InvitationTokenFilter"},
+        "link_tokens": {"()": "accounts.log_filters.LinkTokenFilter"},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "structured", "filters": ["invitation_tokens"]},
+        "console": {"class": "logging.StreamHandler", "formatter": "structured", "filters": ["link_tokens"]},
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
@@ -351,7 +370,7 @@ LOGGING = {
         "django.server": {"level": "WARNING"},
         "celery": {"level": LOG_LEVEL},
         # gunicorn's access log (the path of every request) goes through the same handler, so
-        # invitation tokens are redacted there too.
+        # link tokens are redacted there too.
         "gunicorn.access": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }

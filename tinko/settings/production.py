@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from tinko.settings.base import *  # noqa: F403
-from tinko.settings.base import env
+from tinko.settings.base import EMAIL_URL, env
 
 DEBUG = False
 
@@ -53,3 +53,8 @@ if not MFA_ENCRYPTION_KEYS or "dGlua28tZGV2ZWxvcG1lbnQtb25seS1tZmEta2V5LWs=" in 
         "MFA_ENCRYPTION_KEYS must be set to your own Fernet key(s), newest first, not the gateway keys "
         "(python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')."
     )
+
+# Without EMAIL_URL, mail goes to an SMTP server on localhost:25 (Django's default), never to files
+# under var/ as in development: payer emails carry recovery links.
+if not EMAIL_URL:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"

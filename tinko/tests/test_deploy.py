@@ -192,3 +192,27 @@ def test_a_malformed_admin_network_refuses_to_start() -> None:
 
     assert result.returncode != 0
     assert "ADMIN_ALLOWED_NETWORKS: 'office' is not a network (e.g. 10.0.0.0/8)." in result.stderr
+
+
+def _email_settings(**env: str) -> list[str]:
+    code = "from django.conf import settings; print(settings.EMAIL_BACKEND); print(settings.EMAIL_HOST)"
+    result = _manage("shell", "-v", "0", "-c", code, **env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split()
+
+
+def test_development_writes_mail_to_files_and_production_to_smtp_without_email_url() -> None:
+    production = {
+        "DJANGO_SETTINGS_MODULE": "tinko.settings.production",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "GATEWAY_ENCRYPTION_KEYS": "eb2YGTDj6ysCHixMAz4VhAwpXwsykVpe1IAIlwKvQSc=",
+        "MFA_ENCRYPTION_KEYS": "rVq4m0pFPRxQn9Cr4Y4cQz8tQqz0nWvQ3l5nS2cN6nA=",
+    }
+
+    # Set but empty, so that a developer's .env cannot fill it in.
+    assert _email_settings(EMAIL_URL="")[0] == "tinko.mail.EmlFileBackend"
+    assert _email_settings(**production, EMAIL_URL="") == ["django.core.mail.backends.smtp.EmailBackend", "localhost"]
+    assert _email_settings(**production, EMAIL_URL="smtp://mailpit:1025") == [
+        "django.core.mail.backends.smtp.EmailBackend",
+        "mailpit",
+    ]

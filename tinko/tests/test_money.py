@@ -48,3 +48,16 @@ def test_decimal_round_trip_is_exact(amount: int, currency: str) -> None:
     money = Money(amount, currency)
 
     assert Money.from_decimal(money.decimal, currency) == money
+
+
+@pytest.mark.parametrize(
+    ("money", "locale", "text"),
+    [
+        (Money(10_000_000, "INR"), "en_IN", "₹1,00,000.00"),
+        (Money(10_000_000, "INR"), "hi_IN", "₹1,00,000.00"),
+        (Money(10_000_000, "INR"), "en", "₹100,000.00"),
+        (Money(5000, "JPY"), "en", "¥5,000"),
+    ],
+)
+def test_money_formats_itself_for_people_in_a_locale(money: Money, locale: str, text: str) -> None:
+    assert money.format(locale=locale) == text

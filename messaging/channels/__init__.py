@@ -1,0 +1,1 @@
+"""Payer channels, one package each, behind messaging.interface.MessageChannel."""

@@ -1,0 +1,67 @@
+"""The email channel: one message through Django's configured backend, with our own Message-ID."""
+
+from __future__ import annotations
+
+import smtplib
+from email.utils import formataddr, make_msgid, parseaddr
+from typing import ClassVar
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+
+from messaging.enums import Channel
+from messaging.exceptions import ChannelError
+from messaging.interface import Delivery, OutboundMessage, PayerContact
+
+
+def email_mask(address: str) -> str:
+    """`asha.rao@example.com` → `a***@e***.com`: enough to tell two payers apart, not to write to one."""
+    local, _, domain = address.strip().rpartition("@")
+    if not local or not domain:
+        return "***"
+    name, _, top_level = domain.rpartition(".")
+    masked_domain = f"{name[0]}***.{top_level}" if name else f"{domain[0]}***"
+    return f"{local[0]}***@{masked_domain}"
+
+
+def _transient(exc: smtplib.SMTPException | OSError) -> bool:
+    """Whether a later try may succeed: a 4xx reply or a connection problem, not a 5xx refusal."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(400 <= code < 500 for code, _ in exc.recipients.values())
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return 400 <= exc.smtp_code < 500
+    return True
+
+
+class EmailChannel:
+    channel: ClassVar[Channel] = Channel.EMAIL
+
+    def address(self, contact: PayerContact) -> str | None:
+        return contact.email.strip() or None
+
+    def mask(self, address: str) -> str:
+        return email_mask(address)
+
+    def send(self, message: OutboundMessage) -> Delivery:
+        default_name, from_address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+        domain = from_address.rpartition("@")[2] or "tinko.local"
+        message_id = make_msgid(idstring=message.reference, domain=domain)
+        email = EmailMultiAlternatives(
+            subject=message.subject,
+            body=message.text,
+            from_email=formataddr((message.sender_name or default_name, from_address)),
+            to=[message.recipient],
+            reply_to=[message.reply_to] if message.reply_to else None,
+            headers={**message.headers, "Message-ID": message_id, "Content-Language": message.language},
+        )
+        if message.html:
+            email.attach_alternative(message.html, "text/html")
+        try:
+            accepted = email.send()
+        except (smtplib.SMTPException, OSError) as exc:
+            # Servers name the refused address; the error is kept where only masked addresses may be.
+            reason = str(exc).replace(message.recipient, email_mask(message.recipient))
+            raise ChannelError(f"{type(exc).__name__}: {reason}", transient=_transient(exc)) from exc
+        if not accepted:
+            raise ChannelError("The mail backend accepted no message.", transient=True)
+        return Delivery(provider_message_id=message_id)

@@ -1,0 +1,43 @@
+"""Which language a payer reads, and money and times written for them in it (Babel, CLDR)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+
+from accounts.enums import PayerLanguage
+from accounts.models import Organization
+from tinko.money import Money
+
+
+def payer_language_choose(*, organization: Organization, requested: str | None) -> str:
+    """`requested` when Tinko speaks it (`hi-IN` counts as `hi`), else the organization's default."""
+    if requested:
+        primary = requested.strip().lower().replace("_", "-").split("-")[0]
+        if primary in PayerLanguage.values:
+            return primary
+    return str(organization.payer_language)
+
+
+def babel_locale(*, language: str, currency: str) -> str:
+    """Hindi is written for India; English too for rupees (₹1,00,000.00), otherwise in the
+    international style (1,000,000), which is how a payer abroad groups digits."""
+    if language == PayerLanguage.HINDI:
+        return "hi_IN"
+    return "en_IN" if currency == "INR" else "en"
+
+
+def amount_display(*, amount: int, currency: str, language: str) -> str:
+    """`amount` in minor units as a payer reads it: 10000000 INR → ₹1,00,000.00; 5000 JPY → ¥5,000."""
+    return Money(amount, currency).format(locale=babel_locale(language=language, currency=currency))
+
+
+def moment_display(*, moment: datetime, time_zone: str, language: str, currency: str) -> str:
+    """A date and time in the organization's zone with its abbreviation: 22 नवंबर 2026, 9:00 am IST."""
+    zone = ZoneInfo(time_zone)
+    written = format_datetime(
+        moment, "d MMMM y, h:mm a", tzinfo=zone, locale=babel_locale(language=language, currency=currency)
+    )
+    return f"{written} {moment.astimezone(zone).tzname()}"

@@ -1,0 +1,30 @@
+"""Writes for messaging. Import from here: `from messaging.services import recovery_email_send`."""
+
+from messaging.services.email import recovery_email_send
+from messaging.services.links import (
+    IssuedLink,
+    LinkVisit,
+    recovery_link_issue,
+    recovery_link_mark_opened,
+    recovery_link_mark_used,
+    recovery_link_open,
+    recovery_link_resolve,
+    recovery_link_url,
+    recovery_links_revoke,
+)
+from messaging.services.optouts import reminders_stop, reminders_stop_url
+
+__all__ = [
+    "IssuedLink",
+    "LinkVisit",
+    "recovery_email_send",
+    "recovery_link_issue",
+    "recovery_link_mark_opened",
+    "recovery_link_mark_used",
+    "recovery_link_open",
+    "recovery_link_resolve",
+    "recovery_link_url",
+    "recovery_links_revoke",
+    "reminders_stop",
+    "reminders_stop_url",
+]

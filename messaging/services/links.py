@@ -1,0 +1,145 @@
+"""Recovery links: issued per attempt, resolved from a signed token, revoked, used once."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError
+from django.db import transaction as db_transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from messaging.enums import LinkState, LinkStatus
+from messaging.exceptions import TransactionClosed
+from messaging.models import RecoveryLink
+from messaging.selectors import LINK_DEAD_TRANSACTION_STATUSES, recovery_link_find, recovery_link_state
+from messaging.tokens import recovery_link_token
+from recovery.models import Transaction
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class IssuedLink:
+    """A link and the URL that carries its token (`${PUBLIC_BASE_URL}/pay/retry/<token>/`)."""
+
+    url: str
+    expires_at: datetime
+    link: RecoveryLink
+
+
+def recovery_link_url(link: RecoveryLink) -> str:
+    """The link's public URL; the same every time, since the token is the signed public id."""
+    path = reverse("messaging:recovery_link", kwargs={"token": recovery_link_token(link.public_id)})
+    return f"{settings.PUBLIC_BASE_URL}{path}"
+
+
+def _issued(link: RecoveryLink) -> IssuedLink:
+    return IssuedLink(url=recovery_link_url(link), expires_at=link.expires_at, link=link)
+
+
+def recovery_link_issue(
+    *, transaction: Transaction, lifetime: timedelta, attempt_number: int | None = None
+) -> IssuedLink:
+    """A new link to pay `transaction`, working for `lifetime`. For an attempt that already has one
+    (a task run twice), that link, as it is. Raises TransactionClosed for a settled transaction."""
+    if lifetime <= timedelta(0):
+        raise ValueError("A recovery link needs a positive lifetime.")
+    if transaction.status in LINK_DEAD_TRANSACTION_STATUSES:
+        raise TransactionClosed(f"Transaction {transaction.public_id} is {transaction.status}: no link to pay it.")
+    now = timezone.now()
+    try:
+        with db_transaction.atomic():
+            link = RecoveryLink.objects.create(
+                organization_id=transaction.organization_id,
+                livemode=transaction.livemode,
+                transaction=transaction,
+                attempt_number=attempt_number,
+                expires_at=now + lifetime,
+                created_at=now,
+            )
+    except IntegrityError:
+        # Only the one-per-attempt constraint can be broken by a second issue: find its winner.
+        existing = RecoveryLink.objects.filter(transaction=transaction, attempt_number=attempt_number).first()
+        if attempt_number is None or existing is None:
+            raise
+        return _issued(existing)
+    logger.info(
+        "recovery_link_issued",
+        extra={"transaction_id": transaction.public_id, "link_id": link.public_id, "attempt_number": attempt_number},
+    )
+    return _issued(link)
+
+
+@dataclass(frozen=True)
+class LinkVisit:
+    """A genuine link and whether it works now (or why not)."""
+
+    link: RecoveryLink
+    state: LinkState
+
+
+def _visit(token: str) -> LinkVisit | None:
+    link = recovery_link_find(token=token)
+    if link is None:
+        return None
+    now = timezone.now()
+    state = recovery_link_state(link=link, now=now)
+    if state == LinkState.EXPIRED and link.status == LinkStatus.ACTIVE:
+        # Written when first noticed, so counts by status hold without a sweeper.
+        RecoveryLink.objects.filter(pk=link.pk, status=LinkStatus.ACTIVE, expires_at__lte=now).update(
+            status=LinkStatus.EXPIRED
+        )
+        link.status = LinkStatus.EXPIRED
+    return LinkVisit(link=link, state=state)
+
+
+def recovery_link_resolve(token: str) -> RecoveryLink | None:
+    """The link behind `token` if it works now; None for a forged token, or a link that expired, was
+    used or revoked, or whose transaction was recovered, cancelled or abandoned."""
+    visit = _visit(token)
+    return visit.link if visit is not None and visit.state == LinkState.USABLE else None
+
+
+def recovery_link_open(token: str) -> LinkVisit | None:
+    """A payer opened the link: its state for the page to explain, the first opening recorded if it
+    works; None for a forged token (the page then says nothing at all)."""
+    visit = _visit(token)
+    if visit is not None and visit.state == LinkState.USABLE:
+        recovery_link_mark_opened(link=visit.link)
+    return visit
+
+
+def recovery_links_revoke(*, transaction: Transaction) -> int:
+    """Revoke every active link of `transaction` (recovered, cancelled, abandoned, or the merchant's
+    call); returns how many stopped working."""
+    revoked = RecoveryLink.objects.filter(transaction=transaction, status=LinkStatus.ACTIVE).update(
+        status=LinkStatus.REVOKED, revoked_at=timezone.now()
+    )
+    if revoked:
+        logger.info("recovery_links_revoked", extra={"transaction_id": transaction.public_id, "count": revoked})
+    return revoked
+
+
+def recovery_link_mark_opened(*, link: RecoveryLink) -> bool:
+    """Record the first time the page behind the link was shown; False if it was before."""
+    now = timezone.now()
+    opened = RecoveryLink.objects.filter(pk=link.pk, opened_at__isnull=True).update(opened_at=now)
+    if opened:
+        link.opened_at = now
+    return bool(opened)
+
+
+def recovery_link_mark_used(*, link: RecoveryLink) -> bool:
+    """Consume the link (the payer paid through it): True for the one call that does, while it is
+    active and unexpired; every later call, and one on a dead link, returns False."""
+    now = timezone.now()
+    used = RecoveryLink.objects.filter(pk=link.pk, status=LinkStatus.ACTIVE, expires_at__gt=now).update(
+        status=LinkStatus.USED, used_at=now
+    )
+    if used:
+        link.status, link.used_at = LinkStatus.USED, now
+    return bool(used)
