@@ -331,6 +331,25 @@ class EventOut(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
+class ReasonOut(serializers.Serializer):
+    code = serializers.CharField(help_text="Stable, e.g. law.visa_category_1, window.moved, cap.reattempts_30_days.")
+    text = serializers.CharField(
+        help_text="In plain words, e.g. “moved to 09:00 Asia/Kolkata: outside the send window”."
+    )
+
+
+class NextStepOut(serializers.Serializer):
+    action = serializers.ChoiceField(
+        choices=["auto_charge", "email", "wait", "give_up"],
+        help_text="auto_charge or email: an attempt is scheduled; wait: for a pending payment's final status; "
+        "give_up: no attempt is left (the transaction is abandoned).",
+    )
+    attempt = serializers.CharField(allow_null=True, help_text="The scheduled attempt (att_…), if any.")
+    number = serializers.IntegerField(allow_null=True, min_value=1)
+    scheduled_at = serializers.DateTimeField(allow_null=True)
+    reasons = ReasonOut(many=True, help_text="Why this step, at this time, or why none.")
+
+
 class IngestOut(serializers.Serializer):
     transaction = TransactionOut()
     event = EventOut()
@@ -343,8 +362,10 @@ class IngestOut(serializers.Serializer):
             "unchanged: this event was recorded before."
         ),
     )
-    next_step = serializers.DictField(
-        allow_null=True, help_text="The first scheduled recovery step; null until a retry policy schedules one."
+    next_step = NextStepOut(
+        allow_null=True,
+        help_text="What the retry engine decided, in the same transaction as the failure; null when this event "
+        "was recorded before (a replay) or did not change the transaction (not_reopened).",
     )
 
 
@@ -550,7 +571,16 @@ INGEST_RESPONSE_EXAMPLE = OpenApiExample(
             "explanation": "The card has insufficient funds.",
         },
         "transaction_effect": "created",
-        "next_step": None,
+        "next_step": {
+            "action": "email",
+            "attempt": "att_7hQ2mV9xKpL4sN1rT6uWyZ",
+            "number": 1,
+            "scheduled_at": "2026-11-20T03:30:00Z",
+            "reasons": [
+                {"code": "method.none_saved", "text": "no saved payment method to re-charge"},
+                {"code": "channel.link", "text": "recovery link by email, valid 3 days"},
+            ],
+        },
     },
 )
 
