@@ -41,6 +41,7 @@ class SuppressionReason(models.TextChoices):
     REMINDERS_STOPPED = "reminders_stopped", "The payer stopped reminders for this payment"
     NO_ADDRESS = "no_address", "No address for this channel"
     LINK_UNUSABLE = "link_unusable", "The recovery link no longer works"
+    TEST_MODE_RECIPIENT = "test_mode_recipient", "Test data reaches only test addresses and the team's own"
 
 
 class Template(models.TextChoices):

@@ -11,7 +11,7 @@ from django.db import transaction as db_transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from accounts.models import Organization
+from accounts.models import Membership, Organization
 from accounts.selectors import organization_branding
 from messaging.copy import decline_copy
 from messaging.enums import Channel, LinkState, NotificationStatus, SuppressionReason, Template
@@ -52,7 +52,7 @@ def recovery_email_send(
     )
     if not claimed:
         return log
-    reason = _suppression_reason(transaction=transaction, link=link, has_address=address is not None)
+    reason = _suppression_reason(transaction=transaction, link=link, address=address)
     if reason is not None:
         return _finish(log, status=NotificationStatus.SUPPRESSED, error=reason.value)
     assert address is not None
@@ -114,9 +114,27 @@ def _claim(*, transaction: Transaction, link: RecoveryLink, language: str, maske
     return existing, bool(retried)
 
 
-def _suppression_reason(*, transaction: Transaction, link: RecoveryLink, has_address: bool) -> SuppressionReason | None:
-    if not has_address:
+# Domains that never reach a real person (RFC 2606, RFC 6761).
+_TEST_DOMAINS = frozenset({"example.com", "example.net", "example.org"})
+_TEST_SUFFIXES = (".example", ".test", ".invalid", ".localhost")
+
+
+def _reachable_in_test_mode(transaction: Transaction, address: str) -> bool:
+    """As at the gateways, test data never writes to a real payer: only to reserved test domains
+    and to the organization's own people (who try their own flows)."""
+    domain = address.rpartition("@")[2].lower()
+    if domain in _TEST_DOMAINS or domain.endswith(_TEST_SUFFIXES):
+        return True
+    return Membership.objects.filter(organization_id=transaction.organization_id, user__email__iexact=address).exists()
+
+
+def _suppression_reason(
+    *, transaction: Transaction, link: RecoveryLink, address: str | None
+) -> SuppressionReason | None:
+    if address is None:
         return SuppressionReason.NO_ADDRESS
+    if not transaction.livemode and not _reachable_in_test_mode(transaction, address):
+        return SuppressionReason.TEST_MODE_RECIPIENT
     if reminders_stopped(transaction=transaction):
         return SuppressionReason.REMINDERS_STOPPED
     # As the row stands now: the payment may have come back since the send was planned.

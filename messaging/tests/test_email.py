@@ -13,6 +13,7 @@ from django.core import mail
 from django.test import override_settings
 
 from accounts.models import OrganizationLogo
+from accounts.tests.factories import MembershipFactory
 from messaging.enums import NotificationStatus, OptOutSource
 from messaging.models import NotificationLog
 from messaging.services import recovery_email_send, reminders_stop
@@ -319,3 +320,22 @@ def test_the_log_and_the_stop_are_in_the_transactions_mode(shop) -> None:
     opt_out = reminders_stop(notification=log, source=OptOutSource.STOP_PAGE)
 
     assert (log.livemode, opt_out.livemode) == (True, True)
+
+
+def test_test_data_never_emails_a_real_payer(shop) -> None:
+    transaction = failed_transaction(organization=shop, customer=Customer(email="asha.rao@gmail.com"))
+    log = recovery_email_send(transaction=transaction, link=issued_link(transaction=transaction).link)
+
+    assert mail.outbox == []
+    assert (log.status, log.error) == (NotificationStatus.SUPPRESSED, "test_mode_recipient")
+
+
+def test_test_data_reaches_the_teams_own_address_and_live_data_any(shop) -> None:
+    member = MembershipFactory.create(organization=shop, user__email="owner@chaipoint.in")
+    own = failed_transaction(organization=shop, customer=Customer(email=member.user.email.upper()))
+    live = failed_transaction(organization=shop, livemode=True, customer=Customer(email="asha.rao@gmail.com"))
+
+    for transaction in (own, live):
+        log = recovery_email_send(transaction=transaction, link=issued_link(transaction=transaction).link)
+        assert log.status == NotificationStatus.SENT
+    assert [message.to for message in mail.outbox] == [["OWNER@CHAIPOINT.IN"], ["asha.rao@gmail.com"]]
