@@ -11,6 +11,7 @@ from accounts.access import request_actor
 from retries.exceptions import RetriesError
 from retries.models import RecoveryAttempt, RetryPolicy, RetryPolicyOverride
 from retries.services import (
+    OVERRIDE_FIELDS,
     retry_policy_create,
     retry_policy_delete,
     retry_policy_make_default,
@@ -23,17 +24,7 @@ from retries.services import (
 class RetryPolicyOverrideInline(admin.TabularInline):
     model = RetryPolicyOverride
     extra = 0
-    fields = (
-        "category",
-        "schedule",
-        "allow_auto_charge",
-        "max_attempts",
-        "first_delay",
-        "backoff_multiplier",
-        "max_delay",
-        "pay_days",
-        "pay_day_time",
-    )
+    fields = OVERRIDE_FIELDS
 
 
 @admin.register(RetryPolicy)
