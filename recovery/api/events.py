@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from accounts.authentication import api_key_events_charge, request_api_key
 from accounts.enums import Role
-from recovery.api import schemas
+from recovery.api import examples, schemas
 from recovery.api.parsing import BATCH_ITEM_FIELDS, parse_batch, parse_failure, read_json_body, require_object
 from recovery.exceptions import TransactionConflict
 from recovery.resources import dumps
@@ -46,7 +46,7 @@ class EventPaymentFailedApi(APIView):
         tags=["events"],
         request=schemas.PaymentFailedIn,
         parameters=[schemas.IDEMPOTENCY_KEY_PARAMETER, schemas.REPLAYED_HEADER_PARAMETER],
-        examples=[schemas.PAYMENT_FAILED_EXAMPLE, schemas.UPI_EXAMPLE, schemas.INGEST_RESPONSE_EXAMPLE],
+        examples=[examples.PAYMENT_FAILED_EXAMPLE, examples.UPI_EXAMPLE, examples.INGEST_RESPONSE_EXAMPLE],
         responses={
             201: OpenApiResponse(schemas.IngestOut, description="Recorded (or the replay of the first response)."),
             200: OpenApiResponse(
@@ -118,7 +118,7 @@ class EventBatchApi(APIView):
         ),
         tags=["events"],
         request=schemas.BatchIn,
-        examples=[schemas.BATCH_EXAMPLE],
+        examples=[examples.BATCH_EXAMPLE],
         responses={
             200: schemas.BatchOut,
             400: schemas.error("The body is not a batch (events must be a list of 1 to 1,000 events)."),
