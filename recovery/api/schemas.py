@@ -14,7 +14,16 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import Direction, OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 
-from recovery.enums import Action, Category, EventSource, PaymentMethodType, TransactionEffect, TransactionStatus
+from recovery.enums import (
+    Action,
+    Category,
+    EventSource,
+    PaymentEffect,
+    PaymentMethodType,
+    RecoveredBy,
+    TransactionEffect,
+    TransactionStatus,
+)
 from recovery.limits import (
     ADVICE_CODE_MAX_LENGTH,
     CURRENCY_CODES,
@@ -36,11 +45,14 @@ from recovery.limits import (
     NETWORK_CODE_MAX_LENGTH,
     NETWORK_CODE_PATTERN,
     PHONE_PATTERN,
+    RECOVERY_NOTE_MAX_LENGTH,
     REQUIRED_TEXT_PATTERN,
     SAVED_METHOD_SHAPES,
     TEXT_PATTERN,
     TRANSACTION_REF_MAX_LENGTH,
 )
+from retries.enums import AttemptStatus, Channel
+from retries.planner import StopKind
 from tinko.idempotency import IDEMPOTENCY_HEADER, MAX_KEY_LENGTH, REPLAYED_HEADER
 
 IDEMPOTENCY_KEY_PATTERN = rf"^[!-~]{{1,{MAX_KEY_LENGTH}}}$"
@@ -221,6 +233,24 @@ class PaymentFailedIn(ClosedSerializer):
     )
 
 
+class PaymentSucceededIn(ClosedSerializer):
+    transaction_ref = serializers.RegexField(
+        REQUIRED_TEXT_PATTERN.pattern,
+        max_length=TRANSACTION_REF_MAX_LENGTH,
+        help_text="Your reference of the failed payment that was paid.",
+    )
+    amount = serializers.IntegerField(
+        min_value=1, max_value=MAX_AMOUNT, help_text="What was paid, in the currency's minor unit."
+    )
+    currency = serializers.ChoiceField(choices=CURRENCY_CODES, help_text="ISO 4217 code, upper- or lower-case.")
+    paid_at = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        help_text="ISO-8601 with a UTC offset, at most 5 minutes ahead of our clock; default now.",
+    )
+    note = text_field(RECOVERY_NOTE_MAX_LENGTH, help_text="How it was paid, for your colleagues (e.g. bank transfer).")
+
+
 class BatchItemIn(PaymentFailedIn):
     idempotency_key = serializers.RegexField(
         IDEMPOTENCY_KEY_PATTERN, help_text="Unique per event; send the same one when you retry."
@@ -307,6 +337,24 @@ class TransactionOut(serializers.Serializer):
     last_failed_at = serializers.DateTimeField()
     recovered_amount = serializers.IntegerField(allow_null=True)
     recovered_at = serializers.DateTimeField(allow_null=True)
+    recovered_by = serializers.ChoiceField(
+        choices=RecoveredBy.values,
+        allow_null=True,
+        help_text=(
+            "What brought the money back (null until recovered): merchant (you reported a payment made outside "
+            "Tinko), auto_charge (Tinko re-charged the saved method), email_link (the payer paid after Tinko's "
+            "email), payer (the payer paid on their own, before any attempt reached them)."
+        ),
+    )
+    recovery_note = serializers.CharField(allow_null=True, help_text="Your note from payment_succeeded, if any.")
+    recovery_paused = serializers.BooleanField(
+        help_text="You paused recovery: nothing is scheduled, even after a new failure, until you resume it."
+    )
+    recovery_paused_at = serializers.DateTimeField(allow_null=True)
+    recovery_restarted_at = serializers.DateTimeField(
+        allow_null=True,
+        help_text="When you last restarted this abandoned recovery; attempts and the give-up time count from here.",
+    )
     metadata = serializers.DictField(child=serializers.CharField(allow_blank=True))
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
@@ -331,6 +379,47 @@ class EventOut(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
+class ReasonOut(serializers.Serializer):
+    code = serializers.CharField(help_text="Stable, e.g. law.visa_category_1, window.moved, control.paused.")
+    text = serializers.CharField(
+        help_text='In plain words, e.g. "moved to 09:00 Asia/Kolkata: outside the send window".'
+    )
+
+
+NEXT_STEP_ACTIONS = [*Channel.values, *(str(kind) for kind in StopKind)]
+
+
+class NextStepOut(serializers.Serializer):
+    action = serializers.ChoiceField(
+        choices=NEXT_STEP_ACTIONS,
+        help_text=(
+            "auto_charge or email: an attempt is scheduled; wait: nothing until the payment's final status; "
+            "give_up: nothing more to try (the transaction is abandoned); paused: you paused recovery."
+        ),
+    )
+    attempt = serializers.CharField(allow_null=True, help_text="Id of the scheduled attempt (att_…).")
+    number = serializers.IntegerField(allow_null=True, min_value=1)
+    scheduled_at = serializers.DateTimeField(allow_null=True)
+    reasons = ReasonOut(many=True, help_text="Why, in the planner's words (network law first).")
+
+
+class AttemptOut(serializers.Serializer):
+    id = serializers.CharField(help_text="att_…")
+    object = serializers.CharField(help_text='Always "recovery_attempt".')
+    number = serializers.IntegerField(min_value=1)
+    channel = serializers.ChoiceField(choices=Channel.values)
+    status = serializers.ChoiceField(
+        choices=AttemptStatus.values,
+        help_text="scheduled → in_progress → charged | sent | failed | skipped | cancelled.",
+    )
+    scheduled_at = serializers.DateTimeField()
+    started_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
+    gateway_payment_id = serializers.CharField(allow_null=True, help_text="The gateway's id of a re-charge.")
+    error = serializers.CharField(allow_null=True, help_text="Why it failed, was skipped or was cancelled.")
+    reasons = ReasonOut(many=True, help_text="Why the planner chose this channel and time, in plain words.")
+
+
 class IngestOut(serializers.Serializer):
     transaction = TransactionOut()
     event = EventOut()
@@ -343,8 +432,10 @@ class IngestOut(serializers.Serializer):
             "unchanged: this event was recorded before."
         ),
     )
-    next_step = serializers.DictField(
-        allow_null=True, help_text="The first scheduled recovery step; null until a retry policy schedules one."
+    next_step = NextStepOut(
+        allow_null=True,
+        help_text="What the retry engine decided after this failure; null when it was recorded before (unchanged) "
+        "or does not reopen its transaction (not_reopened).",
     )
 
 
@@ -409,9 +500,26 @@ class PaymentMismatchOut(serializers.Serializer):
 
 class TransactionDetailOut(TransactionOut):
     events = EventOut(many=True, help_text="Every failure of this transaction, newest first.")
+    attempts = AttemptOut(many=True, help_text="Every recovery attempt, in order, with the planner's reasons.")
     payment_mismatches = PaymentMismatchOut(
         many=True,
         help_text="Payments that did not match what the transaction owed (another currency, less, more); oldest first.",
+    )
+
+
+class PaymentSucceededOut(serializers.Serializer):
+    object = serializers.CharField(help_text='Always "payment_result".')
+    effect = serializers.ChoiceField(
+        choices=[PaymentEffect.RECOVERED, PaymentEffect.MISMATCH],
+        help_text=(
+            "recovered: the transaction is recovered, credited to you (recovered_by: merchant); mismatch: the payment "
+            "was in another currency or for less than owed, so it is kept as a payment mismatch and the transaction "
+            "stays open."
+        ),
+    )
+    transaction = TransactionOut()
+    payment_mismatch = PaymentMismatchOut(
+        allow_null=True, help_text="Set when the payment did not match: another currency, less or more than owed."
     )
 
 

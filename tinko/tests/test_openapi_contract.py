@@ -56,7 +56,7 @@ def api_headers(issued_api_key, settings) -> Iterator[dict[str, str]]:
 def _as_a_client_sends(case: Case) -> Case:
     """A valid request, kept within the rules an OpenAPI 3.0 schema cannot state (each has its own tests).
 
-    A key belongs to one body, so each request gets its own; occurred_at may not be in the future;
+    A key belongs to one body, so each request gets its own; occurred_at and paid_at may not be in the future;
     metadata keys follow METADATA_KEY_PATTERN (`propertyNames`, which generators read only from 3.1).
     """
     if not (case.meta and case.meta.generation.mode.is_positive):
@@ -66,9 +66,10 @@ def _as_a_client_sends(case: Case) -> Case:
     body = case.body
     if not isinstance(body, dict):
         return case
-    occurred_at = body.get("occurred_at")
-    if isinstance(occurred_at, str) and datetime.fromisoformat(occurred_at).astimezone(UTC) > timezone.now():
-        body["occurred_at"] = None
+    for name in ("occurred_at", "paid_at"):
+        happened_at = body.get(name)
+        if isinstance(happened_at, str) and datetime.fromisoformat(happened_at).astimezone(UTC) > timezone.now():
+            body[name] = None
     metadata = body.get("metadata")
     if isinstance(metadata, dict):
         body["metadata"] = {key: value for key, value in metadata.items() if METADATA_KEY_PATTERN.fullmatch(key)}
