@@ -507,10 +507,13 @@ class TransactionDetailOut(TransactionOut):
     )
 
 
+PAYMENT_SUCCEEDED_EFFECTS = [str(PaymentEffect.RECOVERED), str(PaymentEffect.MISMATCH)]
+
+
 class PaymentSucceededOut(serializers.Serializer):
     object = serializers.CharField(help_text='Always "payment_result".')
     effect = serializers.ChoiceField(
-        choices=[PaymentEffect.RECOVERED, PaymentEffect.MISMATCH],
+        choices=PAYMENT_SUCCEEDED_EFFECTS,
         help_text=(
             "recovered: the transaction is recovered, credited to you (recovered_by: merchant); mismatch: the payment "
             "was in another currency or for less than owed, so it is kept as a payment mismatch and the transaction "

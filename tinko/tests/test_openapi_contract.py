@@ -9,6 +9,7 @@ read its transaction). Bounded and derandomized; it never opens a socket, so it 
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -20,6 +21,7 @@ from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
+from jsonschema import Draft202012Validator
 from schemathesis.checks import CHECKS, load_all_checks
 from schemathesis.core.transport import Response
 from schemathesis.generation.case import Case
@@ -92,6 +94,45 @@ def test_the_stateful_phase_reads_a_recorded_failures_transaction() -> None:
     assert links["GetTransaction"]["parameters"] == {
         "path.transaction_ref": "$response.body#/transaction/transaction_ref"
     }
+
+
+def _as_json_schema(node: Any) -> Any:
+    """An OpenAPI 3.0 schema as JSON Schema: `nullable` as a null type, references into `$defs`."""
+    if isinstance(node, list):
+        return [_as_json_schema(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    converted = {key: _as_json_schema(value) for key, value in node.items() if key != "nullable"}
+    if "$ref" in converted:
+        converted["$ref"] = converted["$ref"].replace("#/components/schemas/", "#/$defs/")
+    if node.get("nullable"):
+        return {"anyOf": [converted, {"type": "null"}]}
+    return converted
+
+
+def _response_examples() -> list[tuple[str, dict[str, Any], Any]]:
+    raw = json.loads(json.dumps(schema.raw_schema))
+    examples = []
+    for path, operations in raw["paths"].items():
+        for method, operation in operations.items():
+            for status, response in operation["responses"].items():
+                content = response.get("content", {}).get("application/json", {})
+                for name, example in content.get("examples", {}).items():
+                    examples.append((f"{method.upper()} {path} {status} {name}", content["schema"], example["value"]))
+    return examples
+
+
+def test_every_response_example_is_a_response_the_schema_admits() -> None:
+    defs = _as_json_schema(schema.raw_schema["components"]["schemas"])
+    examples = _response_examples()
+
+    assert len(examples) >= 6
+    for label, response_schema, value in examples:
+        errors = [
+            error.message
+            for error in Draft202012Validator({**_as_json_schema(response_schema), "$defs": defs}).iter_errors(value)
+        ]
+        assert errors == [], label
 
 
 @pytest.mark.django_db
