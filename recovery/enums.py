@@ -21,6 +21,26 @@ class TransactionStatus(models.TextChoices):
 
 # A new failure never reopens these: the money came back, or the merchant called it off.
 CLOSED_STATUSES = frozenset({TransactionStatus.RECOVERED, TransactionStatus.CANCELLED})
+# Still being recovered: the retry engine plans and runs attempts for these (unless paused).
+OPEN_STATUSES = frozenset({TransactionStatus.FAILED, TransactionStatus.RECOVERING})
+
+
+class RecoveredBy(models.TextChoices):
+    """What brought a recovered transaction's money back."""
+
+    MERCHANT = "merchant", "The merchant (paid outside Tinko)"
+    AUTO_CHARGE = "auto_charge", "Tinko's automatic re-charge"
+    EMAIL_LINK = "email_link", "The payer, through Tinko's emailed link"
+    PAYER = "payer", "The payer, on their own"
+
+
+class PaymentEffect(models.TextChoices):
+    """What a successful payment did to the transaction it names."""
+
+    RECOVERED = "recovered", "Recovered it"
+    MISMATCH = "mismatch", "Kept as a payment mismatch; the transaction stays open"
+    ALREADY_CLOSED = "already_closed", "Nothing: the transaction was recovered or cancelled before"
+    UNMATCHED = "unmatched", "Nothing: no transaction has this reference"
 
 
 class TransactionEffect(models.TextChoices):

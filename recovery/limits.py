@@ -37,6 +37,7 @@ ADVICE_CODE_MAX_LENGTH = _max_length(FailureEvent, "advice_code")
 GATEWAY_MAX_LENGTH = _max_length(FailureEvent, "gateway")
 CUSTOMER_EMAIL_MAX_LENGTH = _max_length(Transaction, "customer_email")
 CUSTOMER_NAME_MAX_LENGTH = _max_length(Transaction, "customer_name")
+RECOVERY_NOTE_MAX_LENGTH = _max_length(Transaction, "recovery_note")
 # As sent, with the spaces, dashes, dots and brackets people write; stored as E.164 (at most 16).
 CUSTOMER_PHONE_MAX_LENGTH = 32
 

@@ -10,11 +10,13 @@ from django.utils import timezone
 from recovery.classifier import Rule
 from recovery.enums import (
     NEVER_RETRYABLE_CATEGORIES,
+    OPEN_STATUSES,
     Action,
     Category,
     CodeSystem,
     EventSource,
     PaymentMethodType,
+    RecoveredBy,
     TransactionStatus,
 )
 from tinko.ids import PublicIdField
@@ -46,6 +48,16 @@ class Transaction(ModeOwned):
     last_failed_at = models.DateTimeField()
     recovered_amount = models.BigIntegerField(null=True, blank=True)
     recovered_at = models.DateTimeField(null=True, blank=True)
+    recovered_by = models.CharField(
+        max_length=16, choices=RecoveredBy.choices, blank=True, help_text="What recovered it; empty until then."
+    )
+    recovery_note = models.CharField(
+        max_length=500, blank=True, help_text="The merchant's note on a payment made outside Tinko."
+    )
+    # Set while the merchant has paused recovery: nothing is scheduled until it is resumed.
+    recovery_paused_at = models.DateTimeField(null=True, blank=True)
+    # When the merchant last restarted an abandoned recovery: the give-up window counts from here.
+    recovery_restarted_at = models.DateTimeField(null=True, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
@@ -72,6 +84,20 @@ class Transaction(ModeOwned):
             models.CheckConstraint(
                 condition=Q(recovered_amount__isnull=True) | Q(recovered_amount__gt=0),
                 name="recovery_transaction_recovered_amount_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(recovered_by="") | Q(recovered_by__in=RecoveredBy.values),
+                name="recovery_transaction_recovered_by_valid",
+            ),
+            # Only a recovered transaction says what recovered it.
+            models.CheckConstraint(
+                condition=Q(recovered_by="") | Q(status=TransactionStatus.RECOVERED),
+                name="recovery_transaction_recovered_by_only_recovered",
+            ),
+            # Only an open recovery can be paused; closing or abandoning one ends its pause.
+            models.CheckConstraint(
+                condition=Q(recovery_paused_at__isnull=True) | Q(status__in=sorted(OPEN_STATUSES)),
+                name="recovery_transaction_paused_only_open",
             ),
         ]
         # Listing filters (status, category, gateway) ride on the newest-first index: every extra

@@ -8,9 +8,11 @@ import orjson
 
 from recovery.classifier import Classification
 from recovery.models import FailureEvent, PaymentMismatch, Transaction
+from retries.models import RecoveryAttempt
 
 if TYPE_CHECKING:
     from recovery.services.failures import FailureRecorded
+    from recovery.services.payments import PaymentApplied
 
 _JSON_OPTIONS = orjson.OPT_UTC_Z
 
@@ -47,6 +49,11 @@ def transaction_data(txn: Transaction) -> dict[str, Any]:
         "last_failed_at": txn.last_failed_at,
         "recovered_amount": txn.recovered_amount,
         "recovered_at": txn.recovered_at,
+        "recovered_by": _or_none(txn.recovered_by),
+        "recovery_note": _or_none(txn.recovery_note),
+        "recovery_paused": txn.recovery_paused_at is not None,
+        "recovery_paused_at": txn.recovery_paused_at,
+        "recovery_restarted_at": txn.recovery_restarted_at,
         "metadata": txn.metadata,
         "created_at": txn.created_at,
         "updated_at": txn.updated_at,
@@ -116,10 +123,41 @@ def batch_result_data(result: FailureRecorded) -> dict[str, Any]:
 
 
 def transaction_detail_data(txn: Transaction) -> dict[str, Any]:
+    """A transaction with its failures, its recovery attempts (and why each was planned) and the
+    payments that did not match it."""
     data = transaction_data(txn)
     data["events"] = [event_data(event, transaction_id=txn.public_id) for event in txn.events.all()]
+    data["attempts"] = [attempt_data(attempt) for attempt in txn.attempts.all()]
     data["payment_mismatches"] = [payment_mismatch_data(mismatch) for mismatch in txn.payment_mismatches.all()]
     return data
+
+
+def attempt_data(attempt: RecoveryAttempt) -> dict[str, Any]:
+    return {
+        "id": attempt.public_id,
+        "object": "recovery_attempt",
+        "number": attempt.number,
+        "channel": attempt.channel,
+        "status": attempt.status,
+        "scheduled_at": attempt.scheduled_at,
+        "started_at": attempt.started_at,
+        "finished_at": attempt.finished_at,
+        "gateway_payment_id": _or_none(attempt.gateway_payment_id),
+        "error": _or_none(attempt.error),
+        # As the planner wrote them: [{"code": …, "text": …}], the words meant for people.
+        "reasons": attempt.reasons,
+    }
+
+
+def payment_applied_data(applied: PaymentApplied) -> dict[str, Any]:
+    """The body of a payment_succeeded answer: what the payment did, and the transaction after it."""
+    assert applied.transaction is not None
+    return {
+        "object": "payment_result",
+        "effect": applied.effect,
+        "transaction": transaction_data(applied.transaction),
+        "payment_mismatch": payment_mismatch_data(applied.mismatch) if applied.mismatch is not None else None,
+    }
 
 
 def payment_mismatch_data(mismatch: PaymentMismatch) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from accounts.models import Organization
 from recovery.classifier import Classification, ClassifierInput, RuleSet, classify
 from recovery.enums import TransactionStatus
 from recovery.models import ClassifierRule, FailureEvent, PaymentMismatch, Transaction
+from retries.models import RecoveryAttempt
 from tinko.local_cache import LocalCopy, SharedToken, WithoutRedis
 
 # Rules change rarely and are read on every ingest: each process keeps them compiled, and checks
@@ -144,14 +145,15 @@ def transaction_status_counts(*, organization: Organization, livemode: bool) -> 
 
 
 def transaction_get(*, organization: Organization, livemode: bool, transaction_ref: str) -> Transaction | None:
-    """The organization's live or test transaction with this reference, its events newest first
-    and its payment mismatches; None if there is none."""
+    """The organization's live or test transaction with this reference, its events newest first,
+    its recovery attempts in order and its payment mismatches; None if there is none."""
     return (
         Transaction.objects.for_org(organization, livemode=livemode)
         .filter(transaction_ref=transaction_ref)
         .prefetch_related(
             Prefetch("events", queryset=FailureEvent.objects.order_by("-occurred_at", "-created_at", "-id"))
         )
+        .prefetch_related(Prefetch("attempts", queryset=RecoveryAttempt.objects.order_by("number")))
         .prefetch_related(Prefetch("payment_mismatches", queryset=PaymentMismatch.objects.order_by("paid_at", "id")))
         .first()
     )

@@ -3,8 +3,11 @@ transaction, its answer written as a `RecoveryAttempt` (or the transaction given
 
 Ingest plans a new transaction's first attempt in the transaction that records its failure
 (`first_attempt_build`, no query: the policy comes from a per-process copy); every later
-decision (another failure, a retry that declined, a restart) goes through `recovery_replan`,
-which reads the transaction's history and replaces whatever was still scheduled.
+decision (another failure, a retry that declined, a resume or restart) goes through
+`recovery_replan`, which reads the transaction's history and replaces whatever was still
+scheduled. A transaction the merchant paused gets nothing planned until it is resumed; one the
+merchant restarted is planned as if its failures had begun at the restart, except that its
+earlier re-charges still count against the card networks' caps.
 """
 
 from __future__ import annotations
@@ -24,9 +27,21 @@ from recovery.enums import TransactionStatus
 from recovery.models import FailureEvent, Transaction
 from retries.enums import AttemptStatus, Channel
 from retries.models import RecoveryAttempt
-from retries.planner import Decline, History, NextStep, PlanContext, PolicySnapshot, Stop, StopKind, plan
+from retries.planner import (
+    Decline,
+    History,
+    NextStep,
+    PlanContext,
+    PolicySnapshot,
+    Reason,
+    ReasonCode,
+    Stop,
+    StopKind,
+    plan,
+)
+from retries.planner.text import moment
 from retries.planner.types import reasons_as_json
-from retries.selectors import attempt_history, decline_of, retry_policy_snapshot
+from retries.selectors import attempt_history, decline_of, reattempts_before, retry_policy_snapshot
 from tinko.ids import new_public_id
 from tinko.local_cache import LocalCopy, SharedToken, WithoutRedis
 from tinko.rows import instance_build, instance_relate
@@ -73,7 +88,7 @@ class Planned:
             }
         assert self.stop is not None
         return {
-            "action": "wait" if self.stop.kind == StopKind.WAIT else "give_up",
+            "action": str(self.stop.kind),
             "attempt": None,
             "number": None,
             "scheduled_at": None,
@@ -81,7 +96,8 @@ class Planned:
         }
 
 
-def _time_zone(organization: Organization) -> ZoneInfo:
+def time_zone_of(organization: Organization) -> ZoneInfo:
+    """The organization's time zone, in which reasons say their times."""
     zone = organization.time_zone
     return zone if isinstance(zone, ZoneInfo) else ZoneInfo(str(zone or "UTC"))
 
@@ -131,7 +147,7 @@ def first_attempt_build(*, txn: Transaction, decline: Decline, now: datetime) ->
         decline=decline,
         history=history,
         now=now,
-        time_zone=_time_zone(txn.organization),
+        time_zone=time_zone_of(txn.organization),
         context=plan_context(txn),
     )
     if isinstance(decided, Stop):
@@ -150,26 +166,53 @@ def attempts_cancel(*, transaction: Transaction, reason: str) -> int:
     return cancelled
 
 
-def recovery_replan(*, transaction: Transaction, event: FailureEvent | None = None) -> Planned:
+def paused_stop(transaction: Transaction) -> Stop:
+    """Why a paused transaction has nothing planned."""
+    assert transaction.recovery_paused_at is not None
+    when = moment(transaction.recovery_paused_at, time_zone_of(transaction.organization))
+    text = f"recovery paused by the merchant on {when}: nothing is scheduled until it is resumed"
+    return Stop((Reason(ReasonCode.PAUSED, text),), kind=StopKind.PAUSED)
+
+
+def _history(transaction: Transaction) -> History:
+    declines = tuple(FailureEvent.objects.filter(transaction=transaction).values_list("occurred_at", flat=True))
+    restarted_at = transaction.recovery_restarted_at
+    if restarted_at is None:
+        return History(
+            first_failed_at=transaction.first_failed_at,
+            attempts=attempt_history(transaction=transaction),
+            card_declines=declines,
+        )
+    return History(
+        first_failed_at=max(transaction.first_failed_at, restarted_at),
+        attempts=attempt_history(transaction=transaction, since=restarted_at),
+        card_declines=declines,
+        other_reattempts=reattempts_before(transaction=transaction, before=restarted_at),
+    )
+
+
+def recovery_replan(
+    *, transaction: Transaction, event: FailureEvent | None = None, because: tuple[Reason, ...] = ()
+) -> Planned:
     """Decide again for an open transaction after its latest failure `event` (its newest if not
     given): the attempts still scheduled are cancelled and the next one is scheduled, or the
-    transaction is given up (`abandoned`). Call it in the transaction that recorded the change."""
+    transaction is given up (`abandoned`); a paused transaction gets nothing. `because` (e.g. the
+    merchant resumed) is said first among the reasons. Call it in the transaction that recorded
+    the change."""
     now = timezone.now()
+    if transaction.recovery_paused_at is not None:
+        attempts_cancel(transaction=transaction, reason="recovery is paused")
+        return Planned(attempt=None, stop=paused_stop(transaction))
     latest = event or FailureEvent.objects.filter(transaction=transaction).order_by("-occurred_at", "-id").first()
     if latest is None:
         raise ValueError(f"Transaction {transaction.public_id} has no failure to plan from.")
     attempts_cancel(transaction=transaction, reason="replanned after a new decline")
-    history = History(
-        first_failed_at=transaction.first_failed_at,
-        attempts=attempt_history(transaction=transaction),
-        card_declines=tuple(FailureEvent.objects.filter(transaction=transaction).values_list("occurred_at", flat=True)),
-    )
     decided = plan(
         policy=policy_for(organization=transaction.organization),
         decline=decline_of(latest),
-        history=history,
+        history=_history(transaction),
         now=now,
-        time_zone=_time_zone(transaction.organization),
+        time_zone=time_zone_of(transaction.organization),
         context=plan_context(transaction),
     )
     if isinstance(decided, Stop):
@@ -180,7 +223,9 @@ def recovery_replan(*, transaction: Transaction, event: FailureEvent | None = No
             Transaction.objects.filter(pk=transaction.pk).update(status=TransactionStatus.ABANDONED, updated_at=now)
             transaction.status = TransactionStatus.ABANDONED
             logger.info("transaction_abandoned", extra={"transaction_id": transaction.public_id})
-        return Planned(attempt=None, stop=decided)
+        return Planned(attempt=None, stop=Stop((*because, *decided.reasons), kind=decided.kind))
+    if because:
+        decided = NextStep(channel=decided.channel, at=decided.at, reasons=(*because, *decided.reasons))
     number = (RecoveryAttempt.objects.filter(transaction=transaction).aggregate(n=Max("number"))["n"] or 0) + 1
     attempt = _attempt(transaction, decided, number=number, now=now)
     attempt.save(force_insert=True)

@@ -3,12 +3,15 @@ stored failure as the planner's decline."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db.models import Prefetch
 
 from accounts.models import Organization
 from recovery.enums import Action, Category
 from recovery.models import FailureEvent, Transaction
 from retries.defaults import DEFAULT_OVERRIDES, DEFAULT_POLICY, DEFAULT_POLICY_NAME
+from retries.enums import COUNTED_ATTEMPT_STATUSES, Channel
 from retries.models import RecoveryAttempt, RetryPolicy, RetryPolicyOverride
 from retries.planner import Decline, PastAttempt, PolicySnapshot
 
@@ -44,10 +47,28 @@ def retry_policy_snapshot(*, organization: Organization) -> PolicySnapshot:
     return policy.snapshot(overrides=overrides)
 
 
-def attempt_history(*, transaction: Transaction) -> tuple[PastAttempt, ...]:
-    """The transaction's attempts, oldest first, as the planner's history reads them."""
+def attempt_history(*, transaction: Transaction, since: datetime | None = None) -> tuple[PastAttempt, ...]:
+    """The transaction's attempts, oldest first, as the planner's history reads them; with `since`,
+    only those planned from then on (a restarted recovery counts its attempts afresh)."""
     attempts = RecoveryAttempt.objects.filter(transaction=transaction).order_by("number")
+    if since is not None:
+        attempts = attempts.filter(created_at__gte=since)
     return tuple(attempt.past() for attempt in attempts.only("number", "channel", "scheduled_at", "status"))
+
+
+def reattempts_before(*, transaction: Transaction, before: datetime) -> tuple[datetime, ...]:
+    """When the transaction's re-charges planned before `before` ran (or were to run): a restarted
+    recovery still counts them against the card networks' caps."""
+    return tuple(
+        RecoveryAttempt.objects.filter(
+            transaction=transaction,
+            created_at__lt=before,
+            channel=Channel.AUTO_CHARGE,
+            status__in=sorted(COUNTED_ATTEMPT_STATUSES),
+        )
+        .order_by("scheduled_at")
+        .values_list("scheduled_at", flat=True)
+    )
 
 
 def decline_of(event: FailureEvent, *, card_network: str = "") -> Decline:

@@ -15,6 +15,7 @@ from accounts.services import SYSTEM, api_key_create, invitation_create, organiz
 from payments.demo import DemoGateway, demo_gateway_load
 from recovery.enums import EventSource
 from recovery.services import Customer, FailureInput, transaction_record_failures
+from retries.demo import demo_recoveries_load
 
 DEMO_ORG_SLUG = "demo"
 DEMO_ORG_NAME = "Demo Store"
@@ -157,7 +158,8 @@ def _organization(*, slug: str, name: str, owner: User, time_zone: str, currency
 @transaction.atomic
 def demo_load() -> Demo:
     """Create (or bring back to its known state) the demo organizations, their people, a platform admin,
-    the sandbox gateway with a fresh checkout to try, and the demo's failed payments (recorded once)."""
+    the sandbox gateway with a fresh checkout to try, and the demo's failed payments and recoveries
+    (recorded once)."""
     user = _user(DEMO_EMAIL, DEMO_PASSWORD, full_name="Dana Demo")
     admin = _user(DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD, full_name="Ada Admin", is_staff=True, is_superuser=True)
     teammates = tuple(_user(email, DEMO_PASSWORD, full_name=name) for email, name, _ in DEMO_TEAM)
@@ -188,6 +190,7 @@ def demo_load() -> Demo:
     Membership.objects.update_or_create(organization=europe, user=teammates[0], defaults={"role": Role.OWNER})
     Membership.objects.update_or_create(organization=europe, user=user, defaults={"role": Role.ADMIN})
     transaction_record_failures(organization=organization, livemode=False, failures=_demo_failures())
+    demo_recoveries_load(organization=organization)
     return Demo(
         organization=organization,
         user=user,

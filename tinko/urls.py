@@ -23,6 +23,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("v1/", include("accounts.api_urls")),
+    # The controls' `transactions/<ref>/pause` … before `transactions/<ref>`, which would take them for references.
+    path("v1/", include("retries.api_urls")),
     path("v1/", include("recovery.api_urls")),
     path("", include("payments.urls")),
     # Anything else under the API prefixes answers in the API's error envelope, DEBUG or not.

@@ -1,6 +1,7 @@
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 from tinko.api import is_api_path, not_found_json, server_error_json
@@ -34,6 +35,9 @@ def readyz(request: HttpRequest) -> JsonResponse:
     return JsonResponse(body, status=200 if readiness.ok else 503)
 
 
+# API clients carry no CSRF cookie: a POST to an unknown API path is a 404 in the envelope, not
+# Django's HTML CSRF refusal.
+@csrf_exempt
 def api_not_found(request: HttpRequest) -> JsonResponse:
     return not_found_json(request)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.db import connection
 from django.test import Client
@@ -15,7 +17,7 @@ from accounts.enums import ROLE_RANK, Role
 from accounts.models import AuditEvent
 from accounts.services import api_key_create
 from accounts.tests.factories import MembershipFactory, OrganizationFactory
-from accounts.tests.isolation import isolation_factories
+from accounts.tests.isolation import isolation_factories, organization_rows
 from accounts.tests.urlwalk import Route, console_and_api_routes
 
 CONSOLE_ROUTES = [route for route in console_and_api_routes() if not route.is_api]
@@ -85,6 +87,43 @@ def test_htmx_requests_from_signed_out_visitors_redirect_the_whole_window() -> N
 
     assert response.status_code == 200
     assert response["HX-Redirect"] == "/accounts/login/?next=%2Fapp%2Fteam%2F"
+
+
+def _rows_but_key_use(organization: Any) -> dict[str, list[dict[str, Any]]]:
+    """The organization's rows, but when its API keys were last used (every request notes it)."""
+    rows = organization_rows(organization)
+    rows["accounts.ApiKey"] = [{**row, "last_used_at": None} for row in rows["accounts.ApiKey"]]
+    return rows
+
+
+def _api_request(client: APIClient, route: Route, values: dict[str, str]) -> Any:
+    """The route's own method: a read where it has one, else its write."""
+    view = route.callback.cls  # type: ignore[attr-defined]
+    if hasattr(view, "get"):
+        return client.get(route.path(values))
+    return client.post(route.path(values), {}, format="json")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("route", API_ROUTES, ids=str)
+def test_a_read_only_key_reads_and_is_refused_every_write_without_a_change(route: Route) -> None:
+    organization = OrganizationFactory.create()
+    values = {kwarg: isolation_factories()[kwarg](organization) for kwarg in route.kwargs}
+    client = APIClient()
+    client.credentials(
+        HTTP_AUTHORIZATION=f"Bearer {api_key_create(organization=organization, name='r', role=Role.ANALYST).plaintext}"
+    )
+    before = _rows_but_key_use(organization)
+
+    response = _api_request(client, route, values)
+
+    required = vars(route.callback.cls)["required_role"]  # type: ignore[attr-defined]
+    if required == Role.ANALYST:
+        assert response.status_code not in (403, 500), f"a read-only key should read {route}"
+    else:
+        assert response.status_code == 403, f"a read-only key should be refused by {route}"
+        assert response.json()["error"]["code"] == "insufficient_role"
+        assert _rows_but_key_use(organization) == before, f"a refused request to {route} changed something"
 
 
 class _WriteApi(APIView):

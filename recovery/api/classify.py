@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 
 from accounts.authentication import request_api_key
 from accounts.enums import Role
-from recovery.api import schemas
+from recovery.api import examples, schemas
 from recovery.api.parsing import parse_classify, read_json_body
 from recovery.resources import classification_data, dumps
 from recovery.selectors import classification_for
@@ -30,7 +30,7 @@ class ClassifyApi(APIView):
         ),
         tags=["classifier"],
         request=schemas.ClassifyIn,
-        examples=[schemas.CLASSIFY_EXAMPLE, schemas.CLASSIFY_RESPONSE_EXAMPLE],
+        examples=[examples.CLASSIFY_EXAMPLE, examples.CLASSIFY_RESPONSE_EXAMPLE],
         responses={
             200: schemas.ClassificationOut,
             400: schemas.error("The body is invalid."),

@@ -1,4 +1,4 @@
-"""Ingest: `POST /v1/events/payment_failed` and `POST /v1/events/batch`."""
+"""Ingest: `POST /v1/events/payment_failed`, `POST /v1/events/batch` and `POST /v1/events/payment_succeeded`."""
 
 from __future__ import annotations
 
@@ -12,8 +12,15 @@ from rest_framework.views import APIView
 
 from accounts.authentication import api_key_events_charge, request_api_key
 from accounts.enums import Role
-from recovery.api import schemas
-from recovery.api.parsing import BATCH_ITEM_FIELDS, parse_batch, parse_failure, read_json_body, require_object
+from recovery.api import examples, schemas
+from recovery.api.parsing import (
+    BATCH_ITEM_FIELDS,
+    parse_batch,
+    parse_failure,
+    parse_payment_succeeded,
+    read_json_body,
+    require_object,
+)
 from recovery.exceptions import TransactionConflict
 from recovery.resources import dumps
 from recovery.services.ingest import (
@@ -21,6 +28,7 @@ from recovery.services.ingest import (
     BatchEventResult,
     failure_ingest,
     failures_ingest_batch,
+    payment_succeeded_ingest,
     transaction_conflict_error,
 )
 from tinko.api import ApiError
@@ -28,6 +36,7 @@ from tinko.idempotency import idempotency_key_validate, request_fingerprint
 
 PAYMENT_FAILED_ENDPOINT = "POST /v1/events/payment_failed"
 BATCH_ENDPOINT = "POST /v1/events/batch"
+PAYMENT_SUCCEEDED_ENDPOINT = "POST /v1/events/payment_succeeded"
 
 
 class EventPaymentFailedApi(APIView):
@@ -46,7 +55,7 @@ class EventPaymentFailedApi(APIView):
         tags=["events"],
         request=schemas.PaymentFailedIn,
         parameters=[schemas.IDEMPOTENCY_KEY_PARAMETER, schemas.REPLAYED_HEADER_PARAMETER],
-        examples=[schemas.PAYMENT_FAILED_EXAMPLE, schemas.UPI_EXAMPLE, schemas.INGEST_RESPONSE_EXAMPLE],
+        examples=[examples.PAYMENT_FAILED_EXAMPLE, examples.UPI_EXAMPLE, examples.INGEST_RESPONSE_EXAMPLE],
         responses={
             201: OpenApiResponse(schemas.IngestOut, description="Recorded (or the replay of the first response)."),
             200: OpenApiResponse(
@@ -118,7 +127,7 @@ class EventBatchApi(APIView):
         ),
         tags=["events"],
         request=schemas.BatchIn,
-        examples=[schemas.BATCH_EXAMPLE],
+        examples=[examples.BATCH_EXAMPLE],
         responses={
             200: schemas.BatchOut,
             400: schemas.error("The body is not a batch (events must be a list of 1 to 1,000 events)."),
@@ -140,3 +149,52 @@ class EventBatchApi(APIView):
         }
         data = {"object": "batch_result", "summary": summary, "results": [_batch_result_data(r) for r in results]}
         return HttpResponse(dumps(data), content_type="application/json")
+
+
+class EventPaymentSucceededApi(APIView):
+    # Recovers transactions: full-access keys only.
+    required_role = Role.ADMIN
+
+    @extend_schema(
+        operation_id="events_payment_succeeded",
+        summary="Report a payment made outside Tinko",
+        description=(
+            "The payer paid a failed payment some other way (bank transfer, cash, your own checkout): the transaction "
+            "is recovered and credited to you (`recovered_by: merchant`); what was still scheduled is cancelled. A "
+            "payment in another currency or for less than owed is kept as a payment mismatch and the transaction "
+            "stays open (`effect: mismatch`); one for more recovers it and is kept too. Needs an `Idempotency-Key`, "
+            "which works as on payment_failed."
+        ),
+        tags=["events"],
+        request=schemas.PaymentSucceededIn,
+        parameters=[schemas.IDEMPOTENCY_KEY_PARAMETER, schemas.REPLAYED_HEADER_PARAMETER],
+        examples=[examples.PAYMENT_SUCCEEDED_EXAMPLE, examples.PAYMENT_SUCCEEDED_RESPONSE_EXAMPLE],
+        responses={
+            200: OpenApiResponse(
+                schemas.PaymentSucceededOut, description="Recorded (or the replay of the first response)."
+            ),
+            400: schemas.error("The body or the Idempotency-Key is invalid; nothing was recorded."),
+            404: schemas.error("transaction_not_found: no transaction with this reference; nothing was recorded."),
+            409: schemas.error(
+                "idempotency_key_in_use: the first request with this key is still running; "
+                "transaction_recovered, transaction_cancelled: the transaction was closed before, nothing changed."
+            ),
+            413: schemas.error("The body is too large."),
+            415: schemas.error("The body is not JSON."),
+            422: schemas.error("idempotency_key_reused: the key was used for a different request."),
+        },
+    )
+    def post(self, request: Request) -> HttpResponse:
+        api_key = request_api_key(request)
+        key = idempotency_key_validate(request.headers.get("Idempotency-Key"))
+        payload = read_json_body(request)
+        fingerprint = request_fingerprint(endpoint=PAYMENT_SUCCEEDED_ENDPOINT, payload=payload)
+        payment = parse_payment_succeeded(payload)
+        result = payment_succeeded_ingest(
+            organization=api_key.organization,
+            livemode=api_key.livemode,
+            key=key,
+            fingerprint=fingerprint,
+            payment=payment,
+        )
+        return result.as_http()

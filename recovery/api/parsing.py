@@ -18,7 +18,7 @@ from django.utils import timezone
 from rest_framework.request import Request
 
 from recovery.classifier import ClassifierInput
-from recovery.enums import EventSource, PaymentMethodType
+from recovery.enums import EventSource, PaymentMethodType, RecoveredBy
 from recovery.limits import (
     ADVICE_CODE_MAX_LENGTH,
     CURRENCY_CODES,
@@ -40,13 +40,14 @@ from recovery.limits import (
     NETWORK_CODE_PATTERN,
     PHONE_PATTERN,
     PHONE_PUNCTUATION,
+    RECOVERY_NOTE_MAX_LENGTH,
     REQUIRED_TEXT_PATTERN,
     SAVED_METHOD_FIELDS,
     SAVED_METHOD_SHAPES,
     TEXT_PATTERN,
     TRANSACTION_REF_MAX_LENGTH,
 )
-from recovery.services import Customer, FailureInput
+from recovery.services import Customer, FailureInput, PaymentReceived
 from tinko.api import ApiError
 
 EVENT_FIELDS = frozenset(
@@ -70,6 +71,7 @@ EVENT_FIELDS = frozenset(
     }
 )
 BATCH_ITEM_FIELDS = EVENT_FIELDS | {"idempotency_key"}
+PAYMENT_SUCCEEDED_FIELDS = frozenset({"transaction_ref", "amount", "currency", "paid_at", "note"})
 CUSTOMER_FIELDS = frozenset({"email", "phone", "name"})
 CLASSIFY_FIELDS = frozenset(
     {"gateway", "code", "message", "payment_method_type", "network_decline_code", "network_advice_code", "advice_code"}
@@ -270,14 +272,15 @@ def parse_datetime(value: Any, *, param: str) -> datetime:
         raise bad_request(code="invalid_datetime", message=f"{param} is out of range.", param=param) from exc
 
 
-def _occurred_at(payload: dict[str, Any], now: datetime) -> datetime:
-    value = payload.get("occurred_at")
+def _happened_at(payload: dict[str, Any], name: str, now: datetime) -> datetime:
+    """When something happened (default now): never in the future, beyond a little clock skew."""
+    value = payload.get(name)
     if value is None:
         return now
-    occurred_at = parse_datetime(value, param="occurred_at")
-    if occurred_at > now + FUTURE_TOLERANCE:
-        raise bad_request(code="occurred_at_in_future", message="occurred_at is in the future.", param="occurred_at")
-    return occurred_at
+    happened_at = parse_datetime(value, param=name)
+    if happened_at > now + FUTURE_TOLERANCE:
+        raise bad_request(code=f"{name}_in_future", message=f"{name} is in the future.", param=name)
+    return happened_at
 
 
 def _customer(payload: dict[str, Any]) -> Customer:
@@ -378,7 +381,7 @@ def parse_failure(
         transaction_ref=_text(body, "transaction_ref", max_length=TRANSACTION_REF_MAX_LENGTH, required=True),
         amount=_amount(body),
         currency=_currency(body),
-        occurred_at=_occurred_at(body, now or timezone.now()),
+        occurred_at=_happened_at(body, "occurred_at", now or timezone.now()),
         gateway=gateway,
         failure_code=_failure_code(body),
         failure_message=_text(body, "failure_message", max_length=FAILURE_MESSAGE_MAX_LENGTH),
@@ -393,6 +396,20 @@ def parse_failure(
         idempotency_key=idempotency_key,
         request_fingerprint=request_fingerprint,
         source=EventSource.API,
+    )
+
+
+def parse_payment_succeeded(payload: Any, *, now: datetime | None = None) -> PaymentReceived:
+    """A payment_succeeded body → the merchant's PaymentReceived, or a 400 naming the first bad field."""
+    body = require_object(payload, param=None)
+    reject_unknown_fields(body, PAYMENT_SUCCEEDED_FIELDS)
+    return PaymentReceived(
+        transaction_ref=_text(body, "transaction_ref", max_length=TRANSACTION_REF_MAX_LENGTH, required=True),
+        amount=_amount(body),
+        currency=_currency(body),
+        paid_at=_happened_at(body, "paid_at", now or timezone.now()),
+        recovered_by=RecoveredBy.MERCHANT,
+        note=_text(body, "note", max_length=RECOVERY_NOTE_MAX_LENGTH),
     )
 
 

@@ -11,10 +11,19 @@ from typing import Any
 
 from drf_spectacular.extensions import OpenApiSerializerExtension, OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import Direction, OpenApiExample, OpenApiParameter, OpenApiResponse
+from drf_spectacular.utils import Direction, OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 
-from recovery.enums import Action, Category, EventSource, PaymentMethodType, TransactionEffect, TransactionStatus
+from recovery.enums import (
+    Action,
+    Category,
+    EventSource,
+    PaymentEffect,
+    PaymentMethodType,
+    RecoveredBy,
+    TransactionEffect,
+    TransactionStatus,
+)
 from recovery.limits import (
     ADVICE_CODE_MAX_LENGTH,
     CURRENCY_CODES,
@@ -36,11 +45,14 @@ from recovery.limits import (
     NETWORK_CODE_MAX_LENGTH,
     NETWORK_CODE_PATTERN,
     PHONE_PATTERN,
+    RECOVERY_NOTE_MAX_LENGTH,
     REQUIRED_TEXT_PATTERN,
     SAVED_METHOD_SHAPES,
     TEXT_PATTERN,
     TRANSACTION_REF_MAX_LENGTH,
 )
+from retries.enums import AttemptStatus, Channel
+from retries.planner import StopKind
 from tinko.idempotency import IDEMPOTENCY_HEADER, MAX_KEY_LENGTH, REPLAYED_HEADER
 
 IDEMPOTENCY_KEY_PATTERN = rf"^[!-~]{{1,{MAX_KEY_LENGTH}}}$"
@@ -221,6 +233,24 @@ class PaymentFailedIn(ClosedSerializer):
     )
 
 
+class PaymentSucceededIn(ClosedSerializer):
+    transaction_ref = serializers.RegexField(
+        REQUIRED_TEXT_PATTERN.pattern,
+        max_length=TRANSACTION_REF_MAX_LENGTH,
+        help_text="Your reference of the failed payment that was paid.",
+    )
+    amount = serializers.IntegerField(
+        min_value=1, max_value=MAX_AMOUNT, help_text="What was paid, in the currency's minor unit."
+    )
+    currency = serializers.ChoiceField(choices=CURRENCY_CODES, help_text="ISO 4217 code, upper- or lower-case.")
+    paid_at = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        help_text="ISO-8601 with a UTC offset, at most 5 minutes ahead of our clock; default now.",
+    )
+    note = text_field(RECOVERY_NOTE_MAX_LENGTH, help_text="How it was paid, for your colleagues (e.g. bank transfer).")
+
+
 class BatchItemIn(PaymentFailedIn):
     idempotency_key = serializers.RegexField(
         IDEMPOTENCY_KEY_PATTERN, help_text="Unique per event; send the same one when you retry."
@@ -307,6 +337,24 @@ class TransactionOut(serializers.Serializer):
     last_failed_at = serializers.DateTimeField()
     recovered_amount = serializers.IntegerField(allow_null=True)
     recovered_at = serializers.DateTimeField(allow_null=True)
+    recovered_by = serializers.ChoiceField(
+        choices=RecoveredBy.values,
+        allow_null=True,
+        help_text=(
+            "What brought the money back (null until recovered): merchant (you reported a payment made outside "
+            "Tinko), auto_charge (Tinko re-charged the saved method), email_link (the payer paid after Tinko's "
+            "email), payer (the payer paid on their own, before any attempt reached them)."
+        ),
+    )
+    recovery_note = serializers.CharField(allow_null=True, help_text="Your note from payment_succeeded, if any.")
+    recovery_paused = serializers.BooleanField(
+        help_text="You paused recovery: nothing is scheduled, even after a new failure, until you resume it."
+    )
+    recovery_paused_at = serializers.DateTimeField(allow_null=True)
+    recovery_restarted_at = serializers.DateTimeField(
+        allow_null=True,
+        help_text="When you last restarted this abandoned recovery; attempts and the give-up time count from here.",
+    )
     metadata = serializers.DictField(child=serializers.CharField(allow_blank=True))
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
@@ -332,22 +380,44 @@ class EventOut(serializers.Serializer):
 
 
 class ReasonOut(serializers.Serializer):
-    code = serializers.CharField(help_text="Stable, e.g. law.visa_category_1, window.moved, cap.reattempts_30_days.")
+    code = serializers.CharField(help_text="Stable, e.g. law.visa_category_1, window.moved, control.paused.")
     text = serializers.CharField(
-        help_text="In plain words, e.g. “moved to 09:00 Asia/Kolkata: outside the send window”."
+        help_text='In plain words, e.g. "moved to 09:00 Asia/Kolkata: outside the send window".'
     )
+
+
+NEXT_STEP_ACTIONS = [*Channel.values, *(str(kind) for kind in StopKind)]
 
 
 class NextStepOut(serializers.Serializer):
     action = serializers.ChoiceField(
-        choices=["auto_charge", "email", "wait", "give_up"],
-        help_text="auto_charge or email: an attempt is scheduled; wait: for a pending payment's final status; "
-        "give_up: no attempt is left (the transaction is abandoned).",
+        choices=NEXT_STEP_ACTIONS,
+        help_text=(
+            "auto_charge or email: an attempt is scheduled; wait: nothing until the payment's final status; "
+            "give_up: nothing more to try (the transaction is abandoned); paused: you paused recovery."
+        ),
     )
-    attempt = serializers.CharField(allow_null=True, help_text="The scheduled attempt (att_…), if any.")
+    attempt = serializers.CharField(allow_null=True, help_text="Id of the scheduled attempt (att_…).")
     number = serializers.IntegerField(allow_null=True, min_value=1)
     scheduled_at = serializers.DateTimeField(allow_null=True)
-    reasons = ReasonOut(many=True, help_text="Why this step, at this time, or why none.")
+    reasons = ReasonOut(many=True, help_text="Why, in the planner's words (network law first).")
+
+
+class AttemptOut(serializers.Serializer):
+    id = serializers.CharField(help_text="att_…")
+    object = serializers.CharField(help_text='Always "recovery_attempt".')
+    number = serializers.IntegerField(min_value=1)
+    channel = serializers.ChoiceField(choices=Channel.values)
+    status = serializers.ChoiceField(
+        choices=AttemptStatus.values,
+        help_text="scheduled → in_progress → charged | sent | failed | skipped | cancelled.",
+    )
+    scheduled_at = serializers.DateTimeField()
+    started_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
+    gateway_payment_id = serializers.CharField(allow_null=True, help_text="The gateway's id of a re-charge.")
+    error = serializers.CharField(allow_null=True, help_text="Why it failed, was skipped or was cancelled.")
+    reasons = ReasonOut(many=True, help_text="Why the planner chose this channel and time, in plain words.")
 
 
 class IngestOut(serializers.Serializer):
@@ -364,8 +434,8 @@ class IngestOut(serializers.Serializer):
     )
     next_step = NextStepOut(
         allow_null=True,
-        help_text="What the retry engine decided, in the same transaction as the failure; null when this event "
-        "was recorded before (a replay) or did not change the transaction (not_reopened).",
+        help_text="What the retry engine decided after this failure; null when it was recorded before (unchanged) "
+        "or does not reopen its transaction (not_reopened).",
     )
 
 
@@ -430,9 +500,29 @@ class PaymentMismatchOut(serializers.Serializer):
 
 class TransactionDetailOut(TransactionOut):
     events = EventOut(many=True, help_text="Every failure of this transaction, newest first.")
+    attempts = AttemptOut(many=True, help_text="Every recovery attempt, in order, with the planner's reasons.")
     payment_mismatches = PaymentMismatchOut(
         many=True,
         help_text="Payments that did not match what the transaction owed (another currency, less, more); oldest first.",
+    )
+
+
+PAYMENT_SUCCEEDED_EFFECTS = [str(PaymentEffect.RECOVERED), str(PaymentEffect.MISMATCH)]
+
+
+class PaymentSucceededOut(serializers.Serializer):
+    object = serializers.CharField(help_text='Always "payment_result".')
+    effect = serializers.ChoiceField(
+        choices=PAYMENT_SUCCEEDED_EFFECTS,
+        help_text=(
+            "recovered: the transaction is recovered, credited to you (recovered_by: merchant); mismatch: the payment "
+            "was in another currency or for less than owed, so it is kept as a payment mismatch and the transaction "
+            "stays open."
+        ),
+    )
+    transaction = TransactionOut()
+    payment_mismatch = PaymentMismatchOut(
+        allow_null=True, help_text="Set when the payment did not match: another currency, less or more than owed."
     )
 
 
@@ -469,165 +559,4 @@ REPLAYED_HEADER_PARAMETER = OpenApiParameter(
     enum=["true"],
     response=[200, 201],
     description="Present (true) when this response is the stored response of an earlier request with the same key.",
-)
-
-PAYMENT_FAILED_EXAMPLE = OpenApiExample(
-    "Stripe card, insufficient funds",
-    request_only=True,
-    value={
-        "transaction_ref": "order_1042",
-        "amount": 249900,
-        "currency": "INR",
-        "gateway": "stripe",
-        "failure_code": "insufficient_funds",
-        "failure_message": "Your card has insufficient funds.",
-        "network_decline_code": "51",
-        "payment_method_type": "card",
-        "occurred_at": "2026-11-20T09:15:00+05:30",
-        "customer": {"email": "asha@example.com", "phone": "+919876543210", "name": "Asha Rao"},
-        "metadata": {"plan": "annual"},
-        "gateway_customer_id": "cus_Qx7fTb2LmN4pR8",
-        "gateway_payment_method_id": "pm_1QxR4tLmN0pR7sT1uVwYzA2b",
-    },
-)
-
-UPI_EXAMPLE = OpenApiExample(
-    "Razorpay UPI, collect request expired",
-    request_only=True,
-    value={
-        "transaction_ref": "sub_88-2026-11",
-        "amount": 49900,
-        "currency": "INR",
-        "gateway": "razorpay",
-        "failure_code": "payment_collect_request_expired",
-        "payment_method_type": "upi",
-    },
-)
-
-INGEST_RESPONSE_EXAMPLE = OpenApiExample(
-    "Recorded",
-    response_only=True,
-    status_codes=["201"],
-    value={
-        "transaction": {
-            "id": "txn_4fJ2kQ9xLmN0pR7sT1uVwY",
-            "object": "transaction",
-            "livemode": False,
-            "transaction_ref": "order_1042",
-            "amount": 249900,
-            "currency": "INR",
-            "gateway": "stripe",
-            "payment_method_type": "card",
-            "status": "failed",
-            "category": "funds",
-            "customer": {"email": "asha@example.com", "phone": "+919876543210", "name": "Asha Rao"},
-            "gateway_customer_id": "cus_Qx7fTb2LmN4pR8",
-            "gateway_payment_method_id": "pm_1QxR4tLmN0pR7sT1uVwYzA2b",
-            "failure_count": 1,
-            "first_failed_at": "2026-11-20T03:45:00Z",
-            "last_failed_at": "2026-11-20T03:45:00Z",
-            "recovered_amount": None,
-            "recovered_at": None,
-            "metadata": {"plan": "annual"},
-            "created_at": "2026-11-20T03:45:01.204113Z",
-            "updated_at": "2026-11-20T03:45:01.204113Z",
-        },
-        "event": {
-            "id": "fev_9aB3cD4eF5gH6iJ7kL8mN0",
-            "object": "failure_event",
-            "livemode": False,
-            "transaction": "txn_4fJ2kQ9xLmN0pR7sT1uVwY",
-            "occurred_at": "2026-11-20T03:45:00Z",
-            "source": "api",
-            "gateway": "stripe",
-            "payment_method_type": "card",
-            "failure_code": "insufficient_funds",
-            "failure_message": "Your card has insufficient funds.",
-            "network_decline_code": "51",
-            "network_advice_code": None,
-            "advice_code": None,
-            "classification": {
-                "category": "funds",
-                "retryable": True,
-                "action": "retry_later",
-                "recommendation": "Retry after the cooldown, when funds are more likely to be there, "
-                "and offer the payer another method meanwhile.",
-                "alternatives": ["upi", "netbanking", "wallet", "card"],
-                "cooldown_seconds": 86400,
-                "rule": "stripe:insufficient_funds",
-                "explanation": "The card has insufficient funds.",
-            },
-            "created_at": "2026-11-20T03:45:01.204113Z",
-        },
-        "classification": {
-            "category": "funds",
-            "retryable": True,
-            "action": "retry_later",
-            "recommendation": "Retry after the cooldown, when funds are more likely to be there, "
-            "and offer the payer another method meanwhile.",
-            "alternatives": ["upi", "netbanking", "wallet", "card"],
-            "cooldown_seconds": 86400,
-            "rule": "stripe:insufficient_funds",
-            "explanation": "The card has insufficient funds.",
-        },
-        "transaction_effect": "created",
-        "next_step": {
-            "action": "email",
-            "attempt": "att_7hQ2mV9xKpL4sN1rT6uWyZ",
-            "number": 1,
-            "scheduled_at": "2026-11-20T03:30:00Z",
-            "reasons": [
-                {"code": "method.none_saved", "text": "no saved payment method to re-charge"},
-                {"code": "channel.link", "text": "recovery link by email, valid 3 days"},
-            ],
-        },
-    },
-)
-
-CLASSIFY_EXAMPLE = OpenApiExample(
-    "NPCI code on a UPI payment",
-    request_only=True,
-    value={"gateway": "other", "code": "U69", "payment_method_type": "upi"},
-)
-
-CLASSIFY_RESPONSE_EXAMPLE = OpenApiExample(
-    "Collect request expired",
-    response_only=True,
-    value={
-        "category": "auth_timeout",
-        "retryable": True,
-        "action": "retry_later",
-        "recommendation": "Send the payer a link to try again and finish the approval step.",
-        "alternatives": ["upi", "card", "netbanking", "wallet"],
-        "cooldown_seconds": 900,
-        "rule": "npci:U69",
-        "explanation": "The payer did not approve the collect request before it expired.",
-    },
-)
-
-BATCH_EXAMPLE = OpenApiExample(
-    "Two events",
-    request_only=True,
-    value={
-        "events": [
-            {
-                "idempotency_key": "evt-7c1e0f5a",
-                "transaction_ref": "order_1043",
-                "amount": 1999,
-                "currency": "USD",
-                "gateway": "stripe",
-                "failure_code": "expired_card",
-                "payment_method_type": "card",
-            },
-            {
-                "idempotency_key": "evt-7c1e0f5b",
-                "transaction_ref": "order_1044",
-                "amount": 5000,
-                "currency": "JPY",
-                "gateway": "other",
-                "network_decline_code": "05",
-                "payment_method_type": "card",
-            },
-        ]
-    },
 )

@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from accounts.authentication import request_api_key
 from accounts.enums import Role
-from recovery.api import schemas
+from recovery.api import examples, schemas
 from recovery.api.parsing import bad_request, parse_datetime
 from recovery.enums import Category, PaymentMethodType, TransactionStatus
 from recovery.limits import GATEWAY_PATTERN
@@ -127,8 +127,13 @@ class TransactionRetrieveApi(APIView):
     @extend_schema(
         operation_id="transactions_retrieve",
         summary="Retrieve a transaction",
-        description="One transaction by your reference, with every failure event (newest first).",
+        description=(
+            "One transaction by your reference: every failure event (newest first), every recovery attempt in "
+            "order with the planner's reasons in plain words, and its recovery state (paused, restarted, and what "
+            "recovered it)."
+        ),
         tags=["transactions"],
+        examples=[examples.TRANSACTION_DETAIL_EXAMPLE],
         responses={200: schemas.TransactionDetailOut, 404: schemas.error("No transaction with this reference.")},
     )
     def get(self, request: Request, transaction_ref: str) -> HttpResponse:

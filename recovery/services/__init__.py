@@ -1,4 +1,5 @@
-"""Writes for recovery: recording failed payments, ingesting them through the API, classifier rules."""
+"""Writes for recovery: recording failed payments, ingesting them through the API, payments received,
+classifier rules."""
 
 from recovery.services.failures import (
     Customer,
@@ -9,7 +10,7 @@ from recovery.services.failures import (
     transaction_record_failure,
     transaction_record_failures,
 )
-from recovery.services.payments import PaymentReceived, transaction_mark_recovered
+from recovery.services.payments import PaymentApplied, PaymentReceived, transaction_mark_recovered
 from recovery.services.rules import classifier_rule_delete, classifier_rule_save, classifier_rules_changed
 
 __all__ = [
@@ -17,6 +18,7 @@ __all__ = [
     "FailureInput",
     "FailureRecorded",
     "FirstFailure",
+    "PaymentApplied",
     "PaymentReceived",
     "classifier_rule_delete",
     "classifier_rule_save",

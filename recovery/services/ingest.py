@@ -4,7 +4,8 @@ in the same transaction as what it answers for.
 A single event takes one of two write paths with the same result, byte for byte: the common
 case (a new transaction's first failure under a fresh key) is one statement on PostgreSQL
 (`tinko.idempotency.idempotent_insert`); every other case, and every other database, runs the
-transactional path (`tinko.idempotency.idempotent_run`).
+transactional path (`tinko.idempotency.idempotent_run`). A merchant's report that a payment
+succeeded outside Tinko takes the transactional path under its key, as a failure does.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from accounts.models import Organization
+from recovery.enums import PaymentEffect
 from recovery.exceptions import EventKeyReused, TransactionConflict
-from recovery.resources import batch_result_data, dumps, recorded_data
+from recovery.resources import batch_result_data, dumps, payment_applied_data, recorded_data
 from recovery.services.failures import (
     FailureInput,
     FailureRecorded,
@@ -23,6 +25,7 @@ from recovery.services.failures import (
     transaction_record_failure,
     transaction_record_failures,
 )
+from recovery.services.payments import PaymentReceived, transaction_mark_recovered
 from tinko.api import ApiError, error_body
 from tinko.idempotency import (
     IDEMPOTENCY_HEADER,
@@ -212,3 +215,37 @@ def failures_ingest_batch(
 def transaction_conflict_error(exc: TransactionConflict) -> ApiError:
     """The API's answer to a failure whose transaction exists with another amount or currency."""
     return ApiError(status_code=409, code="transaction_conflict", message=exc.message, param=exc.field)
+
+
+def payment_succeeded_ingest(
+    *, organization: Organization, livemode: bool, key: str, fingerprint: str, payment: PaymentReceived
+) -> IdempotentResult:
+    """Record the merchant's report that `payment` was paid outside Tinko, under the request's
+    idempotency key: the transaction is recovered (credited as `payment.recovered_by` says), or the
+    payment is kept as a mismatch and the transaction stays open. Raises the key's refusal (409,
+    422), a 404 for an unknown reference and a 409 for a transaction already recovered or
+    cancelled, storing nothing."""
+
+    def record() -> StoredResponse:
+        applied = transaction_mark_recovered(organization=organization, livemode=livemode, payment=payment)
+        if applied.effect == PaymentEffect.UNMATCHED:
+            raise ApiError(
+                status_code=404,
+                code="transaction_not_found",
+                message="No transaction with this reference.",
+                param="transaction_ref",
+            )
+        txn = applied.transaction
+        assert txn is not None
+        if applied.effect == PaymentEffect.ALREADY_CLOSED:
+            raise ApiError(
+                status_code=409,
+                code=f"transaction_{txn.status}",
+                message=f"Transaction {txn.transaction_ref!r} was {txn.status} before: the payment changes nothing.",
+                param="transaction_ref",
+            )
+        return StoredResponse(status=200, body=dumps(payment_applied_data(applied)))
+
+    return idempotent_run(
+        organization=organization, livemode=livemode, key=key, fingerprint=fingerprint, handler=record
+    )

@@ -1,4 +1,5 @@
-"""A transaction paid: recovered when the money matches, flagged when it does not."""
+"""A transaction paid: recovered when the money matches, flagged when it does not, and credited to
+what brought the money back."""
 
 from __future__ import annotations
 
@@ -10,16 +11,25 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Organization
-from recovery.enums import CLOSED_STATUSES, TransactionStatus
+from recovery.enums import CLOSED_STATUSES, PaymentEffect, RecoveredBy, TransactionStatus
 from recovery.models import PaymentMismatch, Transaction
+from retries.enums import AttemptStatus, Channel
+from retries.models import RecoveryAttempt
 from retries.scheduling import attempts_cancel
 
 logger = logging.getLogger(__name__)
 
+# A payer who paid after a message on one of these channels is credited to it.
+_CREDITED_CHANNELS = {Channel.EMAIL: RecoveredBy.EMAIL_LINK}
+
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class PaymentReceived:
-    """A successful payment for a merchant's transaction, as a gateway (or the merchant) reports it."""
+    """A successful payment for a merchant's transaction, as a gateway (or the merchant) reports it.
+
+    `recovered_by` says what brought the money back when the caller knows (the merchant's own
+    report, Tinko's re-charge, the payer portal); None lets the transaction's attempts say.
+    """
 
     transaction_ref: str
     amount: int
@@ -27,6 +37,22 @@ class PaymentReceived:
     paid_at: datetime
     gateway: str = ""
     gateway_payment_id: str = ""
+    recovered_by: RecoveredBy | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentApplied:
+    """What a payment did: `transaction` is None when no transaction has its reference; `mismatch`
+    is the PaymentMismatch it was kept as (another currency, less or more than owed)."""
+
+    effect: PaymentEffect
+    transaction: Transaction | None = None
+    mismatch: PaymentMismatch | None = None
+
+    @property
+    def recovered(self) -> bool:
+        return self.effect == PaymentEffect.RECOVERED
 
 
 def _mismatch_reason(txn: Transaction, payment: PaymentReceived) -> str | None:
@@ -40,14 +66,38 @@ def _mismatch_reason(txn: Transaction, payment: PaymentReceived) -> str | None:
     return None
 
 
-def transaction_mark_recovered(*, organization: Organization, livemode: bool, payment: PaymentReceived) -> bool:
-    """Mark the open transaction that `payment` pays recovered; False if none changed.
+def _recovered_by(txn: Transaction, payment: PaymentReceived) -> RecoveredBy:
+    """The caller's word, else the transaction's attempts: a re-charge of this payment (or one in
+    flight, whose gateway id is not written yet), else a message that reached the payer, else the
+    payer paid on their own."""
+    if payment.recovered_by is not None:
+        return payment.recovered_by
+    acted = RecoveryAttempt.objects.filter(
+        transaction=txn, status__in=[AttemptStatus.IN_PROGRESS, AttemptStatus.CHARGED, AttemptStatus.SENT]
+    ).values_list("channel", "status", "gateway_payment_id")
+    messaged: RecoveredBy | None = None
+    for channel, status, gateway_payment_id in acted:
+        if channel == Channel.AUTO_CHARGE:
+            if gateway_payment_id == payment.gateway_payment_id or (
+                status == AttemptStatus.IN_PROGRESS and not gateway_payment_id
+            ):
+                return RecoveredBy.AUTO_CHARGE
+        elif status == AttemptStatus.SENT:
+            messaged = messaged or _CREDITED_CHANNELS.get(Channel(channel))
+    return messaged or RecoveredBy.PAYER
+
+
+def transaction_mark_recovered(
+    *, organization: Organization, livemode: bool, payment: PaymentReceived
+) -> PaymentApplied:
+    """Mark the open transaction that `payment` pays recovered, credited to what recovered it.
 
     The payment must be in the transaction's currency and cover its amount: one in another
     currency or for less is flagged as a PaymentMismatch and leaves the transaction open; one for
     more recovers it and is flagged too. A success for a payment Tinko never saw fail, or for a
     transaction already recovered or cancelled, changes nothing, so repeated or late deliveries
-    are harmless.
+    are harmless. Recovery ends a pause, cancels what was scheduled, and an abandoned transaction
+    paid late is recovered all the same.
     """
     log = {"org_id": organization.public_id, "livemode": livemode, "transaction_ref": payment.transaction_ref}
     with transaction.atomic():
@@ -55,30 +105,48 @@ def transaction_mark_recovered(*, organization: Organization, livemode: bool, pa
             Transaction.objects.for_org(organization, livemode=livemode)
             .select_for_update()
             .filter(transaction_ref=payment.transaction_ref)
-            .exclude(status__in=CLOSED_STATUSES)
             .first()
         )
         if txn is None:
             logger.info("transaction_recovery_unmatched", extra=log)
-            return False
+            return PaymentApplied(effect=PaymentEffect.UNMATCHED)
+        if txn.status in CLOSED_STATUSES:
+            logger.info("transaction_recovery_already_closed", extra={**log, "status": txn.status})
+            return PaymentApplied(effect=PaymentEffect.ALREADY_CLOSED, transaction=txn)
         reason = _mismatch_reason(txn, payment)
         recovers = reason is None or (payment.currency.upper() == txn.currency and payment.amount > txn.amount)
+        mismatch = None
         if reason is not None:
-            _payment_mismatch_record(txn, payment, reason=reason, recovered=recovers)
+            mismatch = _payment_mismatch_record(txn, payment, reason=reason, recovered=recovers)
             logger.warning("transaction_payment_mismatch", extra={**log, "reason": reason, "recovered": recovers})
         if not recovers:
-            return False
+            return PaymentApplied(effect=PaymentEffect.MISMATCH, transaction=txn, mismatch=mismatch)
         txn.status = TransactionStatus.RECOVERED
         txn.recovered_amount = payment.amount
         txn.recovered_at = payment.paid_at
+        txn.recovered_by = _recovered_by(txn, payment)
+        txn.recovery_note = payment.note
+        txn.recovery_paused_at = None
         txn.updated_at = timezone.now()
-        txn.save(update_fields=["status", "recovered_amount", "recovered_at", "updated_at"])
+        txn.save(
+            update_fields=[
+                "status",
+                "recovered_amount",
+                "recovered_at",
+                "recovered_by",
+                "recovery_note",
+                "recovery_paused_at",
+                "updated_at",
+            ]
+        )
         attempts_cancel(transaction=txn, reason="the transaction was recovered")
-    logger.info("transaction_recovered", extra=log)
-    return True
+    logger.info("transaction_recovered", extra={**log, "recovered_by": txn.recovered_by})
+    return PaymentApplied(effect=PaymentEffect.RECOVERED, transaction=txn, mismatch=mismatch)
 
 
-def _payment_mismatch_record(txn: Transaction, payment: PaymentReceived, *, reason: str, recovered: bool) -> None:
+def _payment_mismatch_record(
+    txn: Transaction, payment: PaymentReceived, *, reason: str, recovered: bool
+) -> PaymentMismatch:
     fields = {
         "organization_id": txn.organization_id,
         "livemode": txn.livemode,
@@ -90,8 +158,8 @@ def _payment_mismatch_record(txn: Transaction, payment: PaymentReceived, *, reas
         "reason": reason,
     }
     if payment.gateway_payment_id:
-        PaymentMismatch.objects.get_or_create(
+        mismatch, _ = PaymentMismatch.objects.get_or_create(
             transaction=txn, gateway_payment_id=payment.gateway_payment_id, defaults=fields
         )
-    else:
-        PaymentMismatch.objects.create(transaction=txn, **fields)
+        return mismatch
+    return PaymentMismatch.objects.create(transaction=txn, **fields)

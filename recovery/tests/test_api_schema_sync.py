@@ -8,9 +8,16 @@ from drf_spectacular.generators import SchemaGenerator
 
 from recovery import limits
 from recovery.api import schemas
-from recovery.api.parsing import BATCH_ITEM_FIELDS, CLASSIFY_FIELDS, CUSTOMER_FIELDS, EVENT_FIELDS
-from recovery.enums import PaymentMethodType
+from recovery.api.parsing import (
+    BATCH_ITEM_FIELDS,
+    CLASSIFY_FIELDS,
+    CUSTOMER_FIELDS,
+    EVENT_FIELDS,
+    PAYMENT_SUCCEEDED_FIELDS,
+)
+from recovery.enums import Action, PaymentMethodType, RecoveredBy, TransactionStatus
 from recovery.models import FailureEvent, Transaction
+from retries.enums import AttemptStatus, Channel
 
 BLANK = {"type": "string", "maxLength": 0}
 
@@ -110,6 +117,21 @@ def test_documented_request_fields_are_exactly_the_parsed_ones() -> None:
     assert set(schemas.CustomerIn().fields) == CUSTOMER_FIELDS
     assert set(schemas.ClassifyIn().fields) == CLASSIFY_FIELDS
     assert set(schemas.BatchIn().fields) == {"events"}
+    assert set(schemas.PaymentSucceededIn().fields) == PAYMENT_SUCCEEDED_FIELDS
+
+
+def test_a_payment_succeeded_body_is_documented_with_the_parsers_limits(components) -> None:
+    body = components["PaymentSucceededInRequest"]
+
+    assert _constraints(body) == {
+        "transaction_ref": EVENT["transaction_ref"],
+        "amount": EVENT["amount"],
+        "currency": EVENT["currency"],
+        "paid_at": {"type": "string", "format": "date-time", "nullable": True},
+        "note": _text(limits.RECOVERY_NOTE_MAX_LENGTH),
+    }
+    assert (body["required"], body["additionalProperties"]) == (["amount", "currency", "transaction_ref"], False)
+    assert limits.RECOVERY_NOTE_MAX_LENGTH == Transaction._meta.get_field("recovery_note").max_length == 500
 
 
 def test_every_event_field_is_documented_with_the_parsers_limits(components) -> None:
@@ -151,6 +173,16 @@ def test_customer_and_classify_fields_are_documented_with_the_parsers_limits(com
 def test_enums_are_the_accepted_values(components) -> None:
     assert components["CurrencyEnum"]["enum"] == list(limits.CURRENCY_CODES)
     assert components["PaymentMethodTypeEnum"]["enum"] == PaymentMethodType.values
+
+
+def test_enums_of_fields_that_share_a_name_are_named_for_what_they_are(components) -> None:
+    assert components["StatusEnum"]["enum"] == TransactionStatus.values
+    assert components["AttemptStatusEnum"]["enum"] == AttemptStatus.values
+    assert components["ActionEnum"]["enum"] == Action.values
+    assert components["NextStepActionEnum"]["enum"] == [*Channel.values, "give_up", "wait", "paused"]
+    assert components["ControlActionEnum"]["enum"] == ["pause", "resume", "cancel", "restart"]
+    assert components["PaymentEffectEnum"]["enum"] == ["recovered", "mismatch"]
+    assert components["RecoveredByEnum"]["enum"] == RecoveredBy.values
 
 
 def test_stored_lengths_come_from_the_model_fields() -> None:

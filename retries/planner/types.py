@@ -47,6 +47,10 @@ class ReasonCode(StrEnum):
     ATTEMPTS_USED = "stop.attempts_used"
     GAVE_UP = "stop.gave_up"
     NO_CHANNEL = "stop.no_channel"
+    # The merchant's controls (said by the scheduling around the planner, never by the planner).
+    PAUSED = "control.paused"
+    RESUMED = "control.resumed"
+    RESTARTED = "control.restarted"
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +74,7 @@ class NextStep:
 class StopKind(StrEnum):
     GIVE_UP = "give_up"  # nothing more to try: the transaction is abandoned
     WAIT = "wait"  # nothing to try until an outside event (a UPI payment's final status)
+    PAUSED = "paused"  # the merchant paused recovery: nothing is planned until it is resumed
 
 
 @dataclass(frozen=True, slots=True)

@@ -310,6 +310,15 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "tinko.openapi.add_common_error_responses",
     ],
+    # Fields of one name with different choices: each set named for what it is (the first two as ever).
+    "ENUM_NAME_OVERRIDES": {
+        "StatusEnum": "recovery.enums.TransactionStatus.values",
+        "ActionEnum": "recovery.enums.Action.values",
+        "AttemptStatusEnum": "retries.enums.AttemptStatus.values",
+        "NextStepActionEnum": "recovery.api.schemas.NEXT_STEP_ACTIONS",
+        "ControlActionEnum": "retries.api.CONTROL_ACTIONS",
+        "PaymentEffectEnum": "recovery.api.schemas.PAYMENT_SUCCEEDED_EFFECTS",
+    },
 }
 
 # --- retries ----------------------------------------------------------------

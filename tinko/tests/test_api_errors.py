@@ -2,7 +2,7 @@
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.test import override_settings
+from django.test import Client, override_settings
 from rest_framework import exceptions, serializers
 from rest_framework.test import APIClient
 
@@ -75,6 +75,15 @@ def test_unknown_api_path_is_404_in_the_envelope_even_with_debug(api_client: API
         "message": "No such endpoint: /v1/no-such-thing",
         "param": None,
     }
+
+
+@pytest.mark.django_db
+def test_a_post_to_an_unknown_api_path_is_404_in_the_envelope_without_a_csrf_cookie() -> None:
+    # e.g. a transaction reference with a line break, which no API route's path takes
+    response = Client(enforce_csrf_checks=True).post("/v1/transactions/a%0Ab/pause")
+
+    assert response.status_code == 404
+    assert _envelope(response)["code"] == "not_found"
 
 
 @pytest.mark.django_db

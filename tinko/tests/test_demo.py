@@ -1,3 +1,5 @@
+from typing import Any
+
 import pytest
 from allauth.account.models import EmailAddress
 from django.contrib.auth import authenticate
@@ -49,12 +51,91 @@ def test_the_demo_has_a_spread_of_failed_payments_recorded_once() -> None:
 
     transactions = Transaction.objects.filter(organization__slug=DEMO_ORG_SLUG)
     events = FailureEvent.objects.filter(organization__slug=DEMO_ORG_SLUG)
-    assert transactions.count() == 16
-    assert events.count() == 17
-    assert set(transactions.values_list("gateway", flat=True)) == {"stripe", "razorpay", "other"}
+    assert transactions.count() == 24
+    assert events.count() == 25
+    assert set(transactions.values_list("gateway", flat=True)) == {"stripe", "razorpay", "other", "sandbox"}
     assert {"INR", "USD", "EUR", "JPY"} <= set(transactions.values_list("currency", flat=True))
     assert set(transactions.values_list("payment_method_type", flat=True)) == {"card", "upi", "netbanking", "wallet"}
     assert len(set(events.values_list("category", flat=True))) >= 7
     assert events.filter(retryable=True).exists()
     assert events.filter(rule__startswith="law:").exists() or events.filter(category="do_not_retry").exists()
     assert transactions.get(transaction_ref="DS-1002").failure_count == 2
+
+
+def _recovery_rows() -> tuple[list[dict[str, Any]], ...]:
+    from messaging.models import RecoveryLink
+    from recovery.models import FailureEvent, PaymentMismatch, Transaction
+    from retries.models import RecoveryAttempt
+
+    models: tuple[Any, ...] = (Transaction, FailureEvent, PaymentMismatch, RecoveryAttempt, RecoveryLink)
+    return tuple(
+        list(model.objects.filter(organization__slug=DEMO_ORG_SLUG).order_by("pk").values()) for model in models
+    )
+
+
+@pytest.mark.django_db
+def test_the_demo_shows_attempts_in_every_state_and_loading_it_again_changes_none() -> None:
+    from recovery.enums import RecoveredBy, TransactionStatus
+    from recovery.models import Transaction
+    from retries.enums import AttemptStatus
+    from retries.models import RecoveryAttempt
+
+    call_command("load_demo")
+    first = _recovery_rows()
+    call_command("load_demo")
+
+    assert _recovery_rows() == first
+    attempts = RecoveryAttempt.objects.filter(organization__slug=DEMO_ORG_SLUG)
+    assert set(attempts.values_list("status", flat=True)) == set(AttemptStatus.values)
+    assert all(attempt.reasons for attempt in attempts), "every attempt says why it was planned"
+    demo = {txn.transaction_ref: txn for txn in Transaction.objects.filter(organization__slug=DEMO_ORG_SLUG)}
+    assert {txn.recovered_by for txn in demo.values() if txn.status == TransactionStatus.RECOVERED} == {
+        RecoveredBy.AUTO_CHARGE,
+        RecoveredBy.MERCHANT,
+    }
+    assert demo["DS-2007"].recovery_paused_at is not None
+    assert demo["DS-2008"].status == TransactionStatus.ABANDONED
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("ref", "channel", "saved_method"),
+    [
+        ("DS-2001", "auto_charge", "sbx_pm_card_ok"),
+        ("DS-2002", "auto_charge", "sbx_pm_card_insufficient_funds"),
+        ("DS-2003", "email", ""),
+    ],
+)
+def test_the_demo_has_attempts_due_the_moment_tinko_starts(ref: str, channel: str, saved_method: str) -> None:
+    from django.utils import timezone
+
+    from recovery.models import Transaction
+    from retries.enums import AttemptStatus
+    from retries.models import RecoveryAttempt
+
+    call_command("load_demo")
+
+    txn = Transaction.objects.get(organization__slug=DEMO_ORG_SLUG, transaction_ref=ref)
+    due = RecoveryAttempt.objects.get(transaction=txn)
+    assert (txn.gateway, txn.gateway_payment_method_id, txn.livemode) == ("sandbox", saved_method, False)
+    assert (due.channel, due.status) == (channel, AttemptStatus.SCHEDULED)
+    assert due.scheduled_at <= timezone.now()
+    assert due.reasons[-1]["code"] == "demo.due_now"
+
+
+@pytest.mark.django_db
+def test_the_demo_email_that_falls_due_can_be_sent(mailoutbox) -> None:
+    from datetime import timedelta
+
+    from messaging.enums import NotificationStatus
+    from messaging.services import recovery_email_send, recovery_link_issue
+    from recovery.models import Transaction
+
+    call_command("load_demo")
+    txn = Transaction.objects.get(organization__slug=DEMO_ORG_SLUG, transaction_ref="DS-2003")
+
+    issued = recovery_link_issue(transaction=txn, lifetime=timedelta(days=3), attempt_number=1)
+    log = recovery_email_send(transaction=txn, link=issued.link)
+
+    assert log.status == NotificationStatus.SENT
+    assert [message.to for message in mailoutbox] == [["liam@example.com"]]

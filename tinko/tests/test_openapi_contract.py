@@ -9,6 +9,7 @@ read its transaction). Bounded and derandomized; it never opens a socket, so it 
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -20,6 +21,7 @@ from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
+from jsonschema import Draft202012Validator
 from schemathesis.checks import CHECKS, load_all_checks
 from schemathesis.core.transport import Response
 from schemathesis.generation.case import Case
@@ -56,7 +58,7 @@ def api_headers(issued_api_key, settings) -> Iterator[dict[str, str]]:
 def _as_a_client_sends(case: Case) -> Case:
     """A valid request, kept within the rules an OpenAPI 3.0 schema cannot state (each has its own tests).
 
-    A key belongs to one body, so each request gets its own; occurred_at may not be in the future;
+    A key belongs to one body, so each request gets its own; occurred_at and paid_at may not be in the future;
     metadata keys follow METADATA_KEY_PATTERN (`propertyNames`, which generators read only from 3.1).
     """
     if not (case.meta and case.meta.generation.mode.is_positive):
@@ -66,9 +68,10 @@ def _as_a_client_sends(case: Case) -> Case:
     body = case.body
     if not isinstance(body, dict):
         return case
-    occurred_at = body.get("occurred_at")
-    if isinstance(occurred_at, str) and datetime.fromisoformat(occurred_at).astimezone(UTC) > timezone.now():
-        body["occurred_at"] = None
+    for name in ("occurred_at", "paid_at"):
+        happened_at = body.get(name)
+        if isinstance(happened_at, str) and datetime.fromisoformat(happened_at).astimezone(UTC) > timezone.now():
+            body[name] = None
     metadata = body.get("metadata")
     if isinstance(metadata, dict):
         body["metadata"] = {key: value for key, value in metadata.items() if METADATA_KEY_PATTERN.fullmatch(key)}
@@ -91,6 +94,45 @@ def test_the_stateful_phase_reads_a_recorded_failures_transaction() -> None:
     assert links["GetTransaction"]["parameters"] == {
         "path.transaction_ref": "$response.body#/transaction/transaction_ref"
     }
+
+
+def _as_json_schema(node: Any) -> Any:
+    """An OpenAPI 3.0 schema as JSON Schema: `nullable` as a null type, references into `$defs`."""
+    if isinstance(node, list):
+        return [_as_json_schema(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    converted = {key: _as_json_schema(value) for key, value in node.items() if key != "nullable"}
+    if "$ref" in converted:
+        converted["$ref"] = converted["$ref"].replace("#/components/schemas/", "#/$defs/")
+    if node.get("nullable"):
+        return {"anyOf": [converted, {"type": "null"}]}
+    return converted
+
+
+def _response_examples() -> list[tuple[str, dict[str, Any], Any]]:
+    raw = json.loads(json.dumps(schema.raw_schema))
+    examples = []
+    for path, operations in raw["paths"].items():
+        for method, operation in operations.items():
+            for status, response in operation["responses"].items():
+                content = response.get("content", {}).get("application/json", {})
+                for name, example in content.get("examples", {}).items():
+                    examples.append((f"{method.upper()} {path} {status} {name}", content["schema"], example["value"]))
+    return examples
+
+
+def test_every_response_example_is_a_response_the_schema_admits() -> None:
+    defs = _as_json_schema(schema.raw_schema["components"]["schemas"])
+    examples = _response_examples()
+
+    assert len(examples) >= 6
+    for label, response_schema, value in examples:
+        errors = [
+            error.message
+            for error in Draft202012Validator({**_as_json_schema(response_schema), "$defs": defs}).iter_errors(value)
+        ]
+        assert errors == [], label
 
 
 @pytest.mark.django_db

@@ -44,6 +44,8 @@ FIELDS = (
     "metadata",
     "created_at",
     "updated_at",
+    "recovered_by",
+    "recovery_note",
 )
 
 
@@ -75,6 +77,8 @@ def row(organization: Any, index: int, *, ref_prefix: str = "ref") -> list[Any]:
         metadata(index),
         failed_at,
         failed_at,
+        "",
+        "",
     ]
 
 
