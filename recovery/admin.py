@@ -210,7 +210,7 @@ class TransactionAdmin(admin.ModelAdmin):
         "category",
         "created_at",
     )
-    list_filter = ("livemode", "status", "category", "gateway", "payment_method_type", "currency")
+    list_filter = ("livemode", "status", "recovered_by", "category", "gateway", "payment_method_type", "currency")
     search_fields = ("transaction_ref", "public_id", "customer_email", "organization__slug")
     list_select_related = ("organization",)
     inlines = (FailureEventInline, PaymentMismatchInline)

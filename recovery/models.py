@@ -48,11 +48,22 @@ class Transaction(ModeOwned):
     last_failed_at = models.DateTimeField()
     recovered_amount = models.BigIntegerField(null=True, blank=True)
     recovered_at = models.DateTimeField(null=True, blank=True)
+    # Database defaults too: rows written by a process that does not know these columns yet (a
+    # rolling deploy, a raw insert) are still valid.
     recovered_by = models.CharField(
-        max_length=16, choices=RecoveredBy.choices, blank=True, help_text="What recovered it; empty until then."
+        max_length=16,
+        choices=RecoveredBy.choices,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="What recovered it; empty until then.",
     )
     recovery_note = models.CharField(
-        max_length=500, blank=True, help_text="The merchant's note on a payment made outside Tinko."
+        max_length=500,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="The merchant's note on a payment made outside Tinko.",
     )
     # Set while the merchant has paused recovery: nothing is scheduled until it is resumed.
     recovery_paused_at = models.DateTimeField(null=True, blank=True)

@@ -21,12 +21,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='transaction',
             name='recovered_by',
-            field=models.CharField(blank=True, choices=[('merchant', 'The merchant (paid outside Tinko)'), ('auto_charge', "Tinko's automatic re-charge"), ('email_link', "The payer, through Tinko's emailed link"), ('payer', 'The payer, on their own')], help_text='What recovered it; empty until then.', max_length=16),
+            field=models.CharField(blank=True, choices=[('merchant', 'The merchant (paid outside Tinko)'), ('auto_charge', "Tinko's automatic re-charge"), ('email_link', "The payer, through Tinko's emailed link"), ('payer', 'The payer, on their own')], db_default='', default='', help_text='What recovered it; empty until then.', max_length=16),
         ),
         migrations.AddField(
             model_name='transaction',
             name='recovery_note',
-            field=models.CharField(blank=True, help_text="The merchant's note on a payment made outside Tinko.", max_length=500),
+            field=models.CharField(blank=True, db_default='', default='', help_text="The merchant's note on a payment made outside Tinko.", max_length=500),
         ),
         migrations.AddField(
             model_name='transaction',
