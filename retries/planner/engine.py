@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache, partial
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from recovery.enums import Action, Category
@@ -54,8 +54,7 @@ _TIMING = frozenset({ReasonCode.BACKOFF, ReasonCode.PAY_DAY, ReasonCode.OUTSIDE_
 _SAID_JITTER = timedelta(minutes=1)
 
 
-@dataclass(frozen=True, slots=True)
-class _Unsaid:
+class _Unsaid(NamedTuple):
     """A reason whose words are put together only if the plan gives it."""
 
     code: ReasonCode
@@ -125,15 +124,13 @@ class _Planning:
         policy: PolicySnapshot,
         decline: Decline,
         history: History,
-        now: datetime,
+        after: datetime,
         zone: ZoneInfo,
         context: PlanContext,
         number: int,
     ) -> None:
         self.policy, self.decline, self.history, self.context = policy, decline, history, context
-        self.zone, self.number = zone, number
-        counted = [attempt.at for attempt in history.attempts if attempt.status in COUNTED_ATTEMPT_STATUSES]
-        self.after = max([now, *counted])
+        self.zone, self.number, self.after = zone, number, after
         self.give_up_at = history.first_failed_at + policy.give_up_after
         self._backoff: tuple[datetime, _Unsaid] | None = None
 
@@ -220,7 +217,8 @@ def plan(
     if policy.rule_for(decline.category).schedule == Schedule.WAIT_FOR_FINAL_STATUS:
         text = f"{decline.category} decline: the policy waits for the final status, no retry"
         return Stop((Reason(ReasonCode.WAIT_FOR_FINAL_STATUS, text),), kind=StopKind.WAIT)
-    used = sum(1 for attempt in history.attempts if attempt.status in COUNTED_ATTEMPT_STATUSES)
+    counted = [attempt.at for attempt in history.attempts if attempt.status in COUNTED_ATTEMPT_STATUSES]
+    used = len(counted)
     maximum = policy.max_attempts_for(decline.category)
     if used >= maximum:
         return Stop((Reason(ReasonCode.ATTEMPTS_USED, f"all {maximum} attempts used"),))
@@ -231,7 +229,7 @@ def plan(
         policy=policy,
         decline=decline,
         history=history,
-        now=now,
+        after=max([now, *counted]),
         zone=window_zone(policy, context, time_zone),
         context=context,
         number=used + 1,
