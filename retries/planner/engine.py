@@ -81,8 +81,9 @@ def _give_up_text(policy: PolicySnapshot) -> str:
     return f"{duration(policy.give_up_after)} after the first failure"
 
 
-# The words of the reasons that a plan may leave unsaid: plain functions of values, so that a
-# reason kept for later holds no reference to the planning that made it.
+# The words of the reasons that a plan may leave unsaid: plain functions of values. A reason that
+# held its planning (which keeps the backoff's reason) would make a cycle only the garbage
+# collector frees, on every plan.
 
 
 def _backoff_words(number: int, maximum: int, delay: timedelta, extra: timedelta) -> str:
