@@ -19,20 +19,19 @@ from django.db.models.base import ModelState
 M = TypeVar("M", bound=models.Model)
 
 
-_CALL = object()
-
-
 @functools.cache
-def _columns(model: type[models.Model]) -> tuple[tuple[str, Any, Callable[[], Any]], ...]:
-    """Every column's attname in `_meta` order, with its default: the value itself where it is a
-    constant (None, "", a literal), `_CALL` and the callable to call where it is made anew."""
-    columns = []
+def _blank(model: type[models.Model]) -> tuple[dict[str, Any], tuple[tuple[str, Callable[[], Any]], ...]]:
+    """Every column's attname in `_meta` order with its default where that is a constant (None,
+    "", a literal), and the columns whose default is made anew with the callable that makes it."""
+    constants: dict[str, Any] = {}
+    made: list[tuple[str, Callable[[], Any]]] = []
     for field in model._meta.concrete_fields:
         if field.has_default() and callable(field.default):
-            columns.append((field.attname, _CALL, field.default))
+            constants[field.attname] = None
+            made.append((field.attname, field.default))
         else:
-            columns.append((field.attname, field.get_default(), field.get_default))
-    return tuple(columns)
+            constants[field.attname] = field.get_default()
+    return constants, tuple(made)
 
 
 @functools.cache
@@ -46,12 +45,15 @@ def insert_fields(model: type[models.Model]) -> tuple[str, ...]:
 def instance_build(model: type[M], /, **values: Any) -> M:
     """An unsaved instance with `values` by attname (a foreign key by its id); fields not given
     take their defaults, as with `Model(**values)`."""
-    attributes = {
-        attname: values.pop(attname) if attname in values else (make() if default is _CALL else default)
-        for attname, default, make in _columns(model)
-    }
-    if values:
-        raise TypeError(f"{model.__name__} has no column {', '.join(sorted(values))}.")
+    constants, made = _blank(model)
+    if not values.keys() <= constants.keys():
+        unknown = values.keys() - constants.keys()
+        raise TypeError(f"{model.__name__} has no column {', '.join(sorted(unknown))}.")
+    attributes = constants.copy()  # in column order, which updates keep
+    for attname, make in made:
+        if attname not in values:
+            attributes[attname] = make()
+    attributes.update(values)
     if signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model):
         # Someone listens for instances being made: make it the ordinary way, in column order.
         # Typed as a plain callable: the Django type plugin reads positional arguments as the id alone.

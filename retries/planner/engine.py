@@ -14,13 +14,18 @@ the context's seed). How a plan is made:
 4. The time: backoff (with deterministic jitter) after the last attempt, or the category's next
    pay day in the morning for a re-charge; then moved to the send window's next opening in the
    payer's (or organization's) local time. A time past the give-up time is no time at all.
-Every step carries its reasons in plain words, each with a stable code.
+Every step carries its reasons in plain words, each with a stable code. Every channel's time is
+worked out (it decides whose turn it is), but a channel that is allowed and not chosen says
+nothing: its reasons are put into words only when the plan gives them.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
+from functools import lru_cache, partial
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from recovery.enums import Action, Category
@@ -45,6 +50,19 @@ MIN_GAP = timedelta(minutes=1)
 _CONTACT_NAMES: dict[Channel, str] = {Channel.EMAIL: "email address"}
 # How a time was reached: said with the step taken, not with a channel that could not be used.
 _TIMING = frozenset({ReasonCode.BACKOFF, ReasonCode.PAY_DAY, ReasonCode.OUTSIDE_WINDOW, ReasonCode.LINK})
+# Jitter shorter than this goes unsaid.
+_SAID_JITTER = timedelta(minutes=1)
+
+
+class _Unsaid(NamedTuple):
+    """A reason whose words are put together only if the plan gives it."""
+
+    code: ReasonCode
+    words: Callable[[], str]
+
+
+def _spoken(reasons: Iterable[Reason | _Unsaid]) -> tuple[Reason, ...]:
+    return tuple(reason if isinstance(reason, Reason) else Reason(reason.code, reason.words()) for reason in reasons)
 
 
 def jitter_fraction(seed: str, number: int) -> float:
@@ -63,6 +81,41 @@ def _give_up_text(policy: PolicySnapshot) -> str:
     return f"{duration(policy.give_up_after)} after the first failure"
 
 
+# The words of the reasons that a plan may leave unsaid: plain functions of values. A reason that
+# held its planning (which keeps the backoff's reason) would make a cycle only the garbage
+# collector frees, on every plan.
+
+
+def _backoff_words(number: int, maximum: int, delay: timedelta, extra: timedelta) -> str:
+    since = "the failure" if number == 1 else "the last attempt"
+    jitter = f" (+{duration(extra)} jitter)" if extra >= _SAID_JITTER else ""
+    return f"attempt {number} of {maximum}: {duration(delay)} after {since}{jitter}"
+
+
+def _moved_words(at: datetime, opened: datetime, zone: ZoneInfo, weekdays_only: bool) -> str:
+    days = " on weekdays only" if weekdays_only else ""
+    same_day = opened.astimezone(zone).date() == at.astimezone(zone).date()
+    when = clock(opened, zone) if same_day else moment(opened, zone)
+    return f"moved to {when}: outside the send window{days}"
+
+
+def _pay_day_words(pay_days: tuple[int, ...], at: datetime, zone: ZoneInfo) -> str:
+    return f"pay day ({_named_days(pay_days)}) in the morning: {moment(at, zone)}"
+
+
+@lru_cache(maxsize=256)
+def _named_days(pay_days: tuple[int, ...]) -> str:
+    """`1st and 15th`: a policy's pay days, named once."""
+    return " and ".join(ordinal(day) for day in sorted(pay_days))
+
+
+def _link_words(channel: Channel, lifetime: timedelta, alternatives: tuple[str, ...]) -> str:
+    text = f"recovery link by {channel_name(channel)}, valid {duration(lifetime)}"
+    if alternatives:
+        text += f"; the payer may pay by {', '.join(method_name(method) for method in alternatives)}"
+    return text
+
+
 class _Planning:
     """One call of `plan`: the inputs, and what every channel's turn needs from them."""
 
@@ -72,36 +125,34 @@ class _Planning:
         policy: PolicySnapshot,
         decline: Decline,
         history: History,
-        now: datetime,
+        after: datetime,
         zone: ZoneInfo,
         context: PlanContext,
         number: int,
     ) -> None:
         self.policy, self.decline, self.history, self.context = policy, decline, history, context
-        self.zone, self.number = zone, number
-        counted = [attempt.at for attempt in history.attempts if attempt.status in COUNTED_ATTEMPT_STATUSES]
-        self.after = max([now, *counted])
+        self.zone, self.number, self.after = zone, number, after
         self.give_up_at = history.first_failed_at + policy.give_up_after
+        self._backoff: tuple[datetime, _Unsaid] | None = None
 
-    def backoff_time(self) -> tuple[datetime, Reason]:
-        policy, number = self.policy, self.number
-        delay = policy.backoff_for(self.decline.category).delay(number)
-        share = policy.jitter_percent / 100 * jitter_fraction(self.context.seed, number)
-        extra = timedelta(seconds=int(delay.total_seconds() * share))
-        since = "the failure" if number == 1 else "the last attempt"
-        jitter = f" (+{duration(extra)} jitter)" if extra >= timedelta(minutes=1) else ""
-        maximum = policy.max_attempts_for(self.decline.category)
-        text = f"attempt {number} of {maximum}: {duration(delay)} after {since}{jitter}"
-        return max(self.after + delay + extra, self.after + MIN_GAP), Reason(ReasonCode.BACKOFF, text)
+    def backoff(self) -> tuple[datetime, _Unsaid]:
+        """The backoff's time after the last attempt (every channel that waits for it shares it)."""
+        if self._backoff is None:
+            policy, number, category = self.policy, self.number, self.decline.category
+            delay = policy.backoff_for(category).delay(number)
+            share = policy.jitter_percent / 100 * jitter_fraction(self.context.seed, number)
+            extra = timedelta(seconds=int(delay.total_seconds() * share))
+            words = partial(_backoff_words, number, policy.max_attempts_for(category), delay, extra)
+            self._backoff = max(self.after + delay + extra, self.after + MIN_GAP), _Unsaid(ReasonCode.BACKOFF, words)
+        return self._backoff
 
-    def settle(self, at: datetime, reasons: list[Reason], what: str) -> datetime | None:
+    def settle(self, at: datetime, reasons: list[Reason | _Unsaid], what: str) -> datetime | None:
         """Move `at` into the send window; None (with the reason) when that is past the give-up time."""
-        opened = next_open(at, self.policy.window, self.zone)
+        window = self.policy.window
+        opened = next_open(at, window, self.zone)
         if opened != at:
-            days = " on weekdays only" if self.policy.window.weekdays_only else ""
-            same_day = opened.astimezone(self.zone).date() == at.astimezone(self.zone).date()
-            when = clock(opened, self.zone) if same_day else moment(opened, self.zone)
-            reasons.append(Reason(ReasonCode.OUTSIDE_WINDOW, f"moved to {when}: outside the send window{days}"))
+            words = partial(_moved_words, at, opened, self.zone, window.weekdays_only)
+            reasons.append(_Unsaid(ReasonCode.OUTSIDE_WINDOW, words))
         if opened > self.give_up_at:
             when = moment(opened, self.zone)
             text = f"no {what}: the next possible time, {when}, is past the give-up time ({_give_up_text(self.policy)})"
@@ -109,25 +160,24 @@ class _Planning:
             return None
         return opened
 
-    def recharge(self) -> tuple[datetime | None, list[Reason]]:
+    def recharge(self) -> tuple[datetime | None, list[Reason | _Unsaid]]:
         verdict: Recharge = recharge_verdict(
             policy=self.policy, decline=self.decline, history=self.history, context=self.context
         )
         if verdict.blocked:
             return None, list(verdict.blocked)
         rule = self.policy.rule_for(self.decline.category)
-        reasons: list[Reason] = []
+        reasons: list[Reason | _Unsaid] = []
         if rule.schedule == Schedule.PAY_DAYS and rule.pay_days:
-            unbound = next_pay_day(self.after + MIN_GAP, rule.pay_days, rule.pay_day_time, self.zone)
-            earliest = max([self.after + MIN_GAP, *(bound.at for bound in verdict.not_before)])
-            at = next_pay_day(earliest, rule.pay_days, rule.pay_day_time, self.zone)
-            days = " and ".join(ordinal(day) for day in sorted(rule.pay_days))
-            text = f"pay day ({days}) in the morning: {moment(at, self.zone)}"
-            reasons.append(Reason(ReasonCode.PAY_DAY, text))
+            soonest = self.after + MIN_GAP
+            unbound = next_pay_day(soonest, rule.pay_days, rule.pay_day_time, self.zone)
+            earliest = max([soonest, *(bound.at for bound in verdict.not_before)])
+            at = unbound if earliest == soonest else next_pay_day(earliest, rule.pay_days, rule.pay_day_time, self.zone)
+            reasons.append(_Unsaid(ReasonCode.PAY_DAY, partial(_pay_day_words, rule.pay_days, at, self.zone)))
             # Only what pushed the re-charge past the first pay day is a reason.
             reasons.extend(bound.reason for bound in verdict.not_before if bound.at > unbound)
         else:
-            at, backoff = self.backoff_time()
+            at, backoff = self.backoff()
             reasons.append(backoff)
             for bound in sorted(verdict.not_before, key=lambda bound: bound.at):
                 if bound.at > at:
@@ -136,19 +186,17 @@ class _Planning:
         settled = self.settle(at, reasons, "re-charge")
         return settled, reasons + ([*verdict.notes] if settled is not None else [])
 
-    def reach_payer(self, channel: Channel) -> tuple[datetime | None, list[Reason]]:
+    def reach_payer(self, channel: Channel) -> tuple[datetime | None, list[Reason | _Unsaid]]:
         if channel not in self.context.reachable:
             name = _CONTACT_NAMES.get(channel, "address")
             return None, [Reason(ReasonCode.NO_CONTACT, f"no {name} for the payer: no {channel_name(channel)}")]
-        at, backoff = self.backoff_time()
-        reasons = [backoff]
+        at, backoff = self.backoff()
+        reasons: list[Reason | _Unsaid] = [backoff]
         settled = self.settle(at, reasons, f"{channel_name(channel)} link")
         if settled is None:
             return None, reasons
-        text = f"recovery link by {channel_name(channel)}, valid {duration(self.policy.link_lifetime)}"
-        if self.decline.alternatives:
-            text += f"; the payer may pay by {', '.join(method_name(method) for method in self.decline.alternatives)}"
-        return settled, [*reasons, Reason(ReasonCode.LINK, text)]
+        words = partial(_link_words, channel, self.policy.link_lifetime, self.decline.alternatives)
+        return settled, [*reasons, _Unsaid(ReasonCode.LINK, words)]
 
 
 def plan(
@@ -170,7 +218,8 @@ def plan(
     if policy.rule_for(decline.category).schedule == Schedule.WAIT_FOR_FINAL_STATUS:
         text = f"{decline.category} decline: the policy waits for the final status, no retry"
         return Stop((Reason(ReasonCode.WAIT_FOR_FINAL_STATUS, text),), kind=StopKind.WAIT)
-    used = sum(1 for attempt in history.attempts if attempt.status in COUNTED_ATTEMPT_STATUSES)
+    counted = [attempt.at for attempt in history.attempts if attempt.status in COUNTED_ATTEMPT_STATUSES]
+    used = len(counted)
     maximum = policy.max_attempts_for(decline.category)
     if used >= maximum:
         return Stop((Reason(ReasonCode.ATTEMPTS_USED, f"all {maximum} attempts used"),))
@@ -181,14 +230,14 @@ def plan(
         policy=policy,
         decline=decline,
         history=history,
-        now=now,
+        after=max([now, *counted]),
         zone=window_zone(policy, context, time_zone),
         context=context,
         number=used + 1,
     )
     turn = used % len(policy.channels) if policy.channels else 0
-    reasons: list[Reason] = []
-    allowed: list[tuple[Channel, datetime, list[Reason]]] = []
+    reasons: list[Reason | _Unsaid] = []
+    allowed: list[tuple[Channel, datetime, list[Reason | _Unsaid]]] = []
     for channel in (*policy.channels[turn:], *policy.channels[:turn]):
         at, said = planning.recharge() if channel == Channel.AUTO_CHARGE else planning.reach_payer(channel)
         if at is None:
@@ -197,14 +246,16 @@ def plan(
             allowed.append((channel, at, said))
     if not allowed:
         reasons.append(Reason(ReasonCode.NO_CHANNEL, "no channel left to try"))
-        return Stop(tuple(reasons))
+        return Stop(_spoken(reasons))
     channel, at, said = allowed[0]
     # A channel that must wait longer than the policy ever waits between attempts (a pay day, a
     # Mastercard MAC 30) gives its turn to the earliest one that can go sooner.
     longest = planning.after + policy.backoff_for(decline.category).max_delay * (1 + policy.jitter_percent / 100)
-    sooner = min(allowed, key=lambda candidate: candidate[1])
-    if at > longest and sooner[1] < at:
-        text = f"{channel_name(channel)} not before {moment(at, planning.zone)}: {channel_name(sooner[0])} goes first"
-        reasons.append(Reason(ReasonCode.TURN_PASSED, text))
-        channel, at, said = sooner
-    return NextStep(channel=channel, at=at, reasons=(*reasons, *said))
+    if at > longest:
+        sooner = min(allowed, key=lambda candidate: candidate[1])
+        if sooner[1] < at:
+            first = channel_name(sooner[0])
+            text = f"{channel_name(channel)} not before {moment(at, planning.zone)}: {first} goes first"
+            reasons.append(Reason(ReasonCode.TURN_PASSED, text))
+            channel, at, said = sooner
+    return NextStep(channel=channel, at=at, reasons=_spoken([*reasons, *said]))

@@ -9,7 +9,8 @@ authentication limits).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -39,6 +40,9 @@ INDIA_DEBIT_DELAYS: dict[tuple[str, str], timedelta] = {
 
 REATTEMPTS_SPAN = timedelta(days=30)
 DECLINES_SPAN = timedelta(hours=24)
+# Reasons that depend on a code or a number of seconds alone are worded once per value (a few
+# gateways, methods, cooldowns and advice codes): re-charges are planned on every ingested failure.
+_REMEMBERED_REASONS = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,21 +129,24 @@ def _india(decline: Decline, context: PlanContext) -> tuple[Reason | None, Reaso
     if context.amount > limit:
         text = f"above {rupees(limit)}: link sent instead of a re-charge (the payer must authenticate)"
         return Reason(ReasonCode.INDIA_ABOVE_LIMIT, text), None
-    gateway = decline.gateway.strip().lower()
-    delay = INDIA_DEBIT_DELAYS.get((gateway, decline.payment_method_type), INDIA_DEBIT_DELAY_MINIMUM)
-    source = f" ({gateway.capitalize()})" if (gateway, decline.payment_method_type) in INDIA_DEBIT_DELAYS else ""
+    return None, _debit_delay(decline.gateway.strip().lower(), decline.payment_method_type)
+
+
+@functools.lru_cache(maxsize=_REMEMBERED_REASONS)
+def _debit_delay(gateway: str, method: str) -> Reason:
+    delay = INDIA_DEBIT_DELAYS.get((gateway, method), INDIA_DEBIT_DELAY_MINIMUM)
+    source = f" ({gateway.capitalize()})" if (gateway, method) in INDIA_DEBIT_DELAYS else ""
     text = f"India e-mandate: the issuer notifies the payer first, the debit lands {hours(delay)} later{source}"
-    return None, Reason(ReasonCode.INDIA_DEBIT_DELAY, text)
+    return Reason(ReasonCode.INDIA_DEBIT_DELAY, text)
 
 
-def earliest_under_cap(times: Iterable[datetime], *, limit: int, span: timedelta) -> datetime | None:
+def earliest_under_cap(times: Collection[datetime], *, limit: int, span: timedelta) -> datetime | None:
     """The earliest moment x at which one more event keeps every `span` that contains x within
     `limit` events, counting all known events later than x - span (scheduled ones too).
     None when the cap does not bind."""
-    ordered = sorted(times)
-    if len(ordered) < limit:
+    if len(times) < limit:
         return None
-    return ordered[len(ordered) - limit] + span
+    return sorted(times)[len(times) - limit] + span
 
 
 def own_reattempts(history: History) -> list[datetime]:
@@ -150,19 +157,27 @@ def own_reattempts(history: History) -> list[datetime]:
     ]
 
 
+@functools.lru_cache(maxsize=_REMEMBERED_REASONS)
+def _mastercard_wait(mac: str, seconds: int) -> Reason:
+    text = f"Mastercard advice code {mac}: not before {duration(timedelta(seconds=seconds))} after the decline"
+    return Reason(ReasonCode.MASTERCARD_RETRY_AFTER, text)
+
+
+@functools.lru_cache(maxsize=_REMEMBERED_REASONS)
+def _cooldown(seconds: int) -> Reason:
+    text = f"the decline asks to wait {duration(timedelta(seconds=seconds))} before a retry"
+    return Reason(ReasonCode.COOLDOWN, text)
+
+
 def _timing(policy: PolicySnapshot, decline: Decline, history: History) -> list[NotBefore]:
     not_before: list[NotBefore] = []
     wait = mastercard_retry_after(decline.network_advice_code)
     if wait is not None:
         mac, seconds = wait
-        text = f"Mastercard advice code {mac}: not before {duration(timedelta(seconds=seconds))} after the decline"
-        not_before.append(
-            NotBefore(decline.occurred_at + timedelta(seconds=seconds), Reason(ReasonCode.MASTERCARD_RETRY_AFTER, text))
-        )
+        not_before.append(NotBefore(decline.occurred_at + timedelta(seconds=seconds), _mastercard_wait(mac, seconds)))
     if decline.cooldown_seconds > 0:
         cooldown = timedelta(seconds=decline.cooldown_seconds)
-        text = f"the decline asks to wait {duration(cooldown)} before a retry"
-        not_before.append(NotBefore(decline.occurred_at + cooldown, Reason(ReasonCode.COOLDOWN, text)))
+        not_before.append(NotBefore(decline.occurred_at + cooldown, _cooldown(decline.cooldown_seconds)))
     limits = policy.limits
     declines_free = earliest_under_cap(history.card_declines, limit=limits.max_declines_24_hours, span=DECLINES_SPAN)
     if declines_free is not None:

@@ -1,8 +1,12 @@
-"""A retry policy as the planner reads it: frozen, with its per-category rules and the network limits."""
+"""A retry policy as the planner reads it: frozen, with its per-category rules and the network limits.
+
+A snapshot is made once per policy and process and read on every ingested failure: what the
+planner looks up on each plan (the rule of a category, a backoff's n-th delay) is worked out once.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import time, timedelta
 from decimal import Decimal
 
@@ -24,11 +28,16 @@ class Backoff:
     first_delay: timedelta
     multiplier: Decimal
     max_delay: timedelta
+    # Each delay as first worked out: attempt numbers stop at the policy's maximum.
+    _delays: dict[int, timedelta] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def delay(self, attempt_number: int) -> timedelta:
-        seconds = Decimal(self.first_delay.total_seconds()) * self.multiplier ** (attempt_number - 1)
-        capped = min(seconds, Decimal(self.max_delay.total_seconds()))
-        return timedelta(seconds=int(capped))
+        known = self._delays.get(attempt_number)
+        if known is None:
+            seconds = Decimal(self.first_delay.total_seconds()) * self.multiplier ** (attempt_number - 1)
+            capped = min(seconds, Decimal(self.max_delay.total_seconds()))
+            known = self._delays[attempt_number] = timedelta(seconds=int(capped))
+        return known
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,13 +82,18 @@ class PolicySnapshot:
     allow_auto_charge: bool
     overrides: tuple[CategoryRule, ...] = ()
     limits: NetworkLimits = NetworkLimits()
+    # Every category's rule: its first override, else the policy's own behaviour as a rule.
+    _rules: dict[str, CategoryRule] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        rules = {category.value: CategoryRule(category=category) for category in Category}
+        for rule in reversed(self.overrides):
+            rules[rule.category] = rule
+        object.__setattr__(self, "_rules", rules)
 
     def rule_for(self, category: Category) -> CategoryRule:
         """The override for `category`, or the policy's own behaviour as a rule."""
-        for rule in self.overrides:
-            if rule.category == category:
-                return rule
-        return CategoryRule(category=category)
+        return self._rules.get(category) or CategoryRule(category=category)
 
     def max_attempts_for(self, category: Category) -> int:
         rule = self.rule_for(category)

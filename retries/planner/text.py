@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import functools
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 _CHANNEL_NAMES = {"auto_charge": "re-charge"}
@@ -22,12 +23,19 @@ def method_name(method: str) -> str:
 def moment(at: datetime, zone: ZoneInfo) -> str:
     """`at` as a person in `zone` reads it: `Mon 2 Dec 09:00 Asia/Kolkata`."""
     local = at.astimezone(zone)
-    return f"{local:%a} {local.day} {local:%b %H:%M} {zone.key}"
+    return f"{_day(local.date())} {local.hour:02d}:{local.minute:02d} {zone.key}"
+
+
+@functools.lru_cache(maxsize=1024)
+def _day(day: date) -> str:
+    """`Mon 2 Dec`: strftime's names are slow to look up, and plans name the same few days."""
+    return f"{day:%a} {day.day} {day:%b}"
 
 
 def clock(at: datetime, zone: ZoneInfo) -> str:
     """`09:00 Asia/Kolkata`."""
-    return f"{at.astimezone(zone):%H:%M} {zone.key}"
+    local = at.astimezone(zone)
+    return f"{local.hour:02d}:{local.minute:02d} {zone.key}"
 
 
 def duration(span: timedelta) -> str:

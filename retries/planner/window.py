@@ -3,11 +3,16 @@
 Every candidate is built as a local wall-clock time, converted to UTC, and converted back to check
 that it really is inside the window: a start that falls in a DST gap (02:30 on a spring-forward
 night) comes back as another hour, and is then moved to the next day that has it.
+
+The candidates of a search depend only on its first local day, the window or pay days, and the
+zone: each search's are worked out once and remembered (a few hundred days at most), and every
+call still picks among them against its own moment.
 """
 
 from __future__ import annotations
 
 import calendar
+import functools
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -17,11 +22,16 @@ from retries.planner.policy import SendWindow
 _SEARCH_DAYS = 10
 # Pay days are searched this far ahead: every month has the 1st … 28th.
 _PAY_DAY_SEARCH_DAYS = 62
+# Searches remembered: one per first day, window or pay days, and zone in use.
+_REMEMBERED_SEARCHES = 512
 
 
 def in_window(moment: datetime, window: SendWindow, zone: ZoneInfo) -> bool:
     """Whether `moment` (aware) falls inside the window in `zone`'s local time."""
-    local = moment.astimezone(zone)
+    return _local_in_window(moment.astimezone(zone), window)
+
+
+def _local_in_window(local: datetime, window: SendWindow) -> bool:
     if window.weekdays_only and local.weekday() >= calendar.SATURDAY:
         return False
     return window.start <= local.time() < window.end
@@ -33,14 +43,20 @@ def _local(day: date, at: time, zone: ZoneInfo) -> datetime:
 
 def next_open(moment: datetime, window: SendWindow, zone: ZoneInfo) -> datetime:
     """`moment` if it is inside the window, else the window's next opening after it (UTC)."""
-    if in_window(moment, window, zone):
+    local = moment.astimezone(zone)
+    if _local_in_window(local, window):
         return moment
-    first_day = moment.astimezone(zone).date()
-    for offset in range(_SEARCH_DAYS):
-        candidate = _local(first_day + timedelta(days=offset), window.start, zone)
-        if candidate > moment and in_window(candidate, window, zone):
+    for candidate in _openings(local.date(), window, zone):
+        if candidate > moment:
             return candidate
     raise ValueError(f"The send window {window.start}-{window.end} never opens in {zone.key}.")
+
+
+@functools.lru_cache(maxsize=_REMEMBERED_SEARCHES)
+def _openings(first_day: date, window: SendWindow, zone: ZoneInfo) -> tuple[datetime, ...]:
+    """The window's openings from `first_day` on that really are inside it, in order."""
+    candidates = (_local(first_day + timedelta(days=offset), window.start, zone) for offset in range(_SEARCH_DAYS))
+    return tuple(candidate for candidate in candidates if in_window(candidate, window, zone))
 
 
 def next_pay_day(earliest: datetime, pay_days: tuple[int, ...], at: time, zone: ZoneInfo) -> datetime:
@@ -48,13 +64,19 @@ def next_pay_day(earliest: datetime, pay_days: tuple[int, ...], at: time, zone: 
 
     A pay day past the month's end (the 31st in April) is that month's last day.
     """
-    first_day = earliest.astimezone(zone).date()
-    for offset in range(_PAY_DAY_SEARCH_DAYS):
-        day = first_day + timedelta(days=offset)
-        month_length = calendar.monthrange(day.year, day.month)[1]
-        if day.day not in {min(pay_day, month_length) for pay_day in pay_days}:
-            continue
-        candidate = _local(day, at, zone)
+    for candidate in _pay_days(earliest.astimezone(zone).date(), pay_days, at, zone):
         if candidate >= earliest:
             return candidate
     raise ValueError(f"No pay day among {pay_days} in the next {_PAY_DAY_SEARCH_DAYS} days.")
+
+
+@functools.lru_cache(maxsize=_REMEMBERED_SEARCHES)
+def _pay_days(first_day: date, pay_days: tuple[int, ...], at: time, zone: ZoneInfo) -> tuple[datetime, ...]:
+    """Every pay day at local time `at` in the search from `first_day`, in order."""
+    candidates: list[datetime] = []
+    for offset in range(_PAY_DAY_SEARCH_DAYS):
+        day = first_day + timedelta(days=offset)
+        month_length = calendar.monthrange(day.year, day.month)[1]
+        if day.day in {min(pay_day, month_length) for pay_day in pay_days}:
+            candidates.append(_local(day, at, zone))
+    return tuple(candidates)

@@ -157,7 +157,37 @@ def test_the_policy_stops_when_its_attempts_are_used_or_its_time_is_up() -> None
     )
 
 
+def test_a_category_follows_its_first_override_and_the_policy_without_one() -> None:
+    first, second = override(Category.FUNDS, max_attempts=2), override(Category.FUNDS, max_attempts=9)
+    snapshot = policy(overrides=(first, second))
+
+    assert snapshot.rule_for(Category.FUNDS) is first
+    assert snapshot.rule_for(Category.NETWORK) == override(Category.NETWORK)
+    assert replace(snapshot, overrides=(second,)).rule_for(Category.FUNDS) is second
+
+
+def test_a_backoff_that_remembers_its_delays_equals_a_fresh_one() -> None:
+    used = Backoff(first_delay=timedelta(hours=1), multiplier=Decimal("1.5"), max_delay=timedelta(hours=3))
+    fresh = replace(used)
+
+    delays = [used.delay(number) for number in (1, 2, 3, 4, 2)]
+
+    assert delays == [timedelta(hours=1), timedelta(hours=1.5), timedelta(hours=2.25), timedelta(hours=3), delays[1]]
+    assert (used == fresh, hash(used) == hash(fresh)) == (True, True)
+
+
 # --- the send window (DST-safe, in the payer's or the organization's zone) ---------------------
+
+
+def test_moments_of_one_local_day_each_get_their_own_opening_and_pay_day() -> None:
+    # Searches are remembered per first local day: each moment still gets its own answer.
+    window = SendWindow(start=time(9), end=time(17), weekdays_only=False, zone_source=ZoneSource.ORGANIZATION)
+    early, late = datetime(2026, 12, 1, 1, tzinfo=UTC), datetime(2026, 12, 1, 12, tzinfo=UTC)  # 06:30, 17:30 IST
+
+    assert next_open(early, window, KOLKATA) == datetime(2026, 12, 1, 3, 30, tzinfo=UTC)
+    assert next_open(late, window, KOLKATA) == datetime(2026, 12, 2, 3, 30, tzinfo=UTC)
+    assert next_pay_day(early, (1, 15), time(9), KOLKATA) == datetime(2026, 12, 1, 3, 30, tzinfo=UTC)
+    assert next_pay_day(late, (1, 15), time(9), KOLKATA) == datetime(2026, 12, 15, 3, 30, tzinfo=UTC)
 
 
 def test_a_time_outside_the_window_moves_to_its_opening_in_the_organizations_zone() -> None:
