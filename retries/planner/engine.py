@@ -109,6 +109,7 @@ def _named_days(pay_days: tuple[int, ...]) -> str:
     return " and ".join(ordinal(day) for day in sorted(pay_days))
 
 
+@lru_cache(maxsize=256)
 def _link_words(channel: Channel, lifetime: timedelta, alternatives: tuple[str, ...]) -> str:
     text = f"recovery link by {channel_name(channel)}, valid {duration(lifetime)}"
     if alternatives:
