@@ -4,7 +4,9 @@
 Every ending is a conditional update from `in_progress` (so only one of several runs ends it),
 written in one database transaction with the bookkeeping it causes: a charge recovers the
 transaction, a decline is recorded as a failure (which plans the next attempt), a message sent or
-an attempt skipped plans the next one. A closed transaction is never planned again.
+an attempt skipped plans the next one. A closed transaction is never planned again. Inside a
+caller's transaction (a worker settling a batch at once) they add no savepoint of their own: an
+error rolls the whole batch back, and the worker then settles its attempts one at a time.
 """
 
 from __future__ import annotations
@@ -56,10 +58,14 @@ class Executed(StrEnum):
     TAKEN = "taken"  # another run has it, or it is no longer in progress: nothing done
 
 
+# A re-charge's idempotency key is this and the attempt's public id (Razorpay: its order's receipt,
+# 40 characters at most): the same on every run of the attempt, never the same for two attempts.
+CHARGE_KEY_PREFIX = "tinko_"
+
+
 def charge_key(attempt: RecoveryAttempt) -> str:
-    """The idempotency key of the attempt's re-charge (Razorpay: its order's receipt, 40 characters
-    at most): the same on every run of the attempt, never the same for two attempts."""
-    return f"tinko_{attempt.public_id}"
+    """The idempotency key of the attempt's re-charge."""
+    return f"{CHARGE_KEY_PREFIX}{attempt.public_id}"
 
 
 def charge_request(*, attempt: RecoveryAttempt, transaction: Transaction) -> SavedMethodCharge:
@@ -128,7 +134,7 @@ def attempt_cancel(*, attempt: RecoveryAttempt, reason: str) -> Executed:
 def attempt_skip(*, attempt: RecoveryAttempt, transaction: Transaction, error: str) -> Executed:
     """End an attempt that could not act (no gateway account, a refused request, no address, the payer
     said stop) and plan the next step."""
-    with db_transaction.atomic():
+    with db_transaction.atomic(savepoint=False):
         if not _finish(attempt, AttemptStatus.SKIPPED, now=timezone.now(), error=error[:ERROR_MAX_LENGTH]):
             return Executed.TAKEN
         _replan(transaction)
@@ -173,7 +179,7 @@ def attempt_charge_settle(*, attempt: RecoveryAttempt, transaction: Transaction,
         )
         return _log(attempt, Executed.UNSETTLED, payment_id=result.payment_id, status=result.status)
     if result.status in (PaymentStatus.SUCCEEDED, PaymentStatus.REFUNDED):
-        with db_transaction.atomic():
+        with db_transaction.atomic(savepoint=False):
             if not _finish(attempt, AttemptStatus.CHARGED, now=now, gateway_payment_id=result.payment_id, error=""):
                 return Executed.TAKEN
             payment = PaymentReceived(
@@ -190,7 +196,7 @@ def attempt_charge_settle(*, attempt: RecoveryAttempt, transaction: Transaction,
         return _log(attempt, Executed.CHARGED, payment_id=result.payment_id)
     failure = result.failure
     message = (failure.message if failure else None) or f"the gateway declined the charge ({result.status})"
-    with db_transaction.atomic():
+    with db_transaction.atomic(savepoint=False):
         if not _finish(
             attempt,
             AttemptStatus.FAILED,
@@ -226,7 +232,7 @@ def attempt_email_settle(*, attempt: RecoveryAttempt, transaction: Transaction, 
     """What became of the attempt's email: sent or not sent (skipped) plans the next step; a failed
     send is tried again later; a send still pending belongs to another run."""
     if log.status == NotificationStatus.SENT:
-        with db_transaction.atomic():
+        with db_transaction.atomic(savepoint=False):
             if not _finish(attempt, AttemptStatus.SENT, now=timezone.now(), error=""):
                 return Executed.TAKEN
             _replan(transaction)
@@ -243,7 +249,7 @@ def attempt_email_interrupted(*, attempt: RecoveryAttempt, transaction: Transact
     """An email whose send began and never reported back: it may have gone out, so it is never sent
     again; the attempt fails and the next step is planned."""
     error = "the send was interrupted: whether the email went out is unknown, so it is not sent again"
-    with db_transaction.atomic():
+    with db_transaction.atomic(savepoint=False):
         if not _finish(attempt, AttemptStatus.FAILED, now=timezone.now(), error=error):
             return Executed.TAKEN
         _replan(transaction)

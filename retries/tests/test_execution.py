@@ -22,7 +22,7 @@ from payments.tests.factories import inbox_event
 from recovery.enums import EventSource, TransactionStatus
 from recovery.models import FailureEvent, Transaction
 from recovery.services import Customer
-from retries import execution
+from retries import execution, outcomes
 from retries.enums import AttemptStatus, Channel
 from retries.execution import attempt_execute, attempts_execute
 from retries.models import RecoveryAttempt
@@ -116,7 +116,8 @@ def test_a_second_run_of_a_re_charge_never_calls_the_gateway(organization, accou
 
     monkeypatch.setattr(SandboxAdapter, "charge_saved_method", counting)
 
-    assert attempts_execute(attempt_ids=[attempt.pk, attempt.pk]) == [Executed.CHARGED, Executed.TAKEN]
+    assert attempts_execute(attempt_ids=[attempt.pk]) == [Executed.CHARGED]
+    assert attempts_execute(attempt_ids=[attempt.pk]) == [Executed.TAKEN]
     assert calls == [f"tinko_{attempt.public_id}"]
 
 
@@ -251,7 +252,8 @@ def test_an_email_attempt_sends_the_link_once_and_plans_the_next_step(organizati
     txn = sandbox_transaction(organization=organization)
     attempt = claimed(transaction=txn, channel=Channel.EMAIL)
 
-    assert attempts_execute(attempt_ids=[attempt.pk, attempt.pk]) == [Executed.SENT, Executed.TAKEN]
+    assert attempt_execute(attempt_id=attempt.pk) == Executed.SENT
+    assert attempt_execute(attempt_id=attempt.pk) == Executed.TAKEN
 
     _reload(attempt, txn)
     assert attempt.status == AttemptStatus.SENT
@@ -341,3 +343,28 @@ def test_one_attempt_that_raises_does_not_stop_the_others(organization, account,
     assert attempts_execute(attempt_ids=[first.pk, second.pk]) == [None, Executed.SENT]
     _reload(first)
     assert first.status == AttemptStatus.IN_PROGRESS, "left for the sweeper"
+
+
+def test_bookkeeping_that_fails_for_one_attempt_is_retried_alone_and_the_others_settle(
+    organization, account, monkeypatch
+) -> None:
+    first_txn = sandbox_transaction(organization=organization)
+    second_txn = sandbox_transaction(organization=organization)
+    first = claimed(transaction=first_txn, channel=Channel.AUTO_CHARGE)
+    second = claimed(transaction=second_txn, channel=Channel.AUTO_CHARGE)
+    real = outcomes.transaction_mark_recovered
+
+    def failing_for_the_first(*, organization, livemode, payment):
+        if payment.transaction_ref == first_txn.transaction_ref:
+            raise RuntimeError("the database went away")
+        return real(organization=organization, livemode=livemode, payment=payment)
+
+    monkeypatch.setattr(outcomes, "transaction_mark_recovered", failing_for_the_first)
+
+    assert attempts_execute(attempt_ids=[first.pk, second.pk]) == [None, Executed.CHARGED]
+
+    _reload(first, second)
+    assert (first.status, first.idempotency_key) == (AttemptStatus.IN_PROGRESS, f"tinko_{first.public_id}")
+    assert second.status == AttemptStatus.CHARGED
+    assert Transaction.objects.get(pk=second_txn.pk).status == TransactionStatus.RECOVERED
+    assert SandboxPayment.objects.count() == 2, "the first was charged: the sweeper will find it"
