@@ -284,6 +284,15 @@ class GatewayAdapter(Protocol):
         """Charge a saved method off-session, at most once per idempotency key."""
         ...
 
+    def find_saved_method_charge(
+        self, *, credentials: GatewayCredentials, request: SavedMethodCharge
+    ) -> ChargeResult | None:
+        """What an earlier `charge_saved_method(request)` did, as the gateway knows it now; None when it
+        has no charge for this request (it never arrived). Found by the request's idempotency key
+        (Razorpay: its order's receipt) or, where the gateway keeps no key, by Tinko's attempt id in
+        the payment's metadata. Never charges."""
+        ...
+
     def refund(self, *, credentials: GatewayCredentials, request: RefundRequest) -> RefundResult:
         """Refund all or part of a payment, at most once per idempotency key."""
         ...

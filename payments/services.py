@@ -35,6 +35,7 @@ from payments.interface import (
     CredentialCheck,
     GatewayAdapter,
     GatewayCredentials,
+    PaymentDetails,
     SavedMethodCharge,
 )
 from payments.models import GatewayAccount, SandboxEvent, WebhookEvent
@@ -291,6 +292,31 @@ def gateway_saved_method_charge(*, account: GatewayAccount, request: SavedMethod
         },
     )
     return result
+
+
+def gateway_saved_method_charge_find(*, account: GatewayAccount, request: SavedMethodCharge) -> ChargeResult | None:
+    """What an earlier re-charge with this request did, as the gateway knows it now (None: no such
+    charge reached it). For a worker that died mid-call: ask before charging again."""
+    found = gateway_adapter(account.provider).find_saved_method_charge(
+        credentials=gateway_credentials(account=account), request=request
+    )
+    logger.info(
+        "gateway_charge_looked_up",
+        extra={
+            "org_id": account.organization_id,
+            "provider": account.provider,
+            "payment_id": found.payment_id if found else None,
+            "status": found.status if found else None,
+        },
+    )
+    return found
+
+
+def gateway_payment_retrieve(*, account: GatewayAccount, payment_id: str) -> PaymentDetails:
+    """The gateway's current view of one payment of the account's."""
+    return gateway_adapter(account.provider).retrieve_payment(
+        credentials=gateway_credentials(account=account), payment_id=payment_id
+    )
 
 
 # --- webhook inbox -------------------------------------------------------------------------------

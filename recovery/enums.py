@@ -95,4 +95,5 @@ class CodeSystem(models.TextChoices):
 class EventSource(models.TextChoices):
     API = "api", "API"
     WEBHOOK = "webhook", "Gateway webhook"
+    RETRY = "retry", "Tinko's re-charge"
     DEMO = "demo", "Demo data"

@@ -28,6 +28,11 @@ from recovery.services import (
 logger = logging.getLogger(__name__)
 
 
+def retry_failure_key(attempt_id: str) -> str:
+    """The idempotency key of the decline of a re-charge Tinko made for attempt `attempt_id`."""
+    return f"retry:{attempt_id}"
+
+
 def _transaction_ref(outcome: PaymentOutcome) -> str | None:
     # Payments Tinko started carry the merchant's reference; failures that arrive only from the
     # gateway are known by the gateway's payment id, which its later success shares.
@@ -39,12 +44,25 @@ def _fitted_id(value: str | None) -> str:
     return value if value and len(value) <= GATEWAY_ID_MAX_LENGTH else ""
 
 
+def _event_key(outcome: PaymentOutcome) -> tuple[str, EventSource]:
+    """The failure's idempotency key and source. A decline of Tinko's own re-charge (it carries the
+    attempt's id) is keyed as the retry engine records it, so that whichever of the webhook and the
+    worker comes first records it and the other finds it there: one decline, one event."""
+    attempt_id = outcome.references.attempt_id
+    if attempt_id:
+        return retry_failure_key(attempt_id), EventSource.RETRY
+    # Stripe reports one declined attempt twice (payment_intent.payment_failed and
+    # charge.failed): the charge, or else the payment, names the attempt once.
+    attempt = outcome.gateway_charge_id or outcome.gateway_payment_id or outcome.event_id
+    return f"{outcome.provider}:{attempt}", EventSource.WEBHOOK
+
+
 def _failure_input(outcome: PaymentOutcome, transaction_ref: str) -> FailureInput | None:
     if outcome.amount is None or not outcome.currency:
         return None
     failure = outcome.failure
     method = outcome.payment_method_type or ""
-    attempt = outcome.gateway_charge_id or outcome.gateway_payment_id or outcome.event_id
+    key, source = _event_key(outcome)
     return FailureInput(
         transaction_ref=transaction_ref,
         amount=outcome.amount,
@@ -68,10 +86,8 @@ def _failure_input(outcome: PaymentOutcome, transaction_ref: str) -> FailureInpu
         gateway_customer_id=_fitted_id(outcome.gateway_customer_id),
         gateway_payment_method_id=_fitted_id(outcome.gateway_payment_method_id),
         raw_payload=outcome.raw,
-        # Stripe reports one declined attempt twice (payment_intent.payment_failed and
-        # charge.failed): the charge, or else the payment, names the attempt once.
-        idempotency_key=f"{outcome.provider}:{attempt}",
-        source=EventSource.WEBHOOK,
+        idempotency_key=key,
+        source=source,
     )
 
 

@@ -316,7 +316,9 @@ class RetryPolicyOverride(OrgOwned):
 
 class RecoveryAttempt(ModeOwned):
     """One planned try at recovering a transaction: a re-charge or a message to the payer, with
-    the planner's reasons. Claimed by the dispatcher with a conditional update on `status`."""
+    the planner's reasons. Claimed by the dispatcher with a conditional update on `status`; a
+    re-charge is claimed again by the worker that calls the gateway, by writing `idempotency_key`
+    (retries.execution)."""
 
     # Written in the ingest transaction, so keyed like the ingest tables. Read by transaction, by
     # public id, or through the dispatcher's due index; never by organization alone.
@@ -331,9 +333,17 @@ class RecoveryAttempt(ModeOwned):
     scheduled_at = models.DateTimeField()
     status = models.CharField(max_length=16, choices=AttemptStatus.choices, default=AttemptStatus.SCHEDULED)
     gateway_payment_id = models.CharField(max_length=255, blank=True, help_text="The gateway's id of a re-charge.")
-    idempotency_key = models.CharField(max_length=255, blank=True, help_text="Sent with the re-charge.")
+    idempotency_key = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text="Sent with the re-charge; written just before the gateway is called, so while it is set "
+        "only the gateway can say whether the charge happened.",
+    )
     reasons = models.JSONField(default=list, blank=True, help_text='The planner\'s [{"code": …, "text": …}].')
     error = models.CharField(max_length=500, blank=True, help_text="Why it failed or was skipped.")
+    tries = models.PositiveSmallIntegerField(
+        default=0, help_text="Times a worker took it up; a passing error sends it back a few times at most."
+    )
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -376,6 +386,10 @@ class RecoveryAttempt(ModeOwned):
             # ORDER BY scheduled_at. Only scheduled rows are in it, so it stays small.
             models.Index(
                 fields=["scheduled_at"], condition=Q(status=AttemptStatus.SCHEDULED), name="retries_attempt_due"
+            ),
+            # The sweeper's "stuck" query: in_progress and untouched since a cutoff; only running rows.
+            models.Index(
+                fields=["updated_at"], condition=Q(status=AttemptStatus.IN_PROGRESS), name="retries_attempt_running"
             ),
         ]
 

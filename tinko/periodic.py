@@ -31,6 +31,8 @@ def _apply(spec: PeriodicSpec) -> str:
     task, created = PeriodicTask.objects.get_or_create(name=spec.name, defaults=wanted)
     if created:
         return "created"
+    if spec.interval_editable:
+        del wanted["interval"]
     changed = [name for name, value in wanted.items() if getattr(task, name) != value]
     if not changed:
         return "unchanged"

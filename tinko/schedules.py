@@ -14,6 +14,9 @@ class PeriodicSpec:
     every_seconds: int
     kwargs: dict[str, object] = field(default_factory=dict)
     description: str = ""
+    # The interval is written when the task is created and then left as platform admins set it in
+    # Django admin (setup_periodic_tasks, run on every deploy, does not put it back).
+    interval_editable: bool = False
 
 
 MANAGED_PREFIX = "tinko: "
@@ -48,6 +51,21 @@ PERIODIC_TASKS: list[PeriodicSpec] = [
         task="payments.sweep_sandbox",
         every_seconds=60,
         description="Expires overdue sandbox checkouts and re-sends sandbox events not yet acknowledged.",
+    ),
+    PeriodicSpec(
+        name=f"{MANAGED_PREFIX}recovery attempts dispatcher",
+        task="retries.dispatch_due_attempts",
+        every_seconds=10,
+        description="Claims due recovery attempts (re-charges, emails) in batches and sends them to workers. "
+        "Its interval is yours to change here; deploys keep it.",
+        interval_editable=True,
+    ),
+    PeriodicSpec(
+        name=f"{MANAGED_PREFIX}recovery attempts sweeper",
+        task="retries.sweep_stuck_attempts",
+        every_seconds=60,
+        description="Finishes or reschedules attempts left in progress by a worker that died, asking the "
+        "gateway (or the message log) what happened first.",
     ),
     PeriodicSpec(
         name=f"{MANAGED_PREFIX}organization purge sweep",

@@ -38,7 +38,19 @@ def test_a_stripe_charge_failure_becomes_a_classified_failed_transaction(stripe_
     assert (event.category, event.retryable) == (Category.FUNDS, True)
     assert event.failure_code == "insufficient_funds"
     assert event.network_decline_code == "51"
-    assert event.source == EventSource.WEBHOOK
+    # The charge carries a Tinko attempt's id: it is that attempt's re-charge, keyed as the worker keys it.
+    assert (event.source, event.idempotency_key) == (EventSource.RETRY, "retry:att_8cT2")
+
+
+@pytest.mark.django_db
+def test_a_failure_of_a_payment_tinko_did_not_make_is_keyed_by_the_gateways_charge(stripe_account) -> None:
+    payload = fixture("stripe", "charge.failed.json")
+    payload["data"]["object"]["metadata"] = {"tinko_transaction_ref": "order-1042"}
+
+    _process(stripe_account, "charge.failed.json", payload)
+
+    event = FailureEvent.objects.get()
+    assert (event.source, event.idempotency_key) == (EventSource.WEBHOOK, "stripe:ch_3QpFailedCharge01")
 
 
 @pytest.mark.django_db
@@ -59,6 +71,7 @@ def test_a_success_recovers_and_a_late_failure_never_undoes_it(stripe_account) -
     late["id"] = "evt_LateFailure0001"
     late["data"]["object"]["latest_charge"] = "ch_LateCharge0001"
     late["data"]["object"]["last_payment_error"]["charge"] = "ch_LateCharge0001"
+    del late["data"]["object"]["metadata"]["tinko_attempt_id"]  # another payment of the same order
     _process(stripe_account, "payment_intent.payment_failed.json", payload=late)
 
     txn = Transaction.objects.get()

@@ -329,6 +329,28 @@ if not 1 <= RETRY_MAX_REATTEMPTS_30_DAYS <= 20:
     raise ImproperlyConfigured("RETRY_MAX_REATTEMPTS_30_DAYS must be between 1 and 20 (Visa's cap).")
 # Called as handler(organization=…, actor=…) in the transaction that creates an organization.
 ORGANIZATION_CREATED_HANDLERS = ["retries.services.retry_policy_create_default"]
+# Executing attempts (retries.dispatch, retries.execution, retries.sweeping). The dispatcher claims
+# due attempts this many per statement, while fewer than the maximum are in progress, and sends
+# them to workers this many per task.
+RETRY_DISPATCH_BATCH = env.int("RETRY_DISPATCH_BATCH", default=500)
+RETRY_DISPATCH_MAX_IN_FLIGHT = env.int("RETRY_DISPATCH_MAX_IN_FLIGHT", default=20_000)
+RETRY_EXECUTE_CHUNK = env.int("RETRY_EXECUTE_CHUNK", default=10)
+# An attempt in progress and untouched this long was left by a worker that died (or a lost task):
+# the sweeper asks the gateway (or the message log) what happened. Above the execute task's time
+# limit (9 minutes), so that a worker still at work is never second-guessed.
+RETRY_STUCK_AFTER_SECONDS = env.int("RETRY_STUCK_AFTER_SECONDS", default=900)
+# A passing error (gateway outage, mail server) sends an attempt back to scheduled, first after
+# this delay and doubling, until it has been tried this many times; then it is skipped.
+RETRY_TRANSIENT_MAX_TRIES = env.int("RETRY_TRANSIENT_MAX_TRIES", default=5)
+RETRY_TRANSIENT_DELAY_SECONDS = env.int("RETRY_TRANSIENT_DELAY_SECONDS", default=60)
+for _name in (
+    "RETRY_DISPATCH_BATCH",
+    "RETRY_DISPATCH_MAX_IN_FLIGHT",
+    "RETRY_EXECUTE_CHUNK",
+    "RETRY_TRANSIENT_MAX_TRIES",
+):
+    if vars()[_name] < 1:
+        raise ImproperlyConfigured(f"{_name} must be at least 1.")
 
 # --- payments (gateways, webhooks) -------------------------------------------
 # Gateway adapters by provider slug, loaded by dotted path (payments.registry).

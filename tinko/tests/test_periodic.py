@@ -38,6 +38,20 @@ def test_sync_repairs_an_edited_schedule_and_removes_retired_ones() -> None:
 
 
 @pytest.mark.django_db
+def test_an_interval_left_to_admins_keeps_their_edit_and_the_rest_is_repaired() -> None:
+    periodic_tasks_sync()
+    (spec,) = [spec for spec in PERIODIC_TASKS if spec.task == "retries.dispatch_due_attempts"]
+    assert spec.interval_editable
+    every_two_seconds = IntervalSchedule.objects.create(every=2, period=IntervalSchedule.SECONDS)
+    PeriodicTask.objects.filter(name=spec.name).update(interval=every_two_seconds, enabled=False)
+
+    result = periodic_tasks_sync()
+
+    dispatcher = PeriodicTask.objects.get(name=spec.name)
+    assert (result.updated, dispatcher.interval, dispatcher.enabled) == (1, every_two_seconds, True)
+
+
+@pytest.mark.django_db
 def test_command_reports_what_it_did(capsys: pytest.CaptureFixture[str]) -> None:
     call_command("setup_periodic_tasks")
     call_command("setup_periodic_tasks")

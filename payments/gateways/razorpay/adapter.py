@@ -191,6 +191,16 @@ class RazorpayAdapter:
             gateway_order_id=order_id,
         )
 
+    def _order_charge(self, credentials: GatewayCredentials, order: Mapping[str, Any]) -> ChargeResult | None:
+        """The charge made against one attempt's order (a settled payment before a failed one), if any."""
+        payments = sorted(
+            client.order_payments(credentials, str(order["id"])), key=lambda p: int(p.get("created_at") or 0)
+        )
+        settled = [p for p in payments if p.get("status") in ("captured", "authorized", "refunded")]
+        if not payments:
+            return None
+        return self._charge_result((settled or payments)[-1], str(order["id"]))
+
     def charge_saved_method(self, *, credentials: GatewayCredentials, request: SavedMethodCharge) -> ChargeResult:
         """One order per attempt (receipt = the attempt's key), looked up first; the token is charged
         (POST /v1/payments/create/recurring) only if that order has no payment yet."""
@@ -199,13 +209,10 @@ class RazorpayAdapter:
         orders = client.orders_with_receipt(credentials, receipt)
         if orders:
             order = orders[0]
-            payments = sorted(
-                client.order_payments(credentials, str(order["id"])), key=lambda p: int(p.get("created_at") or 0)
-            )
-            settled = [p for p in payments if p.get("status") in ("captured", "authorized", "refunded")]
-            if settled or payments:
+            earlier = self._order_charge(credentials, order)
+            if earlier is not None:
                 # This attempt already charged the token: report that charge rather than charge twice.
-                return self._charge_result((settled or payments)[-1], str(order["id"]))
+                return earlier
         else:
             order = client.order_create(
                 credentials,
@@ -234,6 +241,13 @@ class RazorpayAdapter:
         created = client.recurring_payment_create(credentials, data)
         payment = client.payment_fetch(credentials, str(created["razorpay_payment_id"]))
         return self._charge_result(payment, str(order["id"]))
+
+    def find_saved_method_charge(
+        self, *, credentials: GatewayCredentials, request: SavedMethodCharge
+    ) -> ChargeResult | None:
+        """GET /v1/orders?receipt=… (the attempt's order), then its payments; None without either."""
+        orders = client.orders_with_receipt(credentials, reference_for(request.idempotency_key))
+        return self._order_charge(credentials, orders[0]) if orders else None
 
     def refund(self, *, credentials: GatewayCredentials, request: RefundRequest) -> RefundResult:
         """POST /v1/payments/:id/refund, unless a refund with this receipt already exists."""

@@ -86,9 +86,7 @@ class SandboxAdapter:
             created_at=payment.created_at,
         )
 
-    def charge_saved_method(self, *, credentials: GatewayCredentials, request: SavedMethodCharge) -> ChargeResult:
-        """Succeeds for sbx_pm_card_ok; sbx_pm_card_<decline code> declines with that code."""
-        payment = client.payment_charge(credentials, request)
+    def _charge_result(self, payment: SandboxPayment) -> ChargeResult:
         return ChargeResult(
             provider=self.provider,
             payment_id=payment.public_id,
@@ -96,6 +94,17 @@ class SandboxAdapter:
             amount=Money(payment.amount, payment.currency),
             failure=_failure(payment),
         )
+
+    def charge_saved_method(self, *, credentials: GatewayCredentials, request: SavedMethodCharge) -> ChargeResult:
+        """Succeeds for sbx_pm_card_ok; sbx_pm_card_<decline code> declines with that code."""
+        return self._charge_result(client.payment_charge(credentials, request))
+
+    def find_saved_method_charge(
+        self, *, credentials: GatewayCredentials, request: SavedMethodCharge
+    ) -> ChargeResult | None:
+        """The payment charged under the request's idempotency key, if any."""
+        payment = client.payment_find(credentials, request.idempotency_key)
+        return None if payment is None else self._charge_result(payment)
 
     def refund(self, *, credentials: GatewayCredentials, request: RefundRequest) -> RefundResult:
         refund = client.refund_create(credentials, request)

@@ -67,6 +67,12 @@ def payment_get(credentials: GatewayCredentials, payment_id: str) -> SandboxPaym
     return payment
 
 
+def payment_find(credentials: GatewayCredentials, idempotency_key: str) -> SandboxPayment | None:
+    """The payment an earlier charge under `idempotency_key` made, if any."""
+    account = account_get(credentials)
+    return SandboxPayment.objects.filter(gateway_account=account, idempotency_key=idempotency_key).first()
+
+
 @transaction.atomic
 def payment_charge(credentials: GatewayCredentials, request: SavedMethodCharge) -> SandboxPayment:
     account = account_get(credentials)

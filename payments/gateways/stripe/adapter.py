@@ -17,6 +17,7 @@ from payments.gateways.amounts import from_gateway_amount, to_gateway_amount
 from payments.gateways.payloads import as_mapping, object_id, string_map, text, timestamp
 from payments.gateways.stripe import client, consts, webhooks
 from payments.interface import (
+    METADATA_ATTEMPT_ID,
     ChargeResult,
     CheckoutRequest,
     CheckoutSession,
@@ -204,6 +205,9 @@ class StripeAdapter:
                 amount=request.amount,
                 failure=declined.failure,
             )
+        return self._intent_result(intent)
+
+    def _intent_result(self, intent: Mapping[str, Any]) -> ChargeResult:
         raw_status = str(intent.get("status"))
         return ChargeResult(
             provider=self.provider,
@@ -215,6 +219,20 @@ class StripeAdapter:
             else None,
             gateway_charge_id=object_id(intent.get("latest_charge")),
         )
+
+    def find_saved_method_charge(
+        self, *, credentials: GatewayCredentials, request: SavedMethodCharge
+    ) -> ChargeResult | None:
+        """GET /v1/payment_intents?customer=…: the customer's PaymentIntent whose metadata names the
+        request's attempt (Stripe keeps no idempotency key on objects, and its search is not
+        read-your-writes). A declined one is there too, back at requires_payment_method."""
+        attempt_id = request.references.attempt_id
+        if not attempt_id:
+            raise ValueError("A Stripe charge is found by its attempt id: give references.attempt_id.")
+        for intent in client.payment_intents_for_customer(credentials, request.gateway_customer_id):
+            if string_map(intent.get("metadata")).get(METADATA_ATTEMPT_ID) == attempt_id:
+                return self._intent_result(intent)
+        return None
 
     def refund(self, *, credentials: GatewayCredentials, request: RefundRequest) -> RefundResult:
         """POST /v1/refunds against the PaymentIntent (or charge), under the caller's idempotency key."""

@@ -19,6 +19,8 @@ from payments.gateways.stripe.webhooks import failure_from_error
 from payments.interface import GatewayCredentials
 
 PROVIDER = "stripe"
+# How many of a customer's newest PaymentIntents a lookup reads (Stripe's largest page).
+CUSTOMER_INTENTS_LIMIT = 100
 
 
 @cache
@@ -105,6 +107,13 @@ def payment_intent_create(
         raise PaymentDeclined(
             str(exc), provider=PROVIDER, failure=failure_from_error(error), payment_id=declined_intent.get("id")
         ) from cause
+
+
+def payment_intents_for_customer(credentials: GatewayCredentials, customer_id: str) -> list[dict[str, Any]]:
+    """GET /v1/payment_intents?customer=…: the customer's latest PaymentIntents, newest first."""
+    with _translated("payment intents list"):
+        page = _client(credentials).v1.payment_intents.list({"customer": customer_id, "limit": CUSTOMER_INTENTS_LIMIT})
+        return [intent.to_dict() for intent in page.data]
 
 
 def refund_create(

@@ -218,6 +218,50 @@ def test_a_second_run_of_the_same_attempt_reports_the_first_charge_and_never_cha
 
 
 @pytest.mark.django_db
+def test_an_attempts_charge_is_found_through_its_orders_receipt(fake_gateway, razorpay_account):
+    fake_gateway.respond("GET", "/v1/orders", fixture("razorpay", "api/orders_with_receipt.json"))
+    fake_gateway.respond(
+        "GET", "/v1/orders/order_PqAttempt0001/payments", fixture("razorpay", "api/order_payments_failed.json")
+    )
+
+    found = adapter.find_saved_method_charge(
+        credentials=gateway_credentials(account=razorpay_account), request=_charge()
+    )
+
+    assert found is not None
+    assert (found.payment_id, found.status, found.gateway_order_id) == (
+        "pay_PqRecurring002",
+        PaymentStatus.FAILED,
+        "order_PqAttempt0001",
+    )
+    assert [(r.method, r.path) for r in fake_gateway.requests] == [
+        ("GET", "/v1/orders"),
+        ("GET", "/v1/orders/order_PqAttempt0001/payments"),
+    ]
+    assert fake_gateway.requests[0].query == {"receipt": ["attempt-att_8cT2"]}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("order_payments", [False, True])
+def test_no_order_or_an_order_without_payments_means_no_charge(fake_gateway, razorpay_account, order_payments):
+    if order_payments:
+        fake_gateway.respond("GET", "/v1/orders", fixture("razorpay", "api/orders_with_receipt.json"))
+        fake_gateway.respond(
+            "GET", "/v1/orders/order_PqAttempt0001/payments", fixture("razorpay", "api/empty_collection.json")
+        )
+    else:
+        fake_gateway.respond("GET", "/v1/orders", fixture("razorpay", "api/empty_collection.json"))
+
+    found = adapter.find_saved_method_charge(
+        credentials=gateway_credentials(account=razorpay_account), request=_charge()
+    )
+
+    assert found is None
+    assert fake_gateway.requests_to("POST", "/v1/orders") == []
+    assert fake_gateway.requests_to("POST", "/v1/payments/create/recurring") == []
+
+
+@pytest.mark.django_db
 def test_refund_is_created_once_per_receipt(fake_gateway, razorpay_account):
     fake_gateway.respond(
         "GET", "/v1/payments/pay_PqCardOk00001/refunds", fixture("razorpay", "api/empty_collection.json")

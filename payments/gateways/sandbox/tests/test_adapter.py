@@ -101,6 +101,21 @@ def test_charging_a_decline_method_fails_with_that_code_once_per_key(sandbox_acc
 
 
 @pytest.mark.django_db
+def test_a_charge_is_found_by_its_key_and_a_lookup_never_charges(sandbox_account):
+    credentials = gateway_credentials(account=sandbox_account)
+
+    before = adapter.find_saved_method_charge(credentials=credentials, request=_charge("sbx_pm_card_ok"))
+    charged = adapter.charge_saved_method(credentials=credentials, request=_charge("sbx_pm_card_ok"))
+    after = adapter.find_saved_method_charge(credentials=credentials, request=_charge("sbx_pm_card_ok"))
+    other = adapter.find_saved_method_charge(credentials=credentials, request=_charge("sbx_pm_card_ok", key="other"))
+
+    assert before is None
+    assert after == charged
+    assert other is None
+    assert SandboxPayment.objects.count() == 1
+
+
+@pytest.mark.django_db
 def test_an_unknown_payment_method_is_a_terminal_error(sandbox_account):
     with pytest.raises(GatewayTerminalError, match="No such payment method"):
         adapter.charge_saved_method(

@@ -211,6 +211,72 @@ def test_a_stripe_outage_is_retried_once_with_the_same_key_then_reported_transie
     assert keys == ["attempt-att_8cT2", "attempt-att_8cT2"]
 
 
+def _attempt_charge(attempt_id: str = "att_8cT2") -> SavedMethodCharge:
+    return SavedMethodCharge(
+        amount=Money(2000, "USD"),
+        gateway_customer_id="cus_Rq7Payer0001",
+        gateway_payment_method_id="pm_1QpCard0001",
+        idempotency_key=f"tinko_{attempt_id}",
+        references=PaymentReferences(transaction_ref="order-1042", attempt_id=attempt_id),
+    )
+
+
+@pytest.mark.django_db
+def test_an_attempts_charge_is_found_among_the_customers_payment_intents_by_its_attempt_id(
+    fake_gateway, stripe_account
+):
+    fake_gateway.respond("GET", "/v1/payment_intents", fixture("stripe", "api/payment_intents_of_customer.json"))
+
+    found = adapter.find_saved_method_charge(
+        credentials=gateway_credentials(account=stripe_account), request=_attempt_charge()
+    )
+
+    assert found == ChargeResult(
+        provider="stripe",
+        payment_id="pi_3QpDeclined0001",
+        status=PaymentStatus.FAILED,
+        amount=Money(2000, "USD"),
+        failure=FailureDetails(
+            code="card_declined",
+            message="Your card has insufficient funds.",
+            decline_code="insufficient_funds",
+            advice_code="try_again_later",
+            network_decline_code="51",
+        ),
+        gateway_charge_id="ch_3QpDeclinedCh01",
+    )
+    [request] = fake_gateway.requests
+    assert (request.method, request.path) == ("GET", "/v1/payment_intents")
+    assert request.query == {"customer": ["cus_Rq7Payer0001"], "limit": ["100"]}
+    assert fake_gateway.requests_to("POST", "/v1/payment_intents") == [], "a lookup never charges"
+
+
+@pytest.mark.django_db
+def test_no_payment_intent_of_the_attempt_means_no_charge_reached_stripe(fake_gateway, stripe_account):
+    fake_gateway.respond("GET", "/v1/payment_intents", fixture("stripe", "api/payment_intents_of_customer.json"))
+
+    found = adapter.find_saved_method_charge(
+        credentials=gateway_credentials(account=stripe_account), request=_attempt_charge("att_Never")
+    )
+
+    assert found is None
+
+
+@pytest.mark.django_db
+def test_a_lookup_without_an_attempt_id_is_refused_before_any_request(fake_gateway, stripe_account):
+    request = SavedMethodCharge(
+        amount=Money(2000, "USD"),
+        gateway_customer_id="cus_Rq7Payer0001",
+        gateway_payment_method_id="pm_1QpCard0001",
+        idempotency_key="tinko_att_8cT2",
+    )
+
+    with pytest.raises(ValueError, match="attempt id"):
+        adapter.find_saved_method_charge(credentials=gateway_credentials(account=stripe_account), request=request)
+
+    assert fake_gateway.requests == []
+
+
 @pytest.mark.django_db
 def test_rate_limiting_is_transient(fake_gateway, stripe_account, settings):
     fake_gateway.respond(

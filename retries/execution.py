@@ -1,0 +1,201 @@
+"""Executing claimed attempts: a re-charge of the saved payment method, or an email with a
+recovery link. Each attempt acts at most once, however often its task runs.
+
+Attempts reach a worker `in_progress` (the dispatcher claimed them, retries.dispatch), a few per
+task. The worker takes them in three steps:
+1. Begin, in one transaction for the task's attempts: each must still be in progress and its
+   transaction open (else the attempt is cancelled); the transactions become `recovering`; the
+   tries are counted. A re-charge is claimed once more by writing its idempotency key, read and
+   written under the row's lock: a second run of the task (delivered twice, or again after its
+   worker died) finds the key written and leaves the attempt alone; if the first run never
+   finishes, the sweeper asks the gateway what happened (retries.sweeping).
+2. Act, attempt by attempt and outside any database transaction, so that a crash never rolls back
+   what a gateway or the mail server did: the gateway call carries the attempt's deterministic key
+   (Razorpay: the adapter looks up the attempt's order by that receipt before charging); the
+   email is sent once per attempt by messaging, whose NotificationLog is unique per transaction,
+   attempt and channel.
+3. Settle, in one transaction for the task's attempts, each outcome with the bookkeeping it causes
+   (retries.outcomes); if that transaction fails, each attempt is settled in its own.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from celery.exceptions import SoftTimeLimitExceeded
+from django.db import transaction as db_transaction
+from django.db.models import F, Value
+from django.db.models.functions import Concat
+from django.utils import timezone
+
+from messaging.exceptions import TransactionClosed
+from messaging.services import recovery_email_send, recovery_link_issue
+from payments.exceptions import GatewayTransientError, PaymentsError
+from payments.models import GatewayAccount
+from payments.services import gateway_saved_method_charge
+from recovery.enums import TransactionStatus
+from recovery.models import Transaction
+from retries.enums import AttemptStatus, Channel
+from retries.models import RecoveryAttempt
+from retries.outcomes import (
+    CHARGE_KEY_PREFIX,
+    OPEN_STATUSES,
+    Executed,
+    attempt_cancel,
+    attempt_charge_settle,
+    attempt_email_settle,
+    attempt_retry_later,
+    attempt_skip,
+    charge_account,
+    charge_key,
+    charge_request,
+)
+from retries.scheduling import policy_for
+
+logger = logging.getLogger(__name__)
+
+Settle = Callable[[], Executed]
+
+
+def _begin(attempt_ids: Sequence[int]) -> tuple[list[RecoveryAttempt], dict[int, Executed]]:
+    """Take the attempts up (see the module's step 1): those to act on, each with its transaction,
+    and what became of the others."""
+    now = timezone.now()
+    done: dict[int, Executed] = {}
+    with db_transaction.atomic():
+        found = (
+            RecoveryAttempt.objects.select_for_update(of=("self", "transaction"))
+            .select_related("transaction__organization")
+            .filter(pk__in=attempt_ids, status=AttemptStatus.IN_PROGRESS)
+            .order_by("pk")
+        )
+        ready: list[RecoveryAttempt] = []
+        for attempt in found:
+            txn = attempt.transaction
+            if attempt.channel == Channel.AUTO_CHARGE and attempt.idempotency_key:
+                done[attempt.pk] = Executed.TAKEN
+            elif txn.status not in OPEN_STATUSES:
+                done[attempt.pk] = attempt_cancel(attempt=attempt, reason=f"the transaction is {txn.status}")
+            else:
+                ready.append(attempt)
+        opened = {attempt.transaction_id for attempt in ready if attempt.transaction.status == TransactionStatus.FAILED}
+        if opened:
+            Transaction.objects.filter(pk__in=opened, status=TransactionStatus.FAILED).update(
+                status=TransactionStatus.RECOVERING, updated_at=now
+            )
+        RecoveryAttempt.objects.filter(pk__in=[attempt.pk for attempt in ready]).update(
+            tries=F("tries") + 1, updated_at=now
+        )
+        charges = [attempt for attempt in ready if attempt.channel == Channel.AUTO_CHARGE]
+        if charges:
+            RecoveryAttempt.objects.filter(pk__in=[attempt.pk for attempt in charges]).update(
+                idempotency_key=Concat(Value(CHARGE_KEY_PREFIX), F("public_id"))
+            )
+    for attempt in ready:
+        attempt.tries += 1
+        attempt.updated_at = now
+        if attempt.transaction_id in opened:
+            attempt.transaction.status = TransactionStatus.RECOVERING
+        if attempt.channel == Channel.AUTO_CHARGE:
+            attempt.idempotency_key = charge_key(attempt)
+    ready_ids = {attempt.pk for attempt in ready}
+    for attempt_id in attempt_ids:
+        if attempt_id not in ready_ids:
+            done.setdefault(attempt_id, Executed.TAKEN)
+    return ready, done
+
+
+@dataclass
+class _Accounts:
+    """Gateway accounts by organization, gateway and mode, looked up once per task."""
+
+    found: dict[tuple[int, str, bool], GatewayAccount | None] = field(default_factory=dict)
+
+    def of(self, txn: Transaction) -> GatewayAccount | None:
+        key = (txn.organization_id, txn.gateway, txn.livemode)
+        if key not in self.found:
+            self.found[key] = charge_account(txn)
+        return self.found[key]
+
+
+def _recharge(attempt: RecoveryAttempt, txn: Transaction, accounts: _Accounts) -> Settle:
+    if not txn.gateway_payment_method_id:
+        return lambda: attempt_skip(attempt=attempt, transaction=txn, error="no saved payment method to re-charge")
+    account = accounts.of(txn)
+    if account is None:
+        mode = "live" if txn.livemode else "test"
+        error = f"no {txn.gateway} gateway account is connected in {mode} mode"
+        return lambda: attempt_skip(attempt=attempt, transaction=txn, error=error)
+    try:
+        result = gateway_saved_method_charge(account=account, request=charge_request(attempt=attempt, transaction=txn))
+    except GatewayTransientError as exc:
+        transient = str(exc)
+        return lambda: attempt_retry_later(attempt=attempt, transaction=txn, error=transient)
+    except PaymentsError as exc:
+        # Refused as sent (bad keys, an unknown method, an amount the gateway cannot take): trying
+        # the same request again cannot help.
+        refused = f"{type(exc).__name__}: {exc}"
+        return lambda: attempt_skip(attempt=attempt, transaction=txn, error=refused)
+    return lambda: attempt_charge_settle(attempt=attempt, transaction=txn, result=result)
+
+
+def _email(attempt: RecoveryAttempt, txn: Transaction) -> Settle:
+    lifetime = policy_for(organization=txn.organization).link_lifetime
+    try:
+        issued = recovery_link_issue(transaction=txn, lifetime=lifetime, attempt_number=attempt.number)
+    except TransactionClosed:
+        return lambda: attempt_cancel(attempt=attempt, reason="the transaction closed before the email was sent")
+    log = recovery_email_send(transaction=txn, link=issued.link)
+    return lambda: attempt_email_settle(attempt=attempt, transaction=txn, log=log)
+
+
+def _settle(settles: dict[int, Settle]) -> dict[int, Executed | None]:
+    """Write every outcome in one transaction; if that fails, each in its own (one that still fails
+    is logged and left in progress, for the sweeper)."""
+    if not settles:
+        return {}
+    try:
+        with db_transaction.atomic():
+            return {attempt_id: settle() for attempt_id, settle in settles.items()}
+    except Exception:  # one attempt's bookkeeping must not hold up the others': settled one by one below
+        logger.exception("attempts_settle_together_failed", extra={"count": len(settles)})
+    results: dict[int, Executed | None] = {}
+    for attempt_id, settle in settles.items():
+        try:
+            with db_transaction.atomic():
+                results[attempt_id] = settle()
+        except Exception:
+            logger.exception("attempt_settle_failed", extra={"attempt_pk": attempt_id})
+            results[attempt_id] = None
+    return results
+
+
+def attempts_execute(*, attempt_ids: Sequence[int]) -> list[Executed | None]:
+    """Execute claimed attempts (one worker task's share; see the module's docstring), in order:
+    what each run did, None for one that raised (logged, and left in progress for the sweeper).
+    Safe to call again for the same attempts."""
+    ids = list(dict.fromkeys(attempt_ids))
+    ready, done = _begin(ids)
+    accounts = _Accounts()
+    settles: dict[int, Settle] = {}
+    results: dict[int, Executed | None] = dict(done)
+    for attempt in ready:
+        try:
+            if attempt.channel == Channel.AUTO_CHARGE:
+                settles[attempt.pk] = _recharge(attempt, attempt.transaction, accounts)
+            else:
+                settles[attempt.pk] = _email(attempt, attempt.transaction)
+        except SoftTimeLimitExceeded:
+            raise
+        except Exception:  # the sweeper finishes it; the rest of the task must not wait for that
+            logger.exception("attempt_execution_error", extra={"attempt_id": attempt.public_id})
+            results[attempt.pk] = None
+    results.update(_settle(settles))
+    return [results.get(attempt_id) for attempt_id in ids]
+
+
+def attempt_execute(*, attempt_id: int) -> Executed | None:
+    """Execute one claimed attempt."""
+    return attempts_execute(attempt_ids=[attempt_id])[0]

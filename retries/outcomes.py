@@ -1,0 +1,256 @@
+"""How an attempt ends, and what its end changes: shared by the worker that executes attempts
+(retries.execution) and the sweeper that finishes the ones a worker left behind (retries.sweeping).
+
+Every ending is a conditional update from `in_progress` (so only one of several runs ends it),
+written in one database transaction with the bookkeeping it causes: a charge recovers the
+transaction, a decline is recorded as a failure (which plans the next attempt), a message sent or
+an attempt skipped plans the next one. A closed transaction is never planned again. Inside a
+caller's transaction (a worker settling a batch at once) they add no savepoint of their own: an
+error rolls the whole batch back, and the worker then settles its attempts one at a time.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction as db_transaction
+from django.utils import timezone
+
+from messaging.enums import NotificationStatus, SuppressionReason
+from messaging.models import NotificationLog
+from payments.enums import GatewayMode, PaymentStatus
+from payments.interface import ChargeResult, CustomerDetails, PaymentReferences, SavedMethodCharge
+from payments.models import GatewayAccount
+from payments.selectors import gateway_account_for_org
+from recovery.enums import EventSource, TransactionStatus
+from recovery.gateway_events import retry_failure_key
+from recovery.models import Transaction
+from recovery.services import FailureInput, PaymentReceived, transaction_mark_recovered, transaction_record_failure
+from retries.enums import AttemptStatus
+from retries.models import RecoveryAttempt
+from retries.scheduling import recovery_replan
+from tinko.money import Money
+
+logger = logging.getLogger(__name__)
+
+# Transactions an attempt may still act on; any other status cancels the attempt.
+OPEN_STATUSES = frozenset({TransactionStatus.FAILED, TransactionStatus.RECOVERING})
+ERROR_MAX_LENGTH = 500
+# The gateway has taken the charge but not settled it: its webhook or the sweeper's next look will.
+UNSETTLED_STATUSES = frozenset({PaymentStatus.PENDING, PaymentStatus.PROCESSING, PaymentStatus.REQUIRES_ACTION})
+
+
+class Executed(StrEnum):
+    """What one run of an attempt (by a worker or the sweeper) did."""
+
+    CHARGED = "charged"
+    DECLINED = "declined"
+    SENT = "sent"
+    SKIPPED = "skipped"
+    CANCELLED = "cancelled"
+    RESCHEDULED = "rescheduled"  # back to scheduled: a passing error, or nothing had happened yet
+    UNSETTLED = "unsettled"  # the gateway has the charge but has not settled it yet
+    FAILED = "failed"  # a message whose send was interrupted: not sent again
+    TAKEN = "taken"  # another run has it, or it is no longer in progress: nothing done
+
+
+# A re-charge's idempotency key is this and the attempt's public id (Razorpay: its order's receipt,
+# 40 characters at most): the same on every run of the attempt, never the same for two attempts.
+CHARGE_KEY_PREFIX = "tinko_"
+
+
+def charge_key(attempt: RecoveryAttempt) -> str:
+    """The idempotency key of the attempt's re-charge."""
+    return f"{CHARGE_KEY_PREFIX}{attempt.public_id}"
+
+
+def charge_request(*, attempt: RecoveryAttempt, transaction: Transaction) -> SavedMethodCharge:
+    """The attempt's re-charge of the transaction's saved method, the same on every run."""
+    return SavedMethodCharge(
+        amount=Money(transaction.amount, transaction.currency),
+        gateway_customer_id=transaction.gateway_customer_id,
+        gateway_payment_method_id=transaction.gateway_payment_method_id,
+        idempotency_key=charge_key(attempt),
+        description=f"Retry of {transaction.transaction_ref}"[:200],
+        references=PaymentReferences(transaction_ref=transaction.transaction_ref, attempt_id=attempt.public_id),
+        customer=CustomerDetails(
+            email=transaction.customer_email or None,
+            phone=transaction.customer_phone or None,
+            name=transaction.customer_name or None,
+        ),
+    )
+
+
+def charge_account(transaction: Transaction) -> GatewayAccount | None:
+    """The organization's account at the transaction's gateway, in the transaction's mode."""
+    mode = GatewayMode.LIVE if transaction.livemode else GatewayMode.TEST
+    return gateway_account_for_org(organization=transaction.organization, provider=transaction.gateway, mode=mode)
+
+
+def _finish(attempt: RecoveryAttempt, status: AttemptStatus, *, now: datetime, **fields: Any) -> bool:
+    """Move the attempt from in_progress to `status`; False when another run already moved it."""
+    changed = RecoveryAttempt.objects.filter(pk=attempt.pk, status=AttemptStatus.IN_PROGRESS).update(
+        status=status, finished_at=now, updated_at=now, **fields
+    )
+    if changed:
+        attempt.status, attempt.finished_at, attempt.updated_at = status, now, now
+        for name, value in fields.items():
+            setattr(attempt, name, value)
+    return bool(changed)
+
+
+def _open_transaction(transaction: Transaction) -> Transaction | None:
+    """The transaction, locked and as it is now, if an attempt may still act on it."""
+    current = Transaction.objects.select_for_update().select_related("organization").get(pk=transaction.pk)
+    return current if current.status in OPEN_STATUSES else None
+
+
+def _replan(transaction: Transaction) -> None:
+    """Plan the transaction's next step, if it is still open (call inside the finishing transaction)."""
+    current = _open_transaction(transaction)
+    if current is not None:
+        recovery_replan(transaction=current)
+
+
+def _log(attempt: RecoveryAttempt, executed: Executed, **extra: Any) -> Executed:
+    logger.info(
+        "attempt_executed",
+        extra={"attempt_id": attempt.public_id, "channel": attempt.channel, "executed": executed.value, **extra},
+    )
+    return executed
+
+
+def attempt_cancel(*, attempt: RecoveryAttempt, reason: str) -> Executed:
+    """End an attempt that must not act (its transaction is closed)."""
+    if not _finish(attempt, AttemptStatus.CANCELLED, now=timezone.now(), error=reason[:ERROR_MAX_LENGTH]):
+        return Executed.TAKEN
+    return _log(attempt, Executed.CANCELLED, reason=reason)
+
+
+def attempt_skip(*, attempt: RecoveryAttempt, transaction: Transaction, error: str) -> Executed:
+    """End an attempt that could not act (no gateway account, a refused request, no address, the payer
+    said stop) and plan the next step."""
+    with db_transaction.atomic(savepoint=False):
+        if not _finish(attempt, AttemptStatus.SKIPPED, now=timezone.now(), error=error[:ERROR_MAX_LENGTH]):
+            return Executed.TAKEN
+        _replan(transaction)
+    return _log(attempt, Executed.SKIPPED, error=error)
+
+
+def attempt_requeue(*, attempt: RecoveryAttempt, reason: str, delay: timedelta = timedelta(0)) -> Executed:
+    """Send an attempt that has not acted (or whose act may be repeated with its key) back to
+    scheduled, due after `delay`; the dispatcher claims it again."""
+    now = timezone.now()
+    changed = RecoveryAttempt.objects.filter(pk=attempt.pk, status=AttemptStatus.IN_PROGRESS).update(
+        status=AttemptStatus.SCHEDULED,
+        scheduled_at=now + delay,
+        started_at=None,
+        idempotency_key="",
+        error=reason[:ERROR_MAX_LENGTH],
+        updated_at=now,
+    )
+    if not changed:
+        return Executed.TAKEN
+    return _log(attempt, Executed.RESCHEDULED, reason=reason, delay_seconds=int(delay.total_seconds()))
+
+
+def attempt_retry_later(*, attempt: RecoveryAttempt, transaction: Transaction, error: str) -> Executed:
+    """A passing error (a gateway outage, a mail server asking to come back): try again a little
+    later, the delay doubling each time, at most RETRY_TRANSIENT_MAX_TRIES tries in all; then skip."""
+    if attempt.tries >= settings.RETRY_TRANSIENT_MAX_TRIES:
+        return attempt_skip(
+            attempt=attempt, transaction=transaction, error=f"{error} (gave up after {attempt.tries} tries)"
+        )
+    delay = timedelta(seconds=settings.RETRY_TRANSIENT_DELAY_SECONDS * 2 ** max(attempt.tries - 1, 0))
+    return attempt_requeue(attempt=attempt, reason=error, delay=delay)
+
+
+def attempt_charge_settle(*, attempt: RecoveryAttempt, transaction: Transaction, result: ChargeResult) -> Executed:
+    """What the gateway said of the attempt's re-charge: charged (the transaction recovered, credited
+    to this attempt), declined (the decline recorded, which plans again), or not settled yet."""
+    now = timezone.now()
+    if result.status in UNSETTLED_STATUSES:
+        RecoveryAttempt.objects.filter(pk=attempt.pk, status=AttemptStatus.IN_PROGRESS).update(
+            gateway_payment_id=result.payment_id, updated_at=now
+        )
+        return _log(attempt, Executed.UNSETTLED, payment_id=result.payment_id, status=result.status)
+    if result.status in (PaymentStatus.SUCCEEDED, PaymentStatus.REFUNDED):
+        with db_transaction.atomic(savepoint=False):
+            if not _finish(attempt, AttemptStatus.CHARGED, now=now, gateway_payment_id=result.payment_id, error=""):
+                return Executed.TAKEN
+            payment = PaymentReceived(
+                transaction_ref=transaction.transaction_ref,
+                amount=result.amount.amount,
+                currency=result.amount.currency,
+                paid_at=now,
+                gateway=result.provider,
+                gateway_payment_id=result.payment_id,
+            )
+            transaction_mark_recovered(
+                organization=transaction.organization, livemode=transaction.livemode, payment=payment
+            )
+        return _log(attempt, Executed.CHARGED, payment_id=result.payment_id)
+    failure = result.failure
+    message = (failure.message if failure else None) or f"the gateway declined the charge ({result.status})"
+    with db_transaction.atomic(savepoint=False):
+        if not _finish(
+            attempt,
+            AttemptStatus.FAILED,
+            now=now,
+            gateway_payment_id=result.payment_id,
+            error=message[:ERROR_MAX_LENGTH],
+        ):
+            return Executed.TAKEN
+        decline = FailureInput(
+            transaction_ref=transaction.transaction_ref,
+            amount=transaction.amount,
+            currency=transaction.currency,
+            occurred_at=now,
+            gateway=transaction.gateway,
+            # As for a gateway's webhook: the issuer's reason says more than the generic error code.
+            failure_code=(failure and (failure.decline_code or failure.code)) or "",
+            failure_message=message,
+            network_decline_code=(failure and failure.network_decline_code) or "",
+            network_advice_code=(failure and failure.network_advice_code) or "",
+            advice_code=(failure and failure.advice_code) or "",
+            payment_method_type=transaction.payment_method_type,
+            raw_payload={"attempt": attempt.public_id, "gateway_payment_id": result.payment_id},
+            idempotency_key=retry_failure_key(attempt.public_id),
+            source=EventSource.RETRY,
+        )
+        transaction_record_failure(
+            organization=transaction.organization, livemode=transaction.livemode, failure=decline
+        )
+    return _log(attempt, Executed.DECLINED, payment_id=result.payment_id)
+
+
+def attempt_email_settle(*, attempt: RecoveryAttempt, transaction: Transaction, log: NotificationLog) -> Executed:
+    """What became of the attempt's email: sent or not sent (skipped) plans the next step; a failed
+    send is tried again later; a send still pending belongs to another run."""
+    if log.status == NotificationStatus.SENT:
+        with db_transaction.atomic(savepoint=False):
+            if not _finish(attempt, AttemptStatus.SENT, now=timezone.now(), error=""):
+                return Executed.TAKEN
+            _replan(transaction)
+        return _log(attempt, Executed.SENT, notification_id=log.public_id)
+    if log.status == NotificationStatus.SUPPRESSED:
+        reason = SuppressionReason(log.error).label if log.error in SuppressionReason.values else log.error
+        return attempt_skip(attempt=attempt, transaction=transaction, error=f"not sent: {reason}")
+    if log.status == NotificationStatus.FAILED:
+        return attempt_retry_later(attempt=attempt, transaction=transaction, error=f"email not sent: {log.error}")
+    return Executed.TAKEN
+
+
+def attempt_email_interrupted(*, attempt: RecoveryAttempt, transaction: Transaction) -> Executed:
+    """An email whose send began and never reported back: it may have gone out, so it is never sent
+    again; the attempt fails and the next step is planned."""
+    error = "the send was interrupted: whether the email went out is unknown, so it is not sent again"
+    with db_transaction.atomic(savepoint=False):
+        if not _finish(attempt, AttemptStatus.FAILED, now=timezone.now(), error=error):
+            return Executed.TAKEN
+        _replan(transaction)
+    return _log(attempt, Executed.FAILED, error=error)
