@@ -19,8 +19,9 @@ CELERY_TASK_EAGER_PROPAGATES = True
 LOG_FORMAT = "console"
 # As in production: staff reach the admin only with two-factor sign-in set up.
 ADMIN_REQUIRE_MFA = True
-# Tests see a rule edit at once.
+# Tests see a rule or retry-policy edit at once.
 CLASSIFIER_RULES_CHECK_SECONDS = 0.0
+RETRY_POLICIES_CHECK_SECONDS = 0.0
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so that a real worker process started by a test sees the same data.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
