@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from importlib import import_module
 from typing import Any
 
 import pytest
@@ -30,6 +31,25 @@ def _clear_cache() -> Iterator[None]:
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _classifier_defaults(request: pytest.FixtureRequest) -> None:
+    """A transactional test empties every table when it ends, the global classifier rules a data
+    migration loaded included: the next such test gets them back, as a fresh database has them."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not marker.kwargs.get("transaction"):
+        return
+    request.getfixturevalue("_django_db_helper")
+    from django.apps import apps
+
+    from recovery.models import ClassifierRule
+    from recovery.services import classifier_rules_changed
+
+    if not ClassifierRule.objects.filter(organization__isnull=True).exists():
+        load_defaults = import_module("recovery.migrations.0002_classifier_defaults").load_defaults
+        load_defaults(apps, None)
+        classifier_rules_changed()
 
 
 @pytest.fixture

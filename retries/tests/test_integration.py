@@ -43,7 +43,7 @@ pytestmark = [
     pytest.mark.integration,
     # Transactional (the worker must see committed rows); the flush after each test would also take
     # the classifier rules migrations wrote, so they are put back.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(
         connection.vendor != "postgresql" or not django_settings.REDIS_URL,
         reason="needs PostgreSQL and Redis (set DATABASE_URL and REDIS_URL): a real worker and beat share them",
