@@ -1,0 +1,58 @@
+"""Writes for payments: gateway accounts (connecting, rotating keys, calls through an adapter) and
+the webhook inbox (receiving, processing, sweeping, pruning)."""
+
+from payments.services.accounts import (
+    ConnectedGateway,
+    gateway_account_connect,
+    gateway_checkout_create,
+    gateway_keys_rotate,
+    gateway_payment_retrieve,
+    gateway_saved_method_charge,
+    gateway_saved_method_charge_find,
+)
+from payments.services.webhooks import (
+    DUPLICATE_CONSTRAINTS,
+    ERROR_MAX_LENGTH,
+    MAX_PROCESSING_ATTEMPTS,
+    MAX_SWEEPS,
+    PROCESSING_STALE_AFTER,
+    PRUNE_BATCH,
+    PRUNE_MAX_BATCHES,
+    SWEEP_BATCH,
+    SWEEP_GRACE,
+    WEBHOOK_EVENT_PROCESS_TASK,
+    WebhookEndpointUnknown,
+    WebhookReceipt,
+    webhook_event_process,
+    webhook_event_requeue,
+    webhook_events_sweep,
+    webhook_payloads_prune,
+    webhook_receive,
+)
+
+__all__ = [
+    "DUPLICATE_CONSTRAINTS",
+    "ERROR_MAX_LENGTH",
+    "MAX_PROCESSING_ATTEMPTS",
+    "MAX_SWEEPS",
+    "PROCESSING_STALE_AFTER",
+    "PRUNE_BATCH",
+    "PRUNE_MAX_BATCHES",
+    "SWEEP_BATCH",
+    "SWEEP_GRACE",
+    "WEBHOOK_EVENT_PROCESS_TASK",
+    "ConnectedGateway",
+    "WebhookEndpointUnknown",
+    "WebhookReceipt",
+    "gateway_account_connect",
+    "gateway_checkout_create",
+    "gateway_keys_rotate",
+    "gateway_payment_retrieve",
+    "gateway_saved_method_charge",
+    "gateway_saved_method_charge_find",
+    "webhook_event_process",
+    "webhook_event_requeue",
+    "webhook_events_sweep",
+    "webhook_payloads_prune",
+    "webhook_receive",
+]
