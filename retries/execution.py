@@ -45,8 +45,8 @@ from retries.models import RecoveryAttempt
 from retries.outcomes import (
     CHARGE_KEY_PREFIX,
     OPEN_STATUSES,
+    Bookkeeping,
     Executed,
-    Replans,
     attempt_cancel,
     attempt_charge_settle,
     attempt_email_settle,
@@ -62,9 +62,9 @@ logger = logging.getLogger(__name__)
 
 
 class Settle(Protocol):
-    """How an attempt's outcome is written, given the batch's Replans (None: on its own)."""
+    """How an attempt's outcome is written, with the rest of its `batch` (None: on its own)."""
 
-    def __call__(self, *, replans: Replans | None) -> Executed: ...
+    def __call__(self, *, batch: Bookkeeping | None) -> Executed: ...
 
 
 def _begin(attempt_ids: Sequence[int]) -> tuple[list[RecoveryAttempt], dict[int, Executed]]:
@@ -145,11 +145,11 @@ def _recharge(attempt: RecoveryAttempt, txn: Transaction, accounts: _Accounts) -
         # the same request again cannot help.
         refused = f"{type(exc).__name__}: {exc}"
         return partial(attempt_skip, attempt=attempt, transaction=txn, error=refused)
-    return lambda replans: attempt_charge_settle(attempt=attempt, transaction=txn, result=result)
+    return partial(attempt_charge_settle, attempt=attempt, transaction=txn, result=result)
 
 
 def _cancel(attempt: RecoveryAttempt, *, reason: str) -> Settle:
-    return lambda replans: attempt_cancel(attempt=attempt, reason=reason)
+    return lambda batch: attempt_cancel(attempt=attempt, reason=reason)
 
 
 def _emails(attempts: Sequence[RecoveryAttempt]) -> dict[int, Settle]:
@@ -176,17 +176,18 @@ def _emails(attempts: Sequence[RecoveryAttempt]) -> dict[int, Settle]:
 
 
 def _settle(settles: dict[int, Settle]) -> dict[int, Executed | None]:
-    """Write every outcome in one transaction, the next steps planned together at its end; if that
-    fails, each in its own (one that still fails is logged and left in progress, for the sweeper)."""
+    """Write every outcome in one transaction, the recoveries and next steps they cause together at its
+    end; if that fails, each in its own (one that still fails is logged and left in progress, for
+    the sweeper)."""
     if not settles:
         return {}
     try:
         with db_transaction.atomic():
-            replans = Replans()
+            batch = Bookkeeping()
             settled: dict[int, Executed | None] = {
-                attempt_id: settle(replans=replans) for attempt_id, settle in settles.items()
+                attempt_id: settle(batch=batch) for attempt_id, settle in settles.items()
             }
-            replans.plan()
+            batch.write()
             return settled
     except Exception:  # one attempt's bookkeeping must not hold up the others': settled one by one below
         logger.exception("attempts_settle_together_failed", extra={"count": len(settles)})
@@ -194,7 +195,7 @@ def _settle(settles: dict[int, Settle]) -> dict[int, Executed | None]:
     for attempt_id, settle in settles.items():
         try:
             with db_transaction.atomic():
-                results[attempt_id] = settle(replans=None)
+                results[attempt_id] = settle(batch=None)
         except Exception:
             logger.exception("attempt_settle_failed", extra={"attempt_pk": attempt_id})
             results[attempt_id] = None

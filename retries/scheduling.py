@@ -223,6 +223,11 @@ def attempts_cancel(*, transaction: Transaction, reason: str) -> int:
     return cancelled
 
 
+def attempts_cancel_many(*, transaction_ids: Sequence[int], reason: str) -> int:
+    """`attempts_cancel` for several transactions in one statement."""
+    return _cancel_scheduled(transaction_ids, reason=reason, now=timezone.now())
+
+
 def paused_stop(transaction: Transaction) -> Stop:
     """Why a paused transaction has nothing planned."""
     assert transaction.recovery_paused_at is not None

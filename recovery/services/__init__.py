@@ -10,7 +10,13 @@ from recovery.services.failures import (
     transaction_record_failure,
     transaction_record_failures,
 )
-from recovery.services.payments import PaymentApplied, PaymentReceived, transaction_mark_recovered
+from recovery.services.payments import (
+    PaymentApplied,
+    PaymentFor,
+    PaymentReceived,
+    transaction_mark_recovered,
+    transactions_mark_recovered,
+)
 from recovery.services.rules import classifier_rule_delete, classifier_rule_save, classifier_rules_changed
 
 __all__ = [
@@ -19,6 +25,7 @@ __all__ = [
     "FailureRecorded",
     "FirstFailure",
     "PaymentApplied",
+    "PaymentFor",
     "PaymentReceived",
     "classifier_rule_delete",
     "classifier_rule_save",
@@ -27,4 +34,5 @@ __all__ = [
     "transaction_mark_recovered",
     "transaction_record_failure",
     "transaction_record_failures",
+    "transactions_mark_recovered",
 ]

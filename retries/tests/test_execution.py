@@ -363,14 +363,20 @@ def test_bookkeeping_that_fails_for_one_attempt_is_retried_alone_and_the_others_
     second_txn = sandbox_transaction(organization=organization)
     first = claimed(transaction=first_txn, channel=Channel.AUTO_CHARGE)
     second = claimed(transaction=second_txn, channel=Channel.AUTO_CHARGE)
-    real = outcomes.transaction_mark_recovered
+    real, real_many = outcomes.transaction_mark_recovered, outcomes.transactions_mark_recovered
 
     def failing_for_the_first(*, organization, livemode, payment):
         if payment.transaction_ref == first_txn.transaction_ref:
             raise RuntimeError("the database went away")
         return real(organization=organization, livemode=livemode, payment=payment)
 
+    def failing_with_the_first(*, payments):
+        if any(paid.payment.transaction_ref == first_txn.transaction_ref for paid in payments):
+            raise RuntimeError("the database went away")
+        return real_many(payments=payments)
+
     monkeypatch.setattr(outcomes, "transaction_mark_recovered", failing_for_the_first)
+    monkeypatch.setattr(outcomes, "transactions_mark_recovered", failing_with_the_first)
 
     assert attempts_execute(attempt_ids=[first.pk, second.pk]) == [None, Executed.CHARGED]
 
