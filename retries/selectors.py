@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch, QuerySet
 
 from accounts.models import Organization
 from recovery.enums import Action, Category
@@ -34,6 +34,15 @@ def retry_policy_default(*, organization: Organization) -> RetryPolicy | None:
         .filter(is_default=True)
         .prefetch_related(Prefetch("overrides", queryset=RetryPolicyOverride.objects.order_by("category")))
         .first()
+    )
+
+
+def retry_policy_list(*, organization: Organization) -> QuerySet[RetryPolicy]:
+    """The organization's policies, the default first, each with its number of category overrides."""
+    return (
+        RetryPolicy.objects.for_org(organization)
+        .annotate(override_count=Count("overrides"))
+        .order_by("-is_default", "name")
     )
 
 
