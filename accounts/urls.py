@@ -26,4 +26,5 @@ urlpatterns = [
     path("settings/delete/", settings.settings_delete, name="settings_delete"),
     path("audit/", audit.audit_log, name="audit"),
     path("", include("retries.urls")),
+    path("", include("recovery.rule_urls")),
 ]

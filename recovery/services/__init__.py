@@ -11,6 +11,7 @@ from recovery.services.failures import (
     transaction_record_failures,
 )
 from recovery.services.payments import PaymentApplied, PaymentReceived, transaction_mark_recovered
+from recovery.services.rule_overrides import classifier_override_delete, classifier_override_save
 from recovery.services.rules import classifier_rule_delete, classifier_rule_save, classifier_rules_changed
 
 __all__ = [
@@ -20,6 +21,8 @@ __all__ = [
     "FirstFailure",
     "PaymentApplied",
     "PaymentReceived",
+    "classifier_override_delete",
+    "classifier_override_save",
     "classifier_rule_delete",
     "classifier_rule_save",
     "classifier_rules_changed",
