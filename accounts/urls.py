@@ -27,4 +27,5 @@ urlpatterns = [
     path("audit/", audit.audit_log, name="audit"),
     path("", include("retries.urls")),
     path("", include("recovery.rule_urls")),
+    path("", include("payments.console_urls")),
 ]
