@@ -34,6 +34,6 @@ class GatewayConnectForm(forms.Form):
         super().__init__(*args, **kwargs)
         if livemode:
             # The sandbox only has a test mode.
-            self.fields["provider"].choices = [
-                choice for choice in GatewayProvider.choices if choice[0] != GatewayProvider.SANDBOX
-            ]
+            provider = self.fields["provider"]
+            assert isinstance(provider, forms.ChoiceField)
+            provider.choices = [choice for choice in GatewayProvider.choices if choice[0] != GatewayProvider.SANDBOX]

@@ -12,10 +12,10 @@ from django.utils import timezone
 
 from accounts.models import Organization
 from payments.crypto import secret_decrypt
-from payments.interface import GatewayCredentials
 from payments.enums import GatewayProvider
 from payments.gateways.razorpay import consts as razorpay_consts
 from payments.gateways.stripe import consts as stripe_consts
+from payments.interface import GatewayCredentials
 from payments.models import GatewayAccount, SandboxCheckout, WebhookEvent
 
 # Stripe retries a delivery for up to three days; events signed with the old secret may arrive that late.
@@ -108,7 +108,9 @@ def gateway_accounts_shown(*, organization: Organization, mode: str) -> list[Gat
     """The organization's accounts of one mode (test or live), each with its webhook URL and events."""
     accounts = GatewayAccount.objects.for_org(organization).filter(mode=mode).order_by("provider")
     return [
-        GatewayShown(account=account, webhook_url=gateway_webhook_url(account=account), events=EVENTS_TO_ENABLE[account.provider])
+        GatewayShown(
+            account=account, webhook_url=gateway_webhook_url(account=account), events=EVENTS_TO_ENABLE[account.provider]
+        )
         for account in accounts
     ]
 

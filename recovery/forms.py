@@ -11,10 +11,12 @@ from recovery.classifier import ClassifierInput
 from recovery.enums import PaymentMethodType
 from recovery.models import ClassifierRule
 
-ALTERNATIVE_CHOICES = [(method.value, method.label) for method in PaymentMethodType if method != PaymentMethodType.OTHER]
+ALTERNATIVE_CHOICES = [
+    (method.value, method.label) for method in PaymentMethodType if method != PaymentMethodType.OTHER
+]
 
 
-class ClassifierOverrideForm(forms.ModelForm):  # type: ignore[type-arg]
+class ClassifierOverrideForm(forms.ModelForm[ClassifierRule]):
     alternatives = forms.MultipleChoiceField(
         choices=ALTERNATIVE_CHOICES,
         required=False,
@@ -47,7 +49,10 @@ class ClassifierOverrideForm(forms.ModelForm):  # type: ignore[type-arg]
             "cooldown_seconds": "Wait before a retry (seconds)",
             "is_active": "Active",
         }
-        widgets = {"explanation": forms.Textarea(attrs={"rows": 2}), "recommendation": forms.Textarea(attrs={"rows": 2})}
+        widgets = {
+            "explanation": forms.Textarea(attrs={"rows": 2}),
+            "recommendation": forms.Textarea(attrs={"rows": 2}),
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -65,16 +70,21 @@ class ClassifierTestForm(forms.Form):
 
     gateway = forms.CharField(max_length=40, initial="stripe")
     code = forms.CharField(max_length=100, required=False, label="Failure code", help_text="e.g. insufficient_funds")
-    network_decline_code = forms.CharField(max_length=8, required=False, label="Network decline code", help_text="ISO 8583 or NPCI, e.g. 51")
+    network_decline_code = forms.CharField(
+        max_length=8, required=False, label="Network decline code", help_text="ISO 8583 or NPCI, e.g. 51"
+    )
     network_advice_code = forms.CharField(max_length=8, required=False, label="Mastercard advice code")
     message = forms.CharField(max_length=1000, required=False, label="Failure message")
-    payment_method_type = forms.ChoiceField(choices=PaymentMethodType.choices, initial=PaymentMethodType.CARD, label="Paid by")
+    payment_method_type = forms.ChoiceField(
+        choices=PaymentMethodType.choices, initial=PaymentMethodType.CARD, label="Paid by"
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, prefix="test", **kwargs)
+        kwargs.setdefault("prefix", "test")
+        super().__init__(*args, **kwargs)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if not any(data.get(name) for name in ("code", "network_decline_code", "network_advice_code", "message")):
             raise forms.ValidationError("Type a code or a message to test.")
         return data

@@ -76,7 +76,7 @@ def _channel_orders() -> list[tuple[str, str]]:
 CHANNEL_ORDERS = _channel_orders()
 
 
-class RetryPolicyForm(forms.ModelForm):  # type: ignore[type-arg]
+class RetryPolicyForm(forms.ModelForm[RetryPolicy]):
     first_delay = SpanField(help_text="Before the first attempt, e.g. “1 day” or “15 minutes”.")
     max_delay = SpanField(help_text="The longest wait between attempts.")
     link_lifetime = SpanField(help_text="How long a recovery link stays valid, e.g. “3 days”.")
@@ -134,7 +134,7 @@ class RetryPolicyForm(forms.ModelForm):  # type: ignore[type-arg]
         return str(self.cleaned_data["channels"]).split(",")
 
 
-class RetryPolicyOverrideForm(forms.ModelForm):  # type: ignore[type-arg]
+class RetryPolicyOverrideForm(forms.ModelForm[RetryPolicyOverride]):
     first_delay = SpanField(required=False)
     max_delay = SpanField(required=False)
     pay_days = PayDaysField(required=False, help_text="e.g. “1, 15” (31 = the last day).")
@@ -163,14 +163,20 @@ class RetryPolicyOverrideForm(forms.ModelForm):  # type: ignore[type-arg]
         widgets = {"pay_day_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")}
 
 
-class BaseOverrideFormSet(forms.BaseInlineFormSet):  # type: ignore[type-arg]
+def override_deleted(form: forms.BaseForm) -> bool:
+    """Whether the person ticked “Delete” on an override (a valid form)."""
+    return bool(form.is_valid() and form.cleaned_data.get("DELETE"))
+
+
+class BaseOverrideFormSet(forms.BaseInlineFormSet[RetryPolicyOverride, RetryPolicy, RetryPolicyOverrideForm]):
     def clean(self) -> None:
         super().clean()
         seen: set[str] = set()
         for form in self.forms:
-            if not form.is_valid() or self._should_delete_form(form) or not form.has_changed() and not form.instance.pk:
+            unused = not form.has_changed() and not form.instance.pk
+            if not form.is_valid() or override_deleted(form) or unused:
                 continue
-            category = form.cleaned_data.get("category")
+            category = str(form.cleaned_data.get("category"))
             if category in seen:
                 form.add_error("category", "Each category once per policy.")
             seen.add(category)
@@ -209,7 +215,8 @@ class SampleFailureForm(forms.Form):
     )
 
     def __init__(self, *args: Any, currency: str, **kwargs: Any) -> None:
-        super().__init__(*args, prefix="sample", **kwargs)
+        kwargs.setdefault("prefix", "sample")
+        super().__init__(*args, **kwargs)
         self.currency = currency
         self.fields["amount"].label = f"Amount ({currency})"
 

@@ -149,10 +149,14 @@ def schedule_preview(
             )
         )
         if decided.channel == Channel.AUTO_CHARGE:
-            attempts.append(PastAttempt(number=number, channel=decided.channel, at=decided.at, status=AttemptStatus.FAILED))
+            attempts.append(
+                PastAttempt(number=number, channel=decided.channel, at=decided.at, status=AttemptStatus.FAILED)
+            )
             declines.append(decided.at)
             decline = replace(decline, occurred_at=decided.at)
         else:
-            attempts.append(PastAttempt(number=number, channel=decided.channel, at=decided.at, status=AttemptStatus.SENT))
+            attempts.append(
+                PastAttempt(number=number, channel=decided.channel, at=decided.at, status=AttemptStatus.SENT)
+            )
         now = decided.at
     raise AssertionError(f"The planner kept planning past {MAX_ATTEMPTS} attempts.")

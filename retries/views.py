@@ -17,7 +17,7 @@ from accounts.access import ConsoleRequest, console_view, request_actor
 from accounts.enums import Role, role_at_least
 from recovery.enums import Category
 from retries.exceptions import RetriesError
-from retries.forms import OverrideFormSet, RetryPolicyForm, SampleFailureForm
+from retries.forms import OverrideFormSet, RetryPolicyForm, SampleFailureForm, override_deleted
 from retries.models import RetryPolicy, RetryPolicyOverride
 from retries.preview import schedule_preview
 from retries.scheduling import time_zone_of
@@ -47,15 +47,11 @@ class _Editor:
         return [
             form.instance
             for form in self.overrides.forms
-            if not self.overrides._should_delete_form(form) and (form.instance.pk or form.has_changed())
+            if not override_deleted(form) and (form.instance.pk or form.has_changed())
         ]
 
     def deleted_overrides(self) -> list[RetryPolicyOverride]:
-        return [
-            form.instance
-            for form in self.overrides.forms
-            if form.instance.pk and self.overrides._should_delete_form(form)
-        ]
+        return [form.instance for form in self.overrides.forms if form.instance.pk and override_deleted(form)]
 
     def preview(self, request: ConsoleRequest) -> dict[str, Any]:
         if self.bound and not self.sample.is_valid():

@@ -21,8 +21,8 @@ from accounts.access import (
 from accounts.forms import OrganizationForm
 from accounts.models import ApiKey, Membership
 from accounts.selectors import membership_list_for_user, onboarding_checklist
-from accounts.views.onboarding import onboarding_steps
 from accounts.services import organization_create
+from accounts.views.onboarding import onboarding_steps
 from recovery.selectors import transaction_status_counts
 
 

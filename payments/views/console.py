@@ -19,8 +19,12 @@ from payments.exceptions import GatewayCredentialsInvalid, GatewayError, Unknown
 from payments.forms import GatewayConnectForm
 from payments.models import GatewayAccount, WebhookEvent
 from payments.selectors import gateway_accounts_shown, webhook_deliveries_recent
-from payments.services import ConnectedGateway, gateway_account_connect, gateway_account_disconnect
-from payments.services import webhook_event_requeue
+from payments.services import (
+    ConnectedGateway,
+    gateway_account_connect,
+    gateway_account_disconnect,
+    webhook_event_requeue,
+)
 
 TEMPLATE = "console/gateways.html"
 
@@ -105,9 +109,13 @@ def gateway_disconnect(request: ConsoleRequest, account_id: str) -> HttpResponse
 @console_view(min_role=Role.ADMIN)
 def gateway_delivery_reprocess(request: ConsoleRequest, account_id: str, event_id: str) -> HttpResponseBase:
     account = _account(request, account_id)
-    delivery = get_object_or_404(WebhookEvent.objects.for_org(request.organization), gateway_account=account, event_id=event_id)
+    delivery = get_object_or_404(
+        WebhookEvent.objects.for_org(request.organization), gateway_account=account, event_id=event_id
+    )
     if webhook_event_requeue(webhook_event=delivery, actor=request_actor(request)):
         messages.success(request, f"Delivery {delivery.event_id} is being processed again.")
     else:
-        messages.error(request, f"Delivery {delivery.event_id} did not fail: only failed or ignored ones are re-processed.")
+        messages.error(
+            request, f"Delivery {delivery.event_id} did not fail: only failed or ignored ones are re-processed."
+        )
     return redirect("console:gateways")

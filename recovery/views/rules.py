@@ -74,7 +74,7 @@ def rule_new(request: ConsoleRequest) -> HttpResponseBase:
     base = ClassifierRule.objects.filter(organization__isnull=True, slug=request.GET.get("from", "")).first()
     if base is not None:
         # Start from the global rule being overridden: same match, the organization's own id.
-        initial = model_to_dict(base, fields=ClassifierOverrideForm._meta.fields)
+        initial = model_to_dict(base, fields=ClassifierOverrideForm.Meta.fields)
         initial["slug"] = f"{request.organization.slug}:{base.slug}"[:120]
         initial["priority"] = base.priority
     form = ClassifierOverrideForm(request.POST or None, instance=rule, initial=initial)
