@@ -16,7 +16,7 @@ ALTERNATIVE_CHOICES = [
 ]
 
 
-class ClassifierOverrideForm(forms.ModelForm[ClassifierRule]):
+class ClassifierOverrideForm(forms.ModelForm):
     alternatives = forms.MultipleChoiceField(
         choices=ALTERNATIVE_CHOICES,
         required=False,

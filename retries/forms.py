@@ -52,6 +52,12 @@ class PayDaysField(forms.CharField):
     def prepare_value(self, value: Any) -> Any:
         return ", ".join(str(day) for day in value) if isinstance(value, list) else value
 
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        try:
+            return sorted(self.to_python(initial() if callable(initial) else initial)) != sorted(self.to_python(data))
+        except ValidationError:
+            return True
+
     def to_python(self, value: Any) -> list[int]:  # type: ignore[override]
         if isinstance(value, list):
             return value
@@ -76,7 +82,7 @@ def _channel_orders() -> list[tuple[str, str]]:
 CHANNEL_ORDERS = _channel_orders()
 
 
-class RetryPolicyForm(forms.ModelForm[RetryPolicy]):
+class RetryPolicyForm(forms.ModelForm):
     first_delay = SpanField(help_text="Before the first attempt, e.g. “1 day” or “15 minutes”.")
     max_delay = SpanField(help_text="The longest wait between attempts.")
     link_lifetime = SpanField(help_text="How long a recovery link stays valid, e.g. “3 days”.")
@@ -134,7 +140,7 @@ class RetryPolicyForm(forms.ModelForm[RetryPolicy]):
         return str(self.cleaned_data["channels"]).split(",")
 
 
-class RetryPolicyOverrideForm(forms.ModelForm[RetryPolicyOverride]):
+class RetryPolicyOverrideForm(forms.ModelForm):
     first_delay = SpanField(required=False)
     max_delay = SpanField(required=False)
     pay_days = PayDaysField(required=False, help_text="e.g. “1, 15” (31 = the last day).")
@@ -168,7 +174,7 @@ def override_deleted(form: forms.BaseForm) -> bool:
     return bool(form.is_valid() and form.cleaned_data.get("DELETE"))
 
 
-class BaseOverrideFormSet(forms.BaseInlineFormSet[RetryPolicyOverride, RetryPolicy, RetryPolicyOverrideForm]):
+class BaseOverrideFormSet(forms.BaseInlineFormSet):
     def clean(self) -> None:
         super().clean()
         seen: set[str] = set()
