@@ -72,7 +72,8 @@ def test_edit_and_delete_are_audited_and_other_organizations_rules_are_unreachab
     client, organization = _client(Role.OWNER)
     client.post(reverse("console:rule_new"), _rule())
     other = OrganizationFactory.create()
-    ClassifierRule.objects.create(organization=other, **{**_rule(slug="theirs"), "alternatives": [], "retryable": True, "is_active": True})
+    theirs_values = {**_rule(slug="theirs"), "alternatives": [], "retryable": True, "is_active": True}
+    ClassifierRule.objects.create(organization=other, **theirs_values)
 
     edited = client.post(reverse("console:rule_edit", args=["shop:iso-51"]), _rule(priority="70"))
     theirs = client.post(reverse("console:rule_delete", args=["theirs"]))

@@ -33,7 +33,8 @@ def _fits_the_screen(page: Any) -> bool:
 
 def _owner(page: Any, **organization: Any) -> Any:
     user = UserFactory.create(email="owner@example.com", password=PASSWORD)
-    member = MembershipFactory.create(user=user, role=Role.OWNER, **{f"organization__{k}": v for k, v in organization.items()})
+    fields = {f"organization__{name}": value for name, value in organization.items()}
+    member = MembershipFactory.create(user=user, role=Role.OWNER, **fields)
     retry_policy_create_default(organization=member.organization)
     page.goto("/accounts/login/")
     page.get_by_label("Email").fill(user.email)
