@@ -22,11 +22,11 @@ def test_the_wizard_resumes_at_the_first_open_step_and_ends_with_a_test_failure(
     client = Client()
     client.force_login(member.user)
 
-    assert client.get(reverse("console:onboarding")).url == reverse("console:onboarding_branding")
+    assert client.get(reverse("console:onboarding"))["Location"] == reverse("console:onboarding_branding")
     client.post(reverse("console:onboarding_branding"), {"display_name": "Chai Point", "payer_language": "en"})
-    assert client.get(reverse("console:onboarding")).url == reverse("console:onboarding_gateway")
+    assert client.get(reverse("console:onboarding"))["Location"] == reverse("console:onboarding_gateway")
     client.post(reverse("console:onboarding_gateway"), {"provider": "sandbox"})
-    assert client.get(reverse("console:onboarding")).url == reverse("console:onboarding_api_key")
+    assert client.get(reverse("console:onboarding"))["Location"] == reverse("console:onboarding_api_key")
     key_page = client.post(reverse("console:onboarding_api_key"), {"name": "Checkout"})
     assert key_page["Cache-Control"].startswith("max-age=0")
     assert "tk_test_" in key_page.content.decode()
@@ -40,7 +40,7 @@ def test_the_wizard_resumes_at_the_first_open_step_and_ends_with_a_test_failure(
     txn = Transaction.objects.get(organization=organization)
     assert (txn.livemode, txn.amount, txn.currency, txn.category) == (False, 249900, "INR", "funds")
     assert txn.transaction_ref in arrivals.content.decode()
-    assert client.get(reverse("console:onboarding")).url == reverse("console:home")
+    assert client.get(reverse("console:onboarding"))["Location"] == reverse("console:home")
     assert "Set up Tinko" not in client.get(reverse("console:home")).content.decode()
 
 

@@ -158,7 +158,9 @@ def account_id(organization: Organization) -> str:
 
 @isolation_factory("event_id")
 def event_id(organization: Organization) -> str:
-    return webhook_event_row(organization).event_id
+    account = webhook_account(organization, GatewayProvider.STRIPE)
+    body = fixture(GatewayProvider.STRIPE, WEBHOOK_DELIVERIES[GatewayProvider.STRIPE].failure)
+    return inbox_event(account, body, status=WebhookEventStatus.FAILED).event_id
 
 
 @admin_row("payments.SandboxCheckout")

@@ -26,7 +26,7 @@ def _client(role: Role) -> tuple[Client, Any]:
     return client, member.organization
 
 
-def _rule(**changes: str) -> dict[str, str]:
+def _rule(**changes: str) -> dict[str, Any]:
     return {
         "slug": "shop:iso-51",
         "code_system": "iso8583",

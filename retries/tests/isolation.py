@@ -16,7 +16,10 @@ def retry_policy_row(organization: Organization) -> RetryPolicy:
 
 @isolation_factory("policy_id")
 def policy_id(organization: Organization) -> str:
-    return retry_policy_row(organization).public_id
+    # Not the default, so that deleting it is allowed.
+    if not RetryPolicy.objects.for_org(organization).exists():
+        policy(organization=organization)
+    return policy(organization=organization).public_id
 
 
 @admin_row("retries.RecoveryAttempt")
