@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from accounts.models import Organization
-from recovery.classifier import Classification, ClassifierInput, RuleSet, classify
+from recovery.classifier import FALLBACK_RULE_ID, Classification, ClassifierInput, Rule, RuleSet, classify
 from recovery.enums import TransactionStatus
 from recovery.models import ClassifierRule, FailureEvent, PaymentMismatch, Transaction
 from retries.models import RecoveryAttempt
@@ -156,4 +156,69 @@ def transaction_get(*, organization: Organization, livemode: bool, transaction_r
         .prefetch_related(Prefetch("attempts", queryset=RecoveryAttempt.objects.order_by("number")))
         .prefetch_related(Prefetch("payment_mismatches", queryset=PaymentMismatch.objects.order_by("paid_at", "id")))
         .first()
+    )
+
+
+def classifier_overrides(*, organization: Organization) -> QuerySet[ClassifierRule]:
+    """The organization's own classifier rules, active or not."""
+    return ClassifierRule.objects.filter(organization=organization).order_by("code_system", "gateway", "code", "slug")
+
+
+def classifier_defaults(*, search: str = "") -> QuerySet[ClassifierRule]:
+    """The global rules, those whose slug, code, category or explanation contain `search` if given."""
+    rules = ClassifierRule.objects.filter(organization__isnull=True)
+    if search:
+        rules = rules.filter(
+            Q(slug__icontains=search)
+            | Q(code__iexact=search)
+            | Q(category__iexact=search)
+            | Q(explanation__icontains=search)
+        )
+    return rules.order_by("code_system", "gateway", "code", "slug")
+
+
+@dataclass(frozen=True)
+class RuleMatch:
+    rule: Rule
+    chosen: bool
+    why: str
+
+
+@dataclass(frozen=True)
+class ClassificationExplained:
+    """What the classifier decides for a decline, every rule that matched it, and why one won."""
+
+    decision: Classification
+    matches: tuple[RuleMatch, ...]
+    by_message: bool  # no code rule matched: the message decided
+    by_law: bool  # a network rule overrode the matching rule
+
+
+def _rank_words(rule: Rule) -> str:
+    return ", ".join(
+        [
+            "your override" if rule.is_override else "global default",
+            f"priority {rule.priority}",
+            f"{rule.gateway} only" if rule.gateway else "any gateway",
+            f"exact code {rule.code}" if rule.code else ("code pattern" if rule.code_pattern else "message pattern"),
+        ]
+    )
+
+
+def classification_explain(*, organization: Organization, request: ClassifierInput) -> ClassificationExplained:
+    """Classify `request` under the organization's rules and say which rules matched and why one decided."""
+    rules = classifier_ruleset_for(organization=organization)
+    decision = classify(rules=rules, request=request)
+    found = rules.candidates(request)
+    by_message = not found
+    if by_message:
+        found = rules.message_candidates(request)
+    ranked = sorted(found, key=lambda compiled: (tuple(-part for part in compiled.rank), compiled.rule.id))
+    winner = ranked[0].rule.id if ranked else FALLBACK_RULE_ID
+    matches = tuple(
+        RuleMatch(rule=compiled.rule, chosen=compiled.rule.id == winner, why=_rank_words(compiled.rule))
+        for compiled in ranked
+    )
+    return ClassificationExplained(
+        decision=decision, matches=matches, by_message=by_message, by_law=decision.rule.startswith("law:")
     )

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch, QuerySet
 
 from accounts.models import Organization
 from messaging.models import ReminderOptOut
@@ -37,6 +37,15 @@ def retry_policy_default(*, organization: Organization) -> RetryPolicy | None:
         .filter(is_default=True)
         .prefetch_related(Prefetch("overrides", queryset=RetryPolicyOverride.objects.order_by("category")))
         .first()
+    )
+
+
+def retry_policy_list(*, organization: Organization) -> QuerySet[RetryPolicy]:
+    """The organization's policies, the default first, each with its number of category overrides."""
+    return (
+        RetryPolicy.objects.for_org(organization)
+        .annotate(override_count=Count("overrides"))
+        .order_by("-is_default", "name")
     )
 
 

@@ -16,6 +16,7 @@ from django.db import DataError, IntegrityError, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
+from accounts.services.audit import Actor, audit_record
 from payments.enums import GatewayMode, GatewayProvider, WebhookEventStatus
 from payments.exceptions import (
     GatewayError,
@@ -295,8 +296,9 @@ def webhook_events_sweep(*, now: datetime | None = None, limit: int = SWEEP_BATC
     return reset_ids + [pk for pk in lost_ids if pk not in reset_ids]
 
 
-def webhook_event_requeue(*, webhook_event: WebhookEvent) -> bool:
-    """Send a failed or ignored event through processing again (after a fix); False if it wasn't."""
+def webhook_event_requeue(*, webhook_event: WebhookEvent, actor: Actor | None = None) -> bool:
+    """Send a failed or ignored event through processing again (after a fix); False if it wasn't.
+    With an `actor` (a person in the console) the request is audited."""
     now = timezone.now()
     with transaction.atomic():
         changed = WebhookEvent.objects.filter(
@@ -304,6 +306,15 @@ def webhook_event_requeue(*, webhook_event: WebhookEvent) -> bool:
         ).update(status=WebhookEventStatus.RECEIVED, available_at=now, updated_at=now)
         if changed:
             task_enqueue_on_commit(WEBHOOK_EVENT_PROCESS_TASK, webhook_event.pk)
+            if actor is not None:
+                audit_record(
+                    organization=webhook_event.organization,
+                    actor=actor,
+                    action="webhook_event.reprocessed",
+                    target=webhook_event,
+                    target_label=f"{webhook_event.provider} {webhook_event.event_id}",
+                    changes={"status": [webhook_event.status, WebhookEventStatus.RECEIVED]},
+                )
     return bool(changed)
 
 

@@ -17,6 +17,7 @@ from recovery.services.payments import (
     transaction_mark_recovered,
     transactions_mark_recovered,
 )
+from recovery.services.rule_overrides import classifier_override_delete, classifier_override_save
 from recovery.services.rules import classifier_rule_delete, classifier_rule_save, classifier_rules_changed
 
 __all__ = [
@@ -27,6 +28,8 @@ __all__ = [
     "PaymentApplied",
     "PaymentFor",
     "PaymentReceived",
+    "classifier_override_delete",
+    "classifier_override_save",
     "classifier_rule_delete",
     "classifier_rule_save",
     "classifier_rules_changed",

@@ -1,7 +1,7 @@
 """Retries' objects for the tenant-isolation suites (accounts/tests/isolation.py)."""
 
 from accounts.models import Organization
-from accounts.tests.isolation import admin_row
+from accounts.tests.isolation import admin_row, isolation_factory
 from retries.models import RecoveryAttempt, RetryPolicy
 from retries.tests.factories import attempt, policy, transaction
 
@@ -12,6 +12,14 @@ def retry_policy_row(organization: Organization) -> RetryPolicy:
     if not RetryPolicy.objects.for_org(organization).exists():
         policy(organization=organization)
     return policy(organization=organization)
+
+
+@isolation_factory("policy_id")
+def policy_id(organization: Organization) -> str:
+    # Not the default, so that deleting it is allowed.
+    if not RetryPolicy.objects.for_org(organization).exists():
+        policy(organization=organization)
+    return policy(organization=organization).public_id
 
 
 @admin_row("retries.RecoveryAttempt")
