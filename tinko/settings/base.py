@@ -334,7 +334,7 @@ ORGANIZATION_CREATED_HANDLERS = ["retries.services.retry_policy_create_default"]
 # them to workers this many per task.
 RETRY_DISPATCH_BATCH = env.int("RETRY_DISPATCH_BATCH", default=500)
 RETRY_DISPATCH_MAX_IN_FLIGHT = env.int("RETRY_DISPATCH_MAX_IN_FLIGHT", default=20_000)
-RETRY_EXECUTE_CHUNK = env.int("RETRY_EXECUTE_CHUNK", default=10)
+RETRY_EXECUTE_CHUNK = env.int("RETRY_EXECUTE_CHUNK", default=50)
 # An attempt in progress and untouched this long was left by a worker that died (or a lost task):
 # the sweeper asks the gateway (or the message log) what happened. Above the execute task's time
 # limit (9 minutes), so that a worker still at work is never second-guessed.
