@@ -1,6 +1,6 @@
 """Writes for messaging. Import from here: `from messaging.services import recovery_email_send`."""
 
-from messaging.services.email import recovery_email_send
+from messaging.services.email import recovery_email_render, recovery_email_send
 from messaging.services.links import (
     IssuedLink,
     LinkVisit,
@@ -17,6 +17,7 @@ from messaging.services.optouts import reminders_stop, reminders_stop_url
 __all__ = [
     "IssuedLink",
     "LinkVisit",
+    "recovery_email_render",
     "recovery_email_send",
     "recovery_link_issue",
     "recovery_link_mark_opened",

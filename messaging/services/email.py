@@ -203,3 +203,17 @@ def _message(
         reply_to=branding.support_email,
         headers=_unsubscribe_headers(stop_url),
     )
+
+
+def recovery_email_render(*, log: NotificationLog, transaction: Transaction) -> OutboundMessage:
+    """The recovery email of `log` rendered again exactly as `recovery_email_send` renders it, for
+    the console to show what the payer saw; `transaction` as it stood when the email went out."""
+    if log.link is None:
+        raise ValueError("The message's recovery link is gone: it cannot be rendered again.")
+    return _message(
+        transaction=transaction,
+        organization=transaction.organization,
+        link=log.link,
+        log=log,
+        address=log.recipient_masked,
+    )
