@@ -89,14 +89,13 @@ def transaction_timeline(*, organization: Organization, livemode: bool, public_i
     txn = (
         Transaction.objects.for_org(organization, livemode=livemode)
         .filter(public_id=public_id)
+        .prefetch_related(Prefetch("events", queryset=FailureEvent.objects.order_by("occurred_at", "created_at", "id")))
+        .prefetch_related(Prefetch("attempts", queryset=RecoveryAttempt.objects.order_by("number")))
+        .prefetch_related(Prefetch("payment_mismatches", queryset=PaymentMismatch.objects.order_by("paid_at", "id")))
         .prefetch_related(
-            Prefetch("events", queryset=FailureEvent.objects.order_by("occurred_at", "created_at", "id")),
-            Prefetch("attempts", queryset=RecoveryAttempt.objects.order_by("number")),
-            Prefetch("payment_mismatches", queryset=PaymentMismatch.objects.order_by("paid_at", "id")),
             Prefetch(
-                "notifications",
-                queryset=NotificationLog.objects.select_related("link").order_by("created_at", "id"),
-            ),
+                "notifications", queryset=NotificationLog.objects.select_related("link").order_by("created_at", "id")
+            )
         )
         .first()
     )
@@ -115,7 +114,9 @@ def transaction_timeline(*, organization: Organization, livemode: bool, public_i
     attempts = list(txn.attempts.all())
     entries += [TimelineEntry(at=_attempt_time(a), kind=EntryKind.ATTEMPT, row=a, rank=2) for a in attempts]
     notifications = list(txn.notifications.all())
-    entries += [TimelineEntry(at=n.sent_at or n.created_at, kind=EntryKind.MESSAGE, row=n, rank=3) for n in notifications]
+    entries += [
+        TimelineEntry(at=n.sent_at or n.created_at, kind=EntryKind.MESSAGE, row=n, rank=3) for n in notifications
+    ]
     entries += [TimelineEntry(at=w.received_at, kind=EntryKind.WEBHOOK, row=w, rank=1) for w in webhooks]
     entries += [
         TimelineEntry(at=m.paid_at, kind=EntryKind.MISMATCH, row=m, rank=4) for m in txn.payment_mismatches.all()

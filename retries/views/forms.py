@@ -51,9 +51,7 @@ class TransactionFilterForm(_DatesForm):
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
     )
     status = forms.ChoiceField(label="Status", required=False, choices=_any("Any status", TransactionStatus.choices))
-    category = forms.ChoiceField(
-        label="Category", required=False, choices=_any("Any category", Category.choices)
-    )
+    category = forms.ChoiceField(label="Category", required=False, choices=_any("Any category", Category.choices))
     gateway = forms.CharField(
         label="Gateway",
         required=False,
@@ -111,8 +109,11 @@ class MarkRecoveredForm(forms.Form):
 
     def clean_paid_at(self) -> datetime:
         value: datetime = self.cleaned_data["paid_at"]
-        # The browser sends a local time without an offset: it is the organization's.
-        value = value.replace(tzinfo=self.zone) if timezone.is_naive(value) else value.astimezone(self.zone)
+        # The browser sends a wall-clock time without an offset, which Django read in the current
+        # time zone: it is the organization's.
+        if timezone.is_aware(value):
+            value = timezone.make_naive(value)
+        value = value.replace(tzinfo=self.zone)
         if value > timezone.now():
             raise forms.ValidationError("A payment received cannot be in the future.")
         return value

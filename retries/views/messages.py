@@ -50,7 +50,11 @@ def message_list(request: ConsoleRequest) -> HttpResponseBase:
     cursor = request.GET.get("cursor") or None
     try:
         page = notification_list(
-            organization=request.organization, livemode=request.livemode, filters=filters, limit=PAGE_SIZE, cursor=cursor
+            organization=request.organization,
+            livemode=request.livemode,
+            filters=filters,
+            limit=PAGE_SIZE,
+            cursor=cursor,
         )
     except InvalidNotificationCursor:
         cursor = None

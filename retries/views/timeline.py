@@ -18,7 +18,6 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.access import ConsoleRequest, console_view, request_actor
 from accounts.enums import Role, role_at_least
 from messaging.enums import NotificationStatus
-from retries.views.messages import message_problem
 from recovery.enums import PaymentEffect
 from recovery.models import Transaction
 from retries.exceptions import RecoveryConflict, TransactionNotFound
@@ -30,6 +29,7 @@ from retries.member_actions import (
 )
 from retries.timeline import TransactionTimeline, transaction_timeline
 from retries.views.forms import MarkRecoveredForm
+from retries.views.messages import message_problem
 from tinko.money import Money
 
 TEMPLATE = "console/transaction.html"
@@ -49,7 +49,9 @@ _ALREADY: dict[Control, str] = {
 
 
 def _timeline(request: ConsoleRequest, transaction_id: str) -> TransactionTimeline:
-    timeline = transaction_timeline(organization=request.organization, livemode=request.livemode, public_id=transaction_id)
+    timeline = transaction_timeline(
+        organization=request.organization, livemode=request.livemode, public_id=transaction_id
+    )
     if timeline is None:
         raise Http404("No such transaction in this organization's data.")
     return timeline
@@ -66,7 +68,11 @@ def _recovered_form(request: ConsoleRequest, txn: Transaction) -> MarkRecoveredF
 
 
 def _page(
-    request: ConsoleRequest, timeline: TransactionTimeline, *, recovered_form: MarkRecoveredForm | None = None, status: int = 200
+    request: ConsoleRequest,
+    timeline: TransactionTimeline,
+    *,
+    recovered_form: MarkRecoveredForm | None = None,
+    status: int = 200,
 ) -> HttpResponseBase:
     txn = timeline.transaction
     context: dict[str, Any] = {
