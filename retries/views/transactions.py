@@ -20,7 +20,7 @@ from retries.views.forms import TransactionFilterForm, day_bounds
 from tinko.money import Money
 
 TEMPLATE = "console/transactions.html"
-PAGE_SIZE = 50
+PAGE_SIZE = 25
 EXPORT_COLUMNS = (
     "id",
     "reference",
