@@ -31,7 +31,7 @@ urlpatterns = [
     path("onboarding/api-key/", onboarding.onboarding_api_key, name="onboarding_api_key"),
     path("onboarding/test-failure/", onboarding.onboarding_test_failure, name="onboarding_test_failure"),
     path("onboarding/test-failure/arrivals/", onboarding.onboarding_arrivals, name="onboarding_arrivals"),
-    path("", include("retries.urls")),
     path("", include("recovery.rule_urls")),
     path("", include("payments.console_urls")),
+    path("", include("retries.console_urls")),
 ]

@@ -1,6 +1,6 @@
 """Writes for messaging. Import from here: `from messaging.services import recovery_email_send`."""
 
-from messaging.services.email import EmailRequest, recovery_email_send, recovery_emails_send
+from messaging.services.email import EmailRequest, recovery_email_render, recovery_email_send, recovery_emails_send
 from messaging.services.links import (
     IssuedLink,
     LinkRequest,
@@ -22,6 +22,7 @@ __all__ = [
     "IssuedLink",
     "LinkRequest",
     "LinkVisit",
+    "recovery_email_render",
     "recovery_email_send",
     "recovery_emails_send",
     "recovery_link_issue",

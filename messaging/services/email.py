@@ -300,3 +300,17 @@ def _message(send: _Send, *, branding: Branding) -> OutboundMessage:
         reply_to=branding.support_email,
         headers=_unsubscribe_headers(stop_url),
     )
+
+
+def recovery_email_render(*, log: NotificationLog, transaction: Transaction) -> OutboundMessage:
+    """The recovery email of `log` rendered again exactly as `recovery_email_send` renders it, for
+    the console to show what the payer saw; `transaction` as it stood when the email went out."""
+    if log.link is None:
+        raise ValueError("The message's recovery link is gone: it cannot be rendered again.")
+    send = _Send(
+        request=EmailRequest(transaction=transaction, link=log.link, language=log.language),
+        language=log.language,
+        address=log.recipient_masked,
+        log=log,
+    )
+    return _message(send, branding=organization_branding(organization=transaction.organization))

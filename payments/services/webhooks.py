@@ -37,6 +37,7 @@ from tinko.enqueue import task_enqueue_on_commit
 logger = logging.getLogger(__name__)
 
 ERROR_MAX_LENGTH = 2000
+PAYMENT_REFERENCE_MAX_LENGTH = WebhookEvent._meta.get_field("payment_reference").max_length or 255
 # A row still `received` this long after it was due has lost its enqueue; the sweeper sends it again.
 SWEEP_GRACE = timedelta(minutes=2)
 # A row `processing` this long belongs to a worker that died mid-task.
@@ -164,9 +165,18 @@ def webhook_receive(
     return WebhookReceipt(event_id=verified.event_id, duplicate=False)
 
 
-def _finish(webhook_event: WebhookEvent, status: str, *, error: str = "", available_at: datetime | None = None) -> None:
+def _finish(
+    webhook_event: WebhookEvent,
+    status: str,
+    *,
+    error: str = "",
+    available_at: datetime | None = None,
+    payment_reference: str = "",
+) -> None:
     now = timezone.now()
     updates: dict[str, Any] = {"status": status, "last_error": error[:ERROR_MAX_LENGTH], "updated_at": now}
+    if payment_reference:
+        updates["payment_reference"] = payment_reference[:PAYMENT_REFERENCE_MAX_LENGTH]
     if status in (WebhookEventStatus.DONE, WebhookEventStatus.IGNORED, WebhookEventStatus.FAILED):
         updates["processed_at"] = now
     if available_at is not None:
@@ -238,10 +248,11 @@ def webhook_event_process(
     if outcome is None:
         _finish(webhook_event, WebhookEventStatus.IGNORED, error=f"No handler for {webhook_event.event_type}.")
         return WebhookEventStatus.IGNORED
+    reference = outcome.references.transaction_ref or outcome.gateway_payment_id or ""
     try:
         with transaction.atomic():
             outcome_deliver(outcome=outcome, account=account)
-            _finish(webhook_event, WebhookEventStatus.DONE)
+            _finish(webhook_event, WebhookEventStatus.DONE, payment_reference=reference)
     except TransientOutcomeError as exc:
         return transient(exc)
     except DataError as exc:
@@ -252,11 +263,12 @@ def webhook_event_process(
             webhook_event,
             WebhookEventStatus.DONE,
             error=f"Processed with a warning: the outcome was not applied: {_describe(exc)}",
+            payment_reference=reference,
         )
         return WebhookEventStatus.DONE
     except Exception as exc:  # the handler is another app's code: record any failure on the row
         logger.exception("webhook_handler_failed", extra={"event_id": webhook_event.event_id})
-        _finish(webhook_event, WebhookEventStatus.FAILED, error=_describe(exc))
+        _finish(webhook_event, WebhookEventStatus.FAILED, error=_describe(exc), payment_reference=reference)
         return WebhookEventStatus.FAILED
     return WebhookEventStatus.DONE
 

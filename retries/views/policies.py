@@ -17,12 +17,12 @@ from accounts.access import ConsoleRequest, console_view, request_actor
 from accounts.enums import Role, role_at_least
 from recovery.enums import Category
 from retries.exceptions import RetriesError
-from retries.forms import OverrideFormSet, RetryPolicyForm, SampleFailureForm, override_deleted
 from retries.models import RetryPolicy, RetryPolicyOverride
 from retries.preview import schedule_preview
 from retries.scheduling import time_zone_of
 from retries.selectors import default_policy_rows, retry_policy_list
 from retries.services import retry_policy_delete, retry_policy_make_default, retry_policy_save
+from retries.views.policy_forms import OverrideFormSet, RetryPolicyForm, SampleFailureForm, override_deleted
 
 LIST_TEMPLATE = "console/retry_policies.html"
 EDIT_TEMPLATE = "console/retry_policy.html"
