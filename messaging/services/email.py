@@ -28,9 +28,13 @@ from messaging.selectors import recovery_link_state
 from messaging.services.links import recovery_link_url
 from messaging.services.optouts import reminders_stop_url
 from recovery.models import Transaction
+from tinko.rows import instance_values
+from tinko.sql import update_rows
 
 logger = logging.getLogger(__name__)
 
+# What a send's outcome writes on its log row.
+_SETTLED_FIELDS = ("status", "error", "provider_message_id", "sent_at")
 # Tinko's own accent (static/css/tinko.css) where the merchant set none; white text on it is 7.9:1.
 DEFAULT_ACCENT = "#4338ca"
 
@@ -96,7 +100,9 @@ def recovery_emails_send(*, requests: Sequence[EmailRequest]) -> list[Notificati
     now = timezone.now()
     for (send, _), outcome in zip(ready, outcomes, strict=True):
         finished.append(_delivered(send, outcome, now=now))
-    NotificationLog.objects.bulk_update(finished, ["status", "error", "provider_message_id", "sent_at"])
+    update_rows(
+        NotificationLog, _SETTLED_FIELDS, [[log.pk, *instance_values(log, _SETTLED_FIELDS)] for log in finished]
+    )
     return [send.log for send in sends if send.log is not None]
 
 

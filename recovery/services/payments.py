@@ -17,6 +17,8 @@ from recovery.models import PaymentMismatch, Transaction
 from retries.enums import AttemptStatus, Channel
 from retries.models import RecoveryAttempt
 from retries.scheduling import attempts_cancel_many
+from tinko.rows import instance_values
+from tinko.sql import update_rows
 
 logger = logging.getLogger(__name__)
 
@@ -170,7 +172,9 @@ def transactions_mark_recovered(*, payments: Sequence[PaymentFor]) -> list[Payme
             if applied[-1].recovered and txn is not None:
                 recovered.append(txn)
         if recovered:
-            Transaction.objects.bulk_update(recovered, _RECOVERY_FIELDS)
+            update_rows(
+                Transaction, _RECOVERY_FIELDS, [[txn.pk, *instance_values(txn, _RECOVERY_FIELDS)] for txn in recovered]
+            )
             attempts_cancel_many(transaction_ids=[txn.pk for txn in recovered], reason="the transaction was recovered")
     for paid, result in zip(payments, applied, strict=True):
         if result.recovered and result.transaction is not None:
