@@ -1,6 +1,6 @@
 """The console's accounts pages, mounted at /app/ under the `console` namespace."""
 
-from django.urls import path
+from django.urls import include, path
 
 from accounts.views import api_keys, audit, console, settings, team
 
@@ -25,4 +25,5 @@ urlpatterns = [
     path("settings/branding/", settings.settings_branding, name="settings_branding"),
     path("settings/delete/", settings.settings_delete, name="settings_delete"),
     path("audit/", audit.audit_log, name="audit"),
+    path("imports/", include("imports.urls")),
 ]
