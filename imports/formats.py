@@ -5,12 +5,12 @@ Three formats:
 - **Tinko's own**: one column per field of `POST /v1/events/payment_failed`, named as there
   (`customer_email`, `customer_phone`, `customer_name` for the customer; `metadata.<key>` columns
   for metadata; `idempotency_key` or `event_id` for the event's own id). Amounts in minor units.
-- **Stripe's payments export** (Dashboard › Payments › Export, the "unified payments" CSV): `id`,
+- **Stripe's payments export** (Dashboard > Payments > Export, the "unified payments" CSV): `id`,
   `Created date (UTC)` (older exports: `Created (UTC)`), `Amount` in major units, `Currency`
   (lower-case), `Status` (`Paid`, `Failed`, `Refunded`, …), `Decline Reason` (the decline code),
   `Seller Message`, `Customer ID`, `Customer Email`, `Customer Phone`, `Card ID`, `Card Name`,
   `PaymentIntent ID`, `Payment Source Type`. Only `Failed` rows are failures.
-- **Razorpay's payments report** (Dashboard › Reports › Payments), with the payment entity's names
+- **Razorpay's payments report** (Dashboard > Reports > Payments), with the payment entity's names
   (`id`, `amount`, `currency`, `status`, `method`, `email`, `contact`, `error_code`,
   `error_description`, `error_reason`, `created_at`) or the reports schema's (`Payment ID`,
   `Amount`, `Currency`, `Status`, `Payment Method`, `Customer Email`, `Customer Contact`, `Error
@@ -173,7 +173,7 @@ def suggest_mapping(spec: FormatSpec, header: Sequence[str]) -> dict[str, str]:
         by_name.setdefault(normalize_header(column), column)
     mapping: dict[str, str] = {}
     for name, aliases in spec.aliases.items():
-        column = next((by_name[alias] for alias in aliases if alias in by_name), None)
-        if column is not None:
-            mapping[name] = column
+        found = next((by_name[alias] for alias in aliases if alias in by_name), None)
+        if found is not None:
+            mapping[name] = found
     return mapping

@@ -56,7 +56,8 @@ class MappingForm(forms.Form):
             "time_zone": suggested.time_zone,
             "default_currency": suggested.default_currency,
         }
-        super().__init__(*args, initial=initial, **kwargs)
+        kwargs["initial"] = initial
+        super().__init__(*args, **kwargs)
         columns = [(NOT_IN_FILE, "— not in the file —"), *((column, column) for column in upload.header)]
         mapped: dict[str, forms.Field] = {}
         for target in FIELDS:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import secrets
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import IO
@@ -348,10 +348,13 @@ def _release(upload: Import, *, token: str) -> None:
             task_enqueue_on_commit(RUN_TASK, upload.pk)
 
 
-def import_run(*, import_id: int, max_seconds: float | None = None) -> bool:
+def import_run(
+    *, import_id: int, max_seconds: float | None = None, on_batch: Callable[[Import], None] | None = None
+) -> bool:
     """Import the file of a queued (or interrupted) import from where it stopped, for up to
-    `max_seconds` (IMPORT_SLICE_SECONDS), then queue the rest. True once the import is done; False
-    if another worker holds it, it is not active, or time ran out first."""
+    `max_seconds` (IMPORT_SLICE_SECONDS), then queue the rest; `on_batch` is called after each batch.
+    True once the import is done; False if another worker holds it, it is not active, or time ran
+    out first."""
     now = timezone.now()
     token = secrets.token_hex(16)
     claimed = (
@@ -379,6 +382,8 @@ def import_run(*, import_id: int, max_seconds: float | None = None) -> bool:
         if not _write(upload, token=token, mapping=mapping, records=batch, offset=upload.bytes_done):
             return False
         batch = []
+        if on_batch is not None:
+            on_batch(upload)
         if time.monotonic() >= deadline:
             _release(upload, token=token)
             return False

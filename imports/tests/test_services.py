@@ -22,6 +22,7 @@ from imports.services import (
     import_start,
     import_upload,
     imports_sweep,
+    mapping_suggested,
 )
 from imports.tests.factories import started, tinko_csv, uploaded
 from recovery.enums import EventSource
@@ -95,7 +96,7 @@ def test_a_stripe_payments_export_records_its_failed_rows_keyed_as_stripes_webho
     assert upload.mapping["failure_code"] == "Decline Reason"
     assert upload.amount_unit == AmountUnit.MAJOR
 
-    upload = import_start(upload=upload, choice=MappingChoice(**_choice(upload)), actor=SYSTEM)
+    upload = import_start(upload=upload, choice=mapping_suggested(upload), actor=SYSTEM)
     upload = _run_to_the_end(upload)
 
     assert (upload.rows_created, upload.rows_skipped, upload.rows_failed) == (2, 1, 0)
@@ -111,15 +112,6 @@ def test_a_stripe_payments_export_records_its_failed_rows_keyed_as_stripes_webho
     # No PaymentIntent: the charge's id is the reference; yen have no minor unit.
     charge = Transaction.objects.for_org(organization, livemode=False).get(transaction_ref="ch_3Ok3")
     assert (charge.amount, charge.currency, charge.category) == (1200, "JPY", "card_invalid")
-
-
-def _choice(upload: Import) -> dict[str, object]:
-    return {
-        "columns": dict(upload.mapping),
-        "amount_unit": AmountUnit(upload.amount_unit),
-        "time_zone": upload.time_zone,
-        "default_currency": upload.default_currency,
-    }
 
 
 RAZORPAY_REPORT = (
@@ -147,7 +139,7 @@ def test_a_razorpay_payments_report_reads_paise_and_india_time(organization) -> 
         "error_reason",
     )
 
-    upload = import_start(upload=upload, choice=MappingChoice(**_choice(upload)), actor=SYSTEM)
+    upload = import_start(upload=upload, choice=mapping_suggested(upload), actor=SYSTEM)
     upload = _run_to_the_end(upload)
 
     assert (upload.rows_created, upload.rows_skipped) == (1, 1)
@@ -206,7 +198,8 @@ def test_a_mapping_of_ones_own_columns_reads_them_and_the_preview_shows_the_rows
     preview = import_preview(upload=upload, mapping=column_mapping(upload, choice))
 
     assert [row.row_number for row in preview] == [2, 3]
-    assert preview[0].failure is not None and str(preview[0].amount) == "12.50 EUR"
+    assert preview[0].failure is not None
+    assert str(preview[0].amount) == "12.50 EUR"
     assert preview[1].error is not None
     assert (preview[1].error.field, preview[1].error.message) == ("amount", "amount 'abc' is not a number.")
     assert not Transaction.objects.exists(), "a preview writes nothing"
@@ -369,7 +362,7 @@ def test_an_import_is_started_once(organization) -> None:
     upload = started(organization, tinko_csv(f"o-1,1000,INR,{_recent()},,card,"))
 
     with pytest.raises(ImportRefused, match="started or cancelled before"):
-        import_start(upload=upload, choice=MappingChoice(**_choice(upload)), actor=SYSTEM)
+        import_start(upload=upload, choice=mapping_suggested(upload), actor=SYSTEM)
 
 
 @pytest.mark.parametrize(
