@@ -86,7 +86,7 @@ def test_an_admin_uploads_maps_with_a_preview_starts_and_downloads_the_error_rep
     report = client.get(f"/app/imports/{upload.public_id}/errors.csv")
     assert report["Content-Type"] == "text/csv; charset=utf-8"
     assert report["Content-Disposition"] == 'attachment; filename="failures-errors.csv"'
-    lines = b"".join(report.streaming_content).decode().splitlines()
+    lines = report.getvalue().decode().splitlines()
     assert lines[0] == "row,field,error,row_content"
     assert lines[1].startswith("3,amount,amount '12.5' has more decimals than minor units have.,")
     assert Transaction.objects.for_org(organization, livemode=False).count() == 1
