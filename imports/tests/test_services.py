@@ -403,3 +403,13 @@ def test_a_utf8_bom_and_quoted_newlines_are_read(organization) -> None:
 
     assert upload.rows_created == 2
     assert set(Transaction.objects.values_list("transaction_ref", flat=True)) == {'order, "1"', "order\n2"}
+
+
+def test_a_failure_older_than_the_retry_policy_is_recorded_without_an_attempt(organization) -> None:
+    upload = started(organization, tinko_csv(f"old-1,1000,INR,{_recent(60)},do_not_honor,card,a@example.com"))
+
+    _run_to_the_end(upload)
+
+    txn = Transaction.objects.get(transaction_ref="old-1")
+    assert txn.status == "failed"
+    assert not RecoveryAttempt.objects.filter(transaction=txn).exists()
