@@ -160,6 +160,7 @@ def import_progress(request: ConsoleRequest, import_id: str) -> HttpResponseBase
         return redirect("console:import", import_id=upload.public_id)
     context = {
         "upload": upload,
+        "can_manage": _can_manage(request),
         "active": upload.status in ACTIVE_STATUSES,
         "row_errors": import_row_errors(upload=upload) if upload.rows_failed else [],
     }

@@ -83,12 +83,14 @@ def test_an_admin_imports_a_stripe_export_and_watches_it_finish(
     import_run(import_id=upload.pk, max_seconds=0)
     page.get_by_text("10 rows").wait_for()
     assert 0 < int(progress.get_attribute("value") or 0) < 100
+    assert page.get_by_text("Cancel this import…").is_visible()
     assert _accessibility_violations(page) == []
     screenshot(page, "imports-progress")
 
     import_run(import_id=upload.pk)
-    page.get_by_text("Import finished: 31 failed payments recorded, 1 row refused.").wait_for()
+    page.get_by_text("Import finished: 31 failed payments recorded, 0 already there, 1 row refused.").wait_for()
     assert progress.get_attribute("value") == "100"
+    assert page.get_by_text("Cancel this import…").count() == 0, "a finished import offers no cancel"
     assert page.get_by_role("row", name="9 amount").is_visible()
     with page.expect_download() as download:
         page.get_by_role("link", name="Download the error report (CSV)").click()

@@ -82,7 +82,7 @@ def test_an_admin_uploads_maps_with_a_preview_starts_and_downloads_the_error_rep
 
     progress = client.get(f"/app/imports/{upload.public_id}/progress/", HTTP_HX_REQUEST="true").content.decode()
     assert "hx-trigger" not in progress
-    assert "Import finished: 1 failed payment recorded, 1 row refused." in progress
+    assert "Import finished: 1 failed payment recorded, 0 already there, 1 row refused." in progress
     report = client.get(f"/app/imports/{upload.public_id}/errors.csv")
     assert report["Content-Type"] == "text/csv; charset=utf-8"
     assert report["Content-Disposition"] == 'attachment; filename="failures-errors.csv"'
