@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from accounts.views import api_keys, audit, console, settings, team
+from accounts.views import api_keys, audit, console, onboarding, settings, team
 
 app_name = "console"
 
@@ -25,5 +25,14 @@ urlpatterns = [
     path("settings/branding/", settings.settings_branding, name="settings_branding"),
     path("settings/delete/", settings.settings_delete, name="settings_delete"),
     path("audit/", audit.audit_log, name="audit"),
+    path("onboarding/", onboarding.onboarding, name="onboarding"),
+    path("onboarding/brand/", onboarding.onboarding_branding, name="onboarding_branding"),
+    path("onboarding/gateway/", onboarding.onboarding_gateway, name="onboarding_gateway"),
+    path("onboarding/api-key/", onboarding.onboarding_api_key, name="onboarding_api_key"),
+    path("onboarding/test-failure/", onboarding.onboarding_test_failure, name="onboarding_test_failure"),
+    path("onboarding/test-failure/arrivals/", onboarding.onboarding_arrivals, name="onboarding_arrivals"),
+    path("", include("recovery.rule_urls")),
+    path("", include("payments.console_urls")),
+    path("", include("retries.console_urls")),
     path("imports/", include("imports.urls")),
 ]

@@ -4,11 +4,12 @@ services' business (messaging.services), so a new channel adds transport, not co
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar, Protocol
 
 from messaging.enums import Channel
+from messaging.exceptions import ChannelError
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -59,4 +60,9 @@ class MessageChannel(Protocol):
 
     def send(self, message: OutboundMessage) -> Delivery:
         """Hand the message to the provider."""
+        ...
+
+    def send_many(self, messages: Sequence[OutboundMessage]) -> list[Delivery | ChannelError]:
+        """Hand several messages to the provider over one connection: for each, in order, its
+        delivery or why it was not accepted (one refusal never stops the others)."""
         ...

@@ -90,6 +90,10 @@ class WebhookEvent(OrgOwned):
     available_at = models.DateTimeField(default=timezone.now)
     processed_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
+    # What the event's payment is known by, once processed: the merchant's reference when Tinko
+    # started the payment, else the gateway's payment id (the reference a failure known only to
+    # the gateway is recorded under). A transaction's page finds its webhooks by it.
+    payment_reference = models.CharField(max_length=255, blank=True, default="", db_default="")
 
     class Meta:
         constraints = [
@@ -107,6 +111,11 @@ class WebhookEvent(OrgOwned):
         ]
         indexes = [
             models.Index(fields=["organization", "received_at"], name="payments_webhook_org_received"),
+            models.Index(
+                fields=["organization", "payment_reference"],
+                condition=~Q(payment_reference=""),
+                name="payments_webhook_org_reference",
+            ),
             # The sweeper scans across organizations for rows left behind, so this one is global.
             models.Index(fields=["status", "available_at"], name="payments_webhook_status_due"),
             models.Index(

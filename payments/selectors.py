@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -11,8 +12,11 @@ from django.utils import timezone
 
 from accounts.models import Organization
 from payments.crypto import secret_decrypt
+from payments.enums import GatewayProvider
+from payments.gateways.razorpay import consts as razorpay_consts
+from payments.gateways.stripe import consts as stripe_consts
 from payments.interface import GatewayCredentials
-from payments.models import GatewayAccount, SandboxCheckout
+from payments.models import GatewayAccount, SandboxCheckout, WebhookEvent
 
 # Stripe retries a delivery for up to three days; events signed with the old secret may arrive that late.
 PREVIOUS_WEBHOOK_SECRET_GRACE = timedelta(days=3)
@@ -80,3 +84,43 @@ def gateway_webhook_url(*, account: GatewayAccount) -> str:
 def webhook_rejections_count(*, provider: str) -> int:
     """Deliveries refused for a bad or missing signature since the cache was last cleared."""
     return int(cache.get(REJECTION_COUNTER_KEY.format(provider=provider), 0))
+
+
+# The events to turn on in each gateway's dashboard for the webhook URL (the sandbox sends its own).
+EVENTS_TO_ENABLE: dict[str, tuple[str, ...]] = {
+    GatewayProvider.STRIPE: stripe_consts.HANDLED_EVENTS,
+    GatewayProvider.RAZORPAY: razorpay_consts.HANDLED_EVENTS,
+    GatewayProvider.SANDBOX: (),
+}
+RECENT_DELIVERIES = 25
+
+
+@dataclass(frozen=True)
+class GatewayShown:
+    """A connected account as the console shows it: where its gateway sends webhooks, and which events."""
+
+    account: GatewayAccount
+    webhook_url: str
+    events: tuple[str, ...]
+
+
+def gateway_accounts_shown(*, organization: Organization, mode: str) -> list[GatewayShown]:
+    """The organization's accounts of one mode (test or live), each with its webhook URL and events."""
+    accounts = GatewayAccount.objects.for_org(organization).filter(mode=mode).order_by("provider")
+    return [
+        GatewayShown(
+            account=account, webhook_url=gateway_webhook_url(account=account), events=EVENTS_TO_ENABLE[account.provider]
+        )
+        for account in accounts
+    ]
+
+
+def webhook_deliveries_recent(*, organization: Organization, mode: str) -> list[WebhookEvent]:
+    """The latest webhook deliveries to the organization's accounts of one mode, newest first."""
+    return list(
+        WebhookEvent.objects.for_org(organization)
+        .filter(gateway_account__mode=mode)
+        .select_related("gateway_account")
+        .defer("payload")
+        .order_by("-received_at", "-pk")[:RECENT_DELIVERIES]
+    )

@@ -112,10 +112,21 @@ class Transaction(ModeOwned):
             ),
         ]
         # Listing filters (status, category, gateway) ride on the newest-first index: every extra
-        # index is paid on every ingested failure.
+        # index is paid on every ingested failure. The console's search by the payer's email or
+        # phone needs one each; partial, so failures without the address add nothing to them.
         indexes = [
             models.Index(
                 fields=["organization", "livemode", "-created_at", "-public_id"], name="recovery_txn_org_created"
+            ),
+            models.Index(
+                fields=["organization", "livemode", "customer_email"],
+                condition=~Q(customer_email=""),
+                name="recovery_txn_org_email",
+            ),
+            models.Index(
+                fields=["organization", "livemode", "customer_phone"],
+                condition=~Q(customer_phone=""),
+                name="recovery_txn_org_phone",
             ),
         ]
 

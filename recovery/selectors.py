@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -11,8 +12,9 @@ from django.conf import settings
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from accounts.models import Organization
-from recovery.classifier import Classification, ClassifierInput, RuleSet, classify
+from recovery.classifier import FALLBACK_RULE_ID, Classification, ClassifierInput, Rule, RuleSet, classify
 from recovery.enums import TransactionStatus
+from recovery.limits import PHONE_PUNCTUATION
 from recovery.models import ClassifierRule, FailureEvent, PaymentMismatch, Transaction
 from retries.models import RecoveryAttempt
 from tinko.local_cache import LocalCopy, SharedToken, WithoutRedis
@@ -65,6 +67,10 @@ def classification_for(*, organization: Organization | None, request: Classifier
 
 # --- transactions --------------------------------------------------------------------------
 
+# A shorter run of digits is more likely part of a reference than a phone number.
+PHONE_SEARCH_MIN_DIGITS = 7
+EXPORT_CHUNK = 1000
+
 
 class InvalidCursor(ValueError):
     pass
@@ -78,6 +84,9 @@ class TransactionFilters:
     payment_method_type: str | None = None
     created_gte: datetime | None = None
     created_lt: datetime | None = None
+    # The full reference, the transaction's public id, or the payer's email or phone: each an
+    # indexed equality, so a search stays fast however many transactions there are.
+    search: str | None = None
 
 
 @dataclass(frozen=True)
@@ -104,16 +113,26 @@ def _decode_cursor(cursor: str) -> tuple[datetime, str]:
     return created_at, public_id
 
 
-def transaction_list(
-    *,
-    organization: Organization,
-    livemode: bool,
-    filters: TransactionFilters,
-    limit: int,
-    cursor: str | None = None,
-) -> TransactionPage:
-    """One page of the organization's live or test transactions, newest first (keyset pagination)."""
+def _search(text: str) -> Q:
+    """What a person typed into the search box, as equalities over indexed columns."""
+    text = text.strip()
+    found = Q(transaction_ref=text)
+    if text.startswith("txn_"):
+        found |= Q(public_id=text)
+    if "@" in text:
+        # Stored as ingest stores it: the domain in lower case.
+        local, _, domain = text.rpartition("@")
+        found |= Q(customer_email=f"{local}@{domain.lower()}")
+    digits = PHONE_PUNCTUATION.sub("", text)
+    if digits.lstrip("+").isdigit() and len(digits.lstrip("+")) >= PHONE_SEARCH_MIN_DIGITS:
+        found |= Q(customer_phone=digits if digits.startswith("+") else f"+{digits}")
+    return found
+
+
+def _filtered(*, organization: Organization, livemode: bool, filters: TransactionFilters) -> QuerySet[Transaction]:
     queryset = Transaction.objects.for_org(organization, livemode=livemode)
+    if filters.search:
+        queryset = queryset.filter(_search(filters.search))
     if filters.status:
         queryset = queryset.filter(status=filters.status)
     if filters.category:
@@ -126,15 +145,52 @@ def transaction_list(
         queryset = queryset.filter(created_at__gte=filters.created_gte)
     if filters.created_lt:
         queryset = queryset.filter(created_at__lt=filters.created_lt)
+    return queryset
+
+
+def transaction_list(
+    *,
+    organization: Organization,
+    livemode: bool,
+    filters: TransactionFilters,
+    limit: int,
+    cursor: str | None = None,
+    oldest_first: bool = False,
+) -> TransactionPage:
+    """One page of the organization's live or test transactions, newest first (or oldest first),
+    by keyset pagination: a page costs the same however deep it is, and rows written meanwhile
+    neither repeat nor go missing."""
+    queryset = _filtered(organization=organization, livemode=livemode, filters=filters)
     if cursor:
         created_at, public_id = _decode_cursor(cursor)
-        queryset = queryset.filter(Q(created_at__lt=created_at) | Q(created_at=created_at, public_id__lt=public_id))
-    rows = list(queryset.order_by("-created_at", "-public_id")[: limit + 1])
+        if oldest_first:
+            after = Q(created_at__gt=created_at) | Q(created_at=created_at, public_id__gt=public_id)
+        else:
+            after = Q(created_at__lt=created_at) | Q(created_at=created_at, public_id__lt=public_id)
+        queryset = queryset.filter(after)
+    order = ("created_at", "public_id") if oldest_first else ("-created_at", "-public_id")
+    rows = list(queryset.order_by(*order)[: limit + 1])
     has_more = len(rows) > limit
     rows = rows[:limit]
     return TransactionPage(
         transactions=rows, has_more=has_more, next_cursor=_encode_cursor(rows[-1]) if has_more else None
     )
+
+
+def transaction_export_rows(
+    *, organization: Organization, livemode: bool, filters: TransactionFilters, chunk: int = EXPORT_CHUNK
+) -> Iterator[Transaction]:
+    """Every transaction the filters select, newest first, read a page at a time: memory stays
+    flat however many there are, and no database cursor is held open between pages."""
+    cursor = None
+    while True:
+        page = transaction_list(
+            organization=organization, livemode=livemode, filters=filters, limit=chunk, cursor=cursor
+        )
+        yield from page.transactions
+        if page.next_cursor is None:
+            return
+        cursor = page.next_cursor
 
 
 def transaction_status_counts(*, organization: Organization, livemode: bool) -> dict[str, int]:
@@ -156,4 +212,69 @@ def transaction_get(*, organization: Organization, livemode: bool, transaction_r
         .prefetch_related(Prefetch("attempts", queryset=RecoveryAttempt.objects.order_by("number")))
         .prefetch_related(Prefetch("payment_mismatches", queryset=PaymentMismatch.objects.order_by("paid_at", "id")))
         .first()
+    )
+
+
+def classifier_overrides(*, organization: Organization) -> QuerySet[ClassifierRule]:
+    """The organization's own classifier rules, active or not."""
+    return ClassifierRule.objects.filter(organization=organization).order_by("code_system", "gateway", "code", "slug")
+
+
+def classifier_defaults(*, search: str = "") -> QuerySet[ClassifierRule]:
+    """The global rules, those whose slug, code, category or explanation contain `search` if given."""
+    rules = ClassifierRule.objects.filter(organization__isnull=True)
+    if search:
+        rules = rules.filter(
+            Q(slug__icontains=search)
+            | Q(code__iexact=search)
+            | Q(category__iexact=search)
+            | Q(explanation__icontains=search)
+        )
+    return rules.order_by("code_system", "gateway", "code", "slug")
+
+
+@dataclass(frozen=True)
+class RuleMatch:
+    rule: Rule
+    chosen: bool
+    why: str
+
+
+@dataclass(frozen=True)
+class ClassificationExplained:
+    """What the classifier decides for a decline, every rule that matched it, and why one won."""
+
+    decision: Classification
+    matches: tuple[RuleMatch, ...]
+    by_message: bool  # no code rule matched: the message decided
+    by_law: bool  # a network rule overrode the matching rule
+
+
+def _rank_words(rule: Rule) -> str:
+    return ", ".join(
+        [
+            "your override" if rule.is_override else "global default",
+            f"priority {rule.priority}",
+            f"{rule.gateway} only" if rule.gateway else "any gateway",
+            f"exact code {rule.code}" if rule.code else ("code pattern" if rule.code_pattern else "message pattern"),
+        ]
+    )
+
+
+def classification_explain(*, organization: Organization, request: ClassifierInput) -> ClassificationExplained:
+    """Classify `request` under the organization's rules and say which rules matched and why one decided."""
+    rules = classifier_ruleset_for(organization=organization)
+    decision = classify(rules=rules, request=request)
+    found = rules.candidates(request)
+    by_message = not found
+    if by_message:
+        found = rules.message_candidates(request)
+    ranked = sorted(found, key=lambda compiled: (tuple(-part for part in compiled.rank), compiled.rule.id))
+    winner = ranked[0].rule.id if ranked else FALLBACK_RULE_ID
+    matches = tuple(
+        RuleMatch(rule=compiled.rule, chosen=compiled.rule.id == winner, why=_rank_words(compiled.rule))
+        for compiled in ranked
+    )
+    return ClassificationExplained(
+        decision=decision, matches=matches, by_message=by_message, by_law=decision.rule.startswith("law:")
     )

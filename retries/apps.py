@@ -7,4 +7,4 @@ class RetriesConfig(AppConfig):
 
     def ready(self) -> None:
         # The dispatcher sends its tasks by name (tinko.enqueue): registered in every process.
-        from retries import tasks  # noqa: F401
+        from retries import receivers, tasks  # noqa: F401

@@ -9,20 +9,24 @@ task. The worker takes them in three steps:
    written under the row's lock: a second run of the task (delivered twice, or again after its
    worker died) finds the key written and leaves the attempt alone; if the first run never
    finishes, the sweeper asks the gateway what happened (retries.sweeping).
-2. Act, attempt by attempt and outside any database transaction, so that a crash never rolls back
-   what a gateway or the mail server did: the gateway call carries the attempt's deterministic key
+2. Act, outside any database transaction, so that a crash never rolls back what a gateway or the
+   mail server did: each re-charge is its own gateway call carrying the attempt's deterministic key
    (Razorpay: the adapter looks up the attempt's order by that receipt before charging); the
-   email is sent once per attempt by messaging, whose NotificationLog is unique per transaction,
-   attempt and channel.
+   emails go together, their links and logs written a statement for all and the messages sent over
+   one connection, once per attempt (messaging's NotificationLog is unique per transaction,
+   attempt and channel).
 3. Settle, in one transaction for the task's attempts, each outcome with the bookkeeping it causes
-   (retries.outcomes); if that transaction fails, each attempt is settled in its own.
+   (retries.outcomes), the next steps of all their transactions planned together at the end; if
+   that transaction fails, each attempt is settled in its own.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
+from typing import Protocol
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.db import transaction as db_transaction
@@ -30,8 +34,7 @@ from django.db.models import F, Value
 from django.db.models.functions import Concat
 from django.utils import timezone
 
-from messaging.exceptions import TransactionClosed
-from messaging.services import recovery_email_send, recovery_link_issue
+from messaging.services import EmailRequest, LinkRequest, recovery_emails_send, recovery_links_issue
 from payments.exceptions import GatewayTransientError, PaymentsError
 from payments.models import GatewayAccount
 from payments.services import gateway_saved_method_charge
@@ -42,6 +45,7 @@ from retries.models import RecoveryAttempt
 from retries.outcomes import (
     CHARGE_KEY_PREFIX,
     OPEN_STATUSES,
+    Bookkeeping,
     Executed,
     attempt_cancel,
     attempt_charge_settle,
@@ -56,7 +60,11 @@ from retries.scheduling import policy_for
 
 logger = logging.getLogger(__name__)
 
-Settle = Callable[[], Executed]
+
+class Settle(Protocol):
+    """How an attempt's outcome is written, with the rest of its `batch` (None: on its own)."""
+
+    def __call__(self, *, batch: Bookkeeping | None) -> Executed: ...
 
 
 def _begin(attempt_ids: Sequence[int]) -> tuple[list[RecoveryAttempt], dict[int, Executed]]:
@@ -122,50 +130,72 @@ class _Accounts:
 
 def _recharge(attempt: RecoveryAttempt, txn: Transaction, accounts: _Accounts) -> Settle:
     if not txn.gateway_payment_method_id:
-        return lambda: attempt_skip(attempt=attempt, transaction=txn, error="no saved payment method to re-charge")
+        return partial(attempt_skip, attempt=attempt, transaction=txn, error="no saved payment method to re-charge")
     account = accounts.of(txn)
     if account is None:
         mode = "live" if txn.livemode else "test"
         error = f"no {txn.gateway} gateway account is connected in {mode} mode"
-        return lambda: attempt_skip(attempt=attempt, transaction=txn, error=error)
+        return partial(attempt_skip, attempt=attempt, transaction=txn, error=error)
     try:
         result = gateway_saved_method_charge(account=account, request=charge_request(attempt=attempt, transaction=txn))
     except GatewayTransientError as exc:
-        transient = str(exc)
-        return lambda: attempt_retry_later(attempt=attempt, transaction=txn, error=transient)
+        return partial(attempt_retry_later, attempt=attempt, transaction=txn, error=str(exc))
     except PaymentsError as exc:
         # Refused as sent (bad keys, an unknown method, an amount the gateway cannot take): trying
         # the same request again cannot help.
         refused = f"{type(exc).__name__}: {exc}"
-        return lambda: attempt_skip(attempt=attempt, transaction=txn, error=refused)
-    return lambda: attempt_charge_settle(attempt=attempt, transaction=txn, result=result)
+        return partial(attempt_skip, attempt=attempt, transaction=txn, error=refused)
+    return partial(attempt_charge_settle, attempt=attempt, transaction=txn, result=result)
 
 
-def _email(attempt: RecoveryAttempt, txn: Transaction) -> Settle:
-    lifetime = policy_for(organization=txn.organization).link_lifetime
-    try:
-        issued = recovery_link_issue(transaction=txn, lifetime=lifetime, attempt_number=attempt.number)
-    except TransactionClosed:
-        return lambda: attempt_cancel(attempt=attempt, reason="the transaction closed before the email was sent")
-    log = recovery_email_send(transaction=txn, link=issued.link)
-    return lambda: attempt_email_settle(attempt=attempt, transaction=txn, log=log)
+def _cancel(attempt: RecoveryAttempt, *, reason: str) -> Settle:
+    return lambda batch: attempt_cancel(attempt=attempt, reason=reason)
+
+
+def _emails(attempts: Sequence[RecoveryAttempt]) -> dict[int, Settle]:
+    """Send the attempts' emails together: a link for each, then the messages."""
+    requests = [
+        LinkRequest(
+            transaction=attempt.transaction,
+            lifetime=policy_for(organization=attempt.transaction.organization).link_lifetime,
+            attempt_number=attempt.number,
+        )
+        for attempt in attempts
+    ]
+    settles: dict[int, Settle] = {}
+    sendable: list[tuple[RecoveryAttempt, EmailRequest]] = []
+    for attempt, issued in zip(attempts, recovery_links_issue(requests=requests), strict=True):
+        if issued is None:
+            settles[attempt.pk] = _cancel(attempt, reason="the transaction closed before the email was sent")
+        else:
+            sendable.append((attempt, EmailRequest(transaction=attempt.transaction, link=issued.link)))
+    logs = recovery_emails_send(requests=[request for _, request in sendable]) if sendable else []
+    for (attempt, _), log in zip(sendable, logs, strict=True):
+        settles[attempt.pk] = partial(attempt_email_settle, attempt=attempt, transaction=attempt.transaction, log=log)
+    return settles
 
 
 def _settle(settles: dict[int, Settle]) -> dict[int, Executed | None]:
-    """Write every outcome in one transaction; if that fails, each in its own (one that still fails
-    is logged and left in progress, for the sweeper)."""
+    """Write every outcome in one transaction, the recoveries and next steps they cause together at its
+    end; if that fails, each in its own (one that still fails is logged and left in progress, for
+    the sweeper)."""
     if not settles:
         return {}
     try:
         with db_transaction.atomic():
-            return {attempt_id: settle() for attempt_id, settle in settles.items()}
+            batch = Bookkeeping()
+            settled: dict[int, Executed | None] = {
+                attempt_id: settle(batch=batch) for attempt_id, settle in settles.items()
+            }
+            batch.write()
+            return settled
     except Exception:  # one attempt's bookkeeping must not hold up the others': settled one by one below
         logger.exception("attempts_settle_together_failed", extra={"count": len(settles)})
     results: dict[int, Executed | None] = {}
     for attempt_id, settle in settles.items():
         try:
             with db_transaction.atomic():
-                results[attempt_id] = settle()
+                results[attempt_id] = settle(batch=None)
         except Exception:
             logger.exception("attempt_settle_failed", extra={"attempt_pk": attempt_id})
             results[attempt_id] = None
@@ -182,16 +212,23 @@ def attempts_execute(*, attempt_ids: Sequence[int]) -> list[Executed | None]:
     settles: dict[int, Settle] = {}
     results: dict[int, Executed | None] = dict(done)
     for attempt in ready:
+        if attempt.channel != Channel.AUTO_CHARGE:
+            continue
         try:
-            if attempt.channel == Channel.AUTO_CHARGE:
-                settles[attempt.pk] = _recharge(attempt, attempt.transaction, accounts)
-            else:
-                settles[attempt.pk] = _email(attempt, attempt.transaction)
+            settles[attempt.pk] = _recharge(attempt, attempt.transaction, accounts)
         except SoftTimeLimitExceeded:
             raise
         except Exception:  # the sweeper finishes it; the rest of the task must not wait for that
             logger.exception("attempt_execution_error", extra={"attempt_id": attempt.public_id})
             results[attempt.pk] = None
+    emails = [attempt for attempt in ready if attempt.channel != Channel.AUTO_CHARGE]
+    try:
+        settles.update(_emails(emails) if emails else {})
+    except SoftTimeLimitExceeded:
+        raise
+    except Exception:  # the sweeper finds out from each message's log what was sent
+        logger.exception("attempt_execution_error", extra={"attempt_ids": [attempt.public_id for attempt in emails]})
+        results.update(dict.fromkeys((attempt.pk for attempt in emails), None))
     results.update(_settle(settles))
     return [results.get(attempt_id) for attempt_id in ids]
 

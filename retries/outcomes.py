@@ -26,13 +26,21 @@ from payments.enums import GatewayMode, PaymentStatus
 from payments.interface import ChargeResult, CustomerDetails, PaymentReferences, SavedMethodCharge
 from payments.models import GatewayAccount
 from payments.selectors import gateway_account_for_org
-from recovery.enums import EventSource, TransactionStatus
+from recovery.enums import EventSource, RecoveredBy, TransactionStatus
 from recovery.gateway_events import retry_failure_key
 from recovery.models import Transaction
-from recovery.services import FailureInput, PaymentReceived, transaction_mark_recovered, transaction_record_failure
+from recovery.services import (
+    FailureInput,
+    PaymentFor,
+    PaymentReceived,
+    transaction_mark_recovered,
+    transaction_record_failure,
+    transactions_mark_recovered,
+)
 from retries.enums import AttemptStatus
 from retries.models import RecoveryAttempt
-from retries.scheduling import recovery_replan
+from retries.planner.text import duration
+from retries.scheduling import recovery_replan, recovery_replan_many
 from tinko.money import Money
 
 logger = logging.getLogger(__name__)
@@ -109,8 +117,46 @@ def _open_transaction(transaction: Transaction) -> Transaction | None:
     return current if current.status in OPEN_STATUSES else None
 
 
-def _replan(transaction: Transaction) -> None:
-    """Plan the transaction's next step, if it is still open (call inside the finishing transaction)."""
+class Bookkeeping:
+    """What settling a worker's batch of attempts causes, done together at the batch's end (`write`,
+    inside the batch's database transaction) in a few statements for all: the transactions that
+    re-charges paid are recovered, then the others' next steps planned."""
+
+    def __init__(self) -> None:
+        self._payments: list[PaymentFor] = []
+        self._replans: set[int] = set()
+
+    def recover(self, transaction: Transaction, payment: PaymentReceived) -> None:
+        self._payments.append(
+            PaymentFor(organization=transaction.organization, livemode=transaction.livemode, payment=payment)
+        )
+
+    def replan(self, transaction: Transaction) -> None:
+        self._replans.add(transaction.pk)
+
+    def write(self) -> None:
+        if self._payments:
+            transactions_mark_recovered(payments=self._payments)
+            self._payments = []
+        if not self._replans:
+            return
+        current = list(
+            Transaction.objects.select_for_update()
+            .select_related("organization")
+            .filter(pk__in=sorted(self._replans), status__in=sorted(OPEN_STATUSES))
+            .order_by("pk")
+        )
+        self._replans.clear()
+        if current:
+            recovery_replan_many(transactions=current)
+
+
+def _replan(transaction: Transaction, batch: Bookkeeping | None) -> None:
+    """Plan the transaction's next step, if it is still open: now (call inside the finishing
+    transaction), or with the rest of the `batch`."""
+    if batch is not None:
+        batch.replan(transaction)
+        return
     current = _open_transaction(transaction)
     if current is not None:
         recovery_replan(transaction=current)
@@ -131,13 +177,15 @@ def attempt_cancel(*, attempt: RecoveryAttempt, reason: str) -> Executed:
     return _log(attempt, Executed.CANCELLED, reason=reason)
 
 
-def attempt_skip(*, attempt: RecoveryAttempt, transaction: Transaction, error: str) -> Executed:
+def attempt_skip(
+    *, attempt: RecoveryAttempt, transaction: Transaction, error: str, batch: Bookkeeping | None = None
+) -> Executed:
     """End an attempt that could not act (no gateway account, a refused request, no address, the payer
-    said stop) and plan the next step."""
+    said stop) and plan the next step (with the rest of the `batch`, if given)."""
     with db_transaction.atomic(savepoint=False):
         if not _finish(attempt, AttemptStatus.SKIPPED, now=timezone.now(), error=error[:ERROR_MAX_LENGTH]):
             return Executed.TAKEN
-        _replan(transaction)
+        _replan(transaction, batch)
     return _log(attempt, Executed.SKIPPED, error=error)
 
 
@@ -158,20 +206,24 @@ def attempt_requeue(*, attempt: RecoveryAttempt, reason: str, delay: timedelta =
     return _log(attempt, Executed.RESCHEDULED, reason=reason, delay_seconds=int(delay.total_seconds()))
 
 
-def attempt_retry_later(*, attempt: RecoveryAttempt, transaction: Transaction, error: str) -> Executed:
+def attempt_retry_later(
+    *, attempt: RecoveryAttempt, transaction: Transaction, error: str, batch: Bookkeeping | None = None
+) -> Executed:
     """A passing error (a gateway outage, a mail server asking to come back): try again a little
     later, the delay doubling each time, at most RETRY_TRANSIENT_MAX_TRIES tries in all; then skip."""
     if attempt.tries >= settings.RETRY_TRANSIENT_MAX_TRIES:
-        return attempt_skip(
-            attempt=attempt, transaction=transaction, error=f"{error} (gave up after {attempt.tries} tries)"
-        )
+        error = f"{error} (gave up after {attempt.tries} tries)"
+        return attempt_skip(attempt=attempt, transaction=transaction, error=error, batch=batch)
     delay = timedelta(seconds=settings.RETRY_TRANSIENT_DELAY_SECONDS * 2 ** max(attempt.tries - 1, 0))
     return attempt_requeue(attempt=attempt, reason=error, delay=delay)
 
 
-def attempt_charge_settle(*, attempt: RecoveryAttempt, transaction: Transaction, result: ChargeResult) -> Executed:
+def attempt_charge_settle(
+    *, attempt: RecoveryAttempt, transaction: Transaction, result: ChargeResult, batch: Bookkeeping | None = None
+) -> Executed:
     """What the gateway said of the attempt's re-charge: charged (the transaction recovered, credited
-    to this attempt), declined (the decline recorded, which plans again), or not settled yet."""
+    to the re-charge: now, or with the rest of the `batch`), declined (the decline recorded, which
+    plans again), or not settled yet."""
     now = timezone.now()
     if result.status in UNSETTLED_STATUSES:
         RecoveryAttempt.objects.filter(pk=attempt.pk, status=AttemptStatus.IN_PROGRESS).update(
@@ -189,10 +241,14 @@ def attempt_charge_settle(*, attempt: RecoveryAttempt, transaction: Transaction,
                 paid_at=now,
                 gateway=result.provider,
                 gateway_payment_id=result.payment_id,
+                recovered_by=RecoveredBy.AUTO_CHARGE,
             )
-            transaction_mark_recovered(
-                organization=transaction.organization, livemode=transaction.livemode, payment=payment
-            )
+            if batch is not None:
+                batch.recover(transaction, payment)
+            else:
+                transaction_mark_recovered(
+                    organization=transaction.organization, livemode=transaction.livemode, payment=payment
+                )
         return _log(attempt, Executed.CHARGED, payment_id=result.payment_id)
     failure = result.failure
     message = (failure.message if failure else None) or f"the gateway declined the charge ({result.status})"
@@ -228,21 +284,35 @@ def attempt_charge_settle(*, attempt: RecoveryAttempt, transaction: Transaction,
     return _log(attempt, Executed.DECLINED, payment_id=result.payment_id)
 
 
-def attempt_email_settle(*, attempt: RecoveryAttempt, transaction: Transaction, log: NotificationLog) -> Executed:
+def attempt_email_settle(
+    *, attempt: RecoveryAttempt, transaction: Transaction, log: NotificationLog, batch: Bookkeeping | None = None
+) -> Executed:
     """What became of the attempt's email: sent or not sent (skipped) plans the next step; a failed
     send is tried again later; a send still pending belongs to another run."""
     if log.status == NotificationStatus.SENT:
         with db_transaction.atomic(savepoint=False):
             if not _finish(attempt, AttemptStatus.SENT, now=timezone.now(), error=""):
                 return Executed.TAKEN
-            _replan(transaction)
+            _replan(transaction, batch)
         return _log(attempt, Executed.SENT, notification_id=log.public_id)
     if log.status == NotificationStatus.SUPPRESSED:
         reason = SuppressionReason(log.error).label if log.error in SuppressionReason.values else log.error
-        return attempt_skip(attempt=attempt, transaction=transaction, error=f"not sent: {reason}")
+        return attempt_skip(attempt=attempt, transaction=transaction, error=f"not sent: {reason}", batch=batch)
     if log.status == NotificationStatus.FAILED:
-        return attempt_retry_later(attempt=attempt, transaction=transaction, error=f"email not sent: {log.error}")
+        error = f"email not sent: {log.error}"
+        return attempt_retry_later(attempt=attempt, transaction=transaction, error=error, batch=batch)
     return Executed.TAKEN
+
+
+def attempt_unsettled_give_up(*, attempt: RecoveryAttempt, transaction: Transaction, waited: timedelta) -> Executed:
+    """A re-charge the gateway has not settled for RETRY_UNSETTLED_MAX_SECONDS: it fails and the next
+    step is planned. Should it settle later after all, its webhook recovers the transaction."""
+    error = f"the gateway had not settled the charge {duration(waited)} after it was made"
+    with db_transaction.atomic(savepoint=False):
+        if not _finish(attempt, AttemptStatus.FAILED, now=timezone.now(), error=error):
+            return Executed.TAKEN
+        _replan(transaction, None)
+    return _log(attempt, Executed.FAILED, error=error)
 
 
 def attempt_email_interrupted(*, attempt: RecoveryAttempt, transaction: Transaction) -> Executed:
@@ -252,5 +322,5 @@ def attempt_email_interrupted(*, attempt: RecoveryAttempt, transaction: Transact
     with db_transaction.atomic(savepoint=False):
         if not _finish(attempt, AttemptStatus.FAILED, now=timezone.now(), error=error):
             return Executed.TAKEN
-        _replan(transaction)
+        _replan(transaction, None)
     return _log(attempt, Executed.FAILED, error=error)

@@ -4,25 +4,30 @@ transaction, its answer written as a `RecoveryAttempt` (or the transaction given
 Ingest plans a new transaction's first attempt in the transaction that records its failure
 (`first_attempt_build`, no query: the policy comes from a per-process copy); every later
 decision (another failure, a retry that declined, a resume or restart) goes through
-`recovery_replan`, which reads the transaction's history and replaces whatever was still
-scheduled. A transaction the merchant paused gets nothing planned until it is resumed; one the
-merchant restarted is planned as if its failures had begun at the restart, except that its
-earlier re-charges still count against the card networks' caps.
+`recovery_replan` (or `recovery_replan_many`, for a batch of transactions in a handful of
+statements), which reads the transaction's history and replaces whatever was still scheduled.
+A transaction the merchant paused gets nothing planned until it is resumed; one the merchant
+restarted is planned as if its failures had begun at the restart, except that its earlier
+re-charges still count against the card networks' caps. A transaction given up is `abandoned`
+and its recovery links revoked.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Max
 from django.utils import timezone
 
 from accounts.models import Organization
+from messaging.services import recovery_links_revoke_many
+from payments.enums import GatewayMode
+from payments.models import GatewayAccount
 from recovery.enums import TransactionStatus
 from recovery.models import FailureEvent, Transaction
 from retries.enums import AttemptStatus, Channel
@@ -41,10 +46,11 @@ from retries.planner import (
 )
 from retries.planner.text import moment
 from retries.planner.types import reasons_as_json
-from retries.selectors import attempt_history, decline_of, reattempts_before, retry_policy_snapshot
+from retries.selectors import decline_of, planning_facts, retry_policy_snapshot
 from tinko.ids import new_public_id
 from tinko.local_cache import LocalCopy, SharedToken, WithoutRedis
-from tinko.rows import instance_build, instance_relate
+from tinko.rows import insert_fields, instance_build, instance_mark_saved, instance_relate, instance_values
+from tinko.sql import insert_rows
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +73,33 @@ def retry_policies_changed() -> None:
 def policy_for(*, organization: Organization) -> PolicySnapshot:
     """The organization's default policy as the planner reads it, from this process's copy."""
     return _policies.snapshot().get(organization.pk, lambda: retry_policy_snapshot(organization=organization))
+
+
+# Whether a re-charge has an account to go through is read on every plan too; connecting or
+# disconnecting a gateway reaches every process as a policy change does.
+GATEWAY_ACCOUNTS_TOKEN = SharedToken("retries:gateway_accounts:version", without_redis=WithoutRedis.DJANGO_CACHE)
+_connected: LocalCopy[int, frozenset[tuple[str, bool]]] = LocalCopy(
+    token=GATEWAY_ACCOUNTS_TOKEN,
+    max_age=600.0,
+    max_entries=4096,
+    check_every=lambda: settings.RETRY_POLICIES_CHECK_SECONDS,
+)
+
+
+def gateway_accounts_changed() -> None:
+    """Tell every process that an organization connected or disconnected a gateway account."""
+    GATEWAY_ACCOUNTS_TOKEN.bump()
+
+
+def _accounts_connected(organization_id: int) -> frozenset[tuple[str, bool]]:
+    accounts = GatewayAccount.objects.filter(organization_id=organization_id).values_list("provider", "mode")
+    return frozenset((provider, mode == GatewayMode.LIVE) for provider, mode in accounts)
+
+
+def gateway_connected(txn: Transaction) -> bool:
+    """The transaction's organization has an account at its gateway in its mode (this process's copy)."""
+    connected = _connected.snapshot().get(txn.organization_id, lambda: _accounts_connected(txn.organization_id))
+    return (txn.gateway, txn.livemode) in connected
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,8 +135,9 @@ def time_zone_of(organization: Organization) -> ZoneInfo:
     return zone if isinstance(zone, ZoneInfo) else ZoneInfo(str(zone or "UTC"))
 
 
-def plan_context(txn: Transaction) -> PlanContext:
-    """What the planner needs to know of the transaction beyond its decline."""
+def plan_context(txn: Transaction, *, reminders_stopped: bool = False) -> PlanContext:
+    """What the planner needs to know of the transaction beyond its decline (`reminders_stopped`:
+    the payer asked for no more messages, which a new transaction cannot have done yet)."""
     reachable = {Channel.EMAIL} if txn.customer_email else set()
     if txn.gateway_payment_method_id:
         reachable.add(Channel.AUTO_CHARGE)
@@ -112,7 +146,9 @@ def plan_context(txn: Transaction) -> PlanContext:
         amount=txn.amount,
         currency=txn.currency,
         has_saved_method=bool(txn.gateway_payment_method_id),
+        gateway_connected=gateway_connected(txn),
         reachable=frozenset(reachable),
+        reminders_stopped=reminders_stopped,
         issuer_country=str(txn.metadata.get("issuer_country", "")).upper() if txn.metadata else "",
         mandate_active=str(txn.metadata.get("mandate_active", "")).lower() == "true" if txn.metadata else False,
     )
@@ -137,6 +173,22 @@ def _attempt(txn: Transaction, step: NextStep, *, number: int, now: datetime) ->
     return attempt
 
 
+def attempts_insert(attempts: Sequence[RecoveryAttempt]) -> None:
+    """Write new attempts in one statement and mark them saved."""
+    if not attempts:
+        return
+    fields = insert_fields(RecoveryAttempt)
+    written = insert_rows(
+        RecoveryAttempt,
+        fields,
+        [instance_values(attempt, fields) for attempt in attempts],
+        returning=("id", "public_id"),
+    )
+    by_public_id = {attempt.public_id: attempt for attempt in attempts}
+    for pk, public_id in written:
+        instance_mark_saved(by_public_id[public_id], pk=pk)
+
+
 def first_attempt_build(*, txn: Transaction, decline: Decline, now: datetime) -> Planned:
     """The first attempt of a transaction that `decline` has just opened, in memory (not written).
     Its history is that one failure, so the planner needs no query."""
@@ -155,15 +207,25 @@ def first_attempt_build(*, txn: Transaction, decline: Decline, now: datetime) ->
     return Planned(attempt=_attempt(txn, decided, number=1, now=now))
 
 
-def attempts_cancel(*, transaction: Transaction, reason: str) -> int:
-    """Cancel the transaction's attempts that have not started; how many were."""
-    now = timezone.now()
-    cancelled = RecoveryAttempt.objects.filter(transaction=transaction, status=AttemptStatus.SCHEDULED).update(
+def _cancel_scheduled(transaction_ids: Sequence[int], *, reason: str, now: datetime) -> int:
+    if not transaction_ids:
+        return 0
+    return RecoveryAttempt.objects.filter(transaction_id__in=transaction_ids, status=AttemptStatus.SCHEDULED).update(
         status=AttemptStatus.CANCELLED, error=reason, finished_at=now, updated_at=now
     )
+
+
+def attempts_cancel(*, transaction: Transaction, reason: str) -> int:
+    """Cancel the transaction's attempts that have not started; how many were."""
+    cancelled = _cancel_scheduled([transaction.pk], reason=reason, now=timezone.now())
     if cancelled:
         logger.info("attempts_cancelled", extra={"transaction_id": transaction.public_id, "count": cancelled})
     return cancelled
+
+
+def attempts_cancel_many(*, transaction_ids: Sequence[int], reason: str) -> int:
+    """`attempts_cancel` for several transactions in one statement."""
+    return _cancel_scheduled(transaction_ids, reason=reason, now=timezone.now())
 
 
 def paused_stop(transaction: Transaction) -> Stop:
@@ -174,59 +236,76 @@ def paused_stop(transaction: Transaction) -> Stop:
     return Stop((Reason(ReasonCode.PAUSED, text),), kind=StopKind.PAUSED)
 
 
-def _history(transaction: Transaction) -> History:
-    declines = tuple(FailureEvent.objects.filter(transaction=transaction).values_list("occurred_at", flat=True))
-    restarted_at = transaction.recovery_restarted_at
-    if restarted_at is None:
-        return History(
-            first_failed_at=transaction.first_failed_at,
-            attempts=attempt_history(transaction=transaction),
-            card_declines=declines,
-        )
-    return History(
-        first_failed_at=max(transaction.first_failed_at, restarted_at),
-        attempts=attempt_history(transaction=transaction, since=restarted_at),
-        card_declines=declines,
-        other_reattempts=reattempts_before(transaction=transaction, before=restarted_at),
-    )
-
-
 def recovery_replan(
     *, transaction: Transaction, event: FailureEvent | None = None, because: tuple[Reason, ...] = ()
 ) -> Planned:
     """Decide again for an open transaction after its latest failure `event` (its newest if not
     given): the attempts still scheduled are cancelled and the next one is scheduled, or the
-    transaction is given up (`abandoned`); a paused transaction gets nothing. `because` (e.g. the
-    merchant resumed) is said first among the reasons. Call it in the transaction that recorded
-    the change."""
+    transaction is given up (`abandoned`, its recovery links revoked); a paused transaction gets
+    nothing. `because` (e.g. the merchant resumed) is said first among the reasons. Call it in the
+    transaction that recorded the change."""
+    events = {transaction.pk: event} if event is not None else {}
+    return recovery_replan_many(transactions=[transaction], events=events, because=because)[transaction.pk]
+
+
+def recovery_replan_many(
+    *,
+    transactions: Sequence[Transaction],
+    events: Mapping[int, FailureEvent] | None = None,
+    because: tuple[Reason, ...] = (),
+) -> dict[int, Planned]:
+    """`recovery_replan` for several open transactions at once (keyed by transaction id), in a
+    fixed number of statements whatever their number."""
     now = timezone.now()
-    if transaction.recovery_paused_at is not None:
-        attempts_cancel(transaction=transaction, reason="recovery is paused")
-        return Planned(attempt=None, stop=paused_stop(transaction))
-    latest = event or FailureEvent.objects.filter(transaction=transaction).order_by("-occurred_at", "-id").first()
-    if latest is None:
-        raise ValueError(f"Transaction {transaction.public_id} has no failure to plan from.")
-    attempts_cancel(transaction=transaction, reason="replanned after a new decline")
-    decided = plan(
-        policy=policy_for(organization=transaction.organization),
-        decline=decline_of(latest),
-        history=_history(transaction),
-        now=now,
-        time_zone=time_zone_of(transaction.organization),
-        context=plan_context(transaction),
+    events = events or {}
+    paused = [txn for txn in transactions if txn.recovery_paused_at is not None]
+    active = [txn for txn in transactions if txn.recovery_paused_at is None]
+    _cancel_scheduled([txn.pk for txn in paused], reason="recovery is paused", now=now)
+    _cancel_scheduled([txn.pk for txn in active], reason="replanned after a new decline", now=now)
+    planned = {txn.pk: Planned(attempt=None, stop=paused_stop(txn)) for txn in paused}
+    known = planning_facts(transaction_ids=[txn.pk for txn in active]) if active else {}
+    abandoned: list[Transaction] = []
+    new_attempts: list[RecoveryAttempt] = []
+    for txn in active:
+        entry = known[txn.pk]
+        latest = events.get(txn.pk) or entry.latest
+        if latest is None:
+            raise ValueError(f"Transaction {txn.public_id} has no failure to plan from.")
+        decided = plan(
+            policy=policy_for(organization=txn.organization),
+            decline=decline_of(latest),
+            history=entry.history(txn),
+            now=now,
+            time_zone=time_zone_of(txn.organization),
+            context=plan_context(txn, reminders_stopped=entry.reminders_stopped),
+        )
+        if isinstance(decided, Stop):
+            if decided.kind == StopKind.GIVE_UP and txn.status in (
+                TransactionStatus.FAILED,
+                TransactionStatus.RECOVERING,
+            ):
+                abandoned.append(txn)
+            planned[txn.pk] = Planned(attempt=None, stop=Stop((*because, *decided.reasons), kind=decided.kind))
+            continue
+        if because:
+            decided = NextStep(channel=decided.channel, at=decided.at, reasons=(*because, *decided.reasons))
+        attempt = _attempt(txn, decided, number=entry.next_number, now=now)
+        new_attempts.append(attempt)
+        planned[txn.pk] = Planned(attempt=attempt)
+    attempts_insert(new_attempts)
+    _abandon(abandoned, now=now)
+    return planned
+
+
+def _abandon(transactions: Sequence[Transaction], *, now: datetime) -> None:
+    """Give the transactions up: nothing is left to try. Their links stop working for good, so that
+    a restarted recovery sends new ones."""
+    if not transactions:
+        return
+    Transaction.objects.filter(pk__in=[txn.pk for txn in transactions]).update(
+        status=TransactionStatus.ABANDONED, updated_at=now
     )
-    if isinstance(decided, Stop):
-        if decided.kind == StopKind.GIVE_UP and transaction.status in (
-            TransactionStatus.FAILED,
-            TransactionStatus.RECOVERING,
-        ):
-            Transaction.objects.filter(pk=transaction.pk).update(status=TransactionStatus.ABANDONED, updated_at=now)
-            transaction.status = TransactionStatus.ABANDONED
-            logger.info("transaction_abandoned", extra={"transaction_id": transaction.public_id})
-        return Planned(attempt=None, stop=Stop((*because, *decided.reasons), kind=decided.kind))
-    if because:
-        decided = NextStep(channel=decided.channel, at=decided.at, reasons=(*because, *decided.reasons))
-    number = (RecoveryAttempt.objects.filter(transaction=transaction).aggregate(n=Max("number"))["n"] or 0) + 1
-    attempt = _attempt(transaction, decided, number=number, now=now)
-    attempt.save(force_insert=True)
-    return Planned(attempt=attempt)
+    recovery_links_revoke_many(transaction_ids=[txn.pk for txn in transactions])
+    for txn in transactions:
+        txn.status = TransactionStatus.ABANDONED
+        logger.info("transaction_abandoned", extra={"transaction_id": txn.public_id})

@@ -1,19 +1,22 @@
-"""Reads for retries: the policy the planner uses, a transaction's attempts as its history, and a
-stored failure as the planner's decline."""
+"""Reads for retries: the policy the planner uses, what it reads of a transaction (its failures,
+attempts and the payer's wishes), and a stored failure as the planner's decline."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch, QuerySet
 
 from accounts.models import Organization
+from messaging.models import ReminderOptOut
 from recovery.enums import Action, Category
 from recovery.models import FailureEvent, Transaction
 from retries.defaults import DEFAULT_OVERRIDES, DEFAULT_POLICY, DEFAULT_POLICY_NAME
 from retries.enums import COUNTED_ATTEMPT_STATUSES, Channel
 from retries.models import RecoveryAttempt, RetryPolicy, RetryPolicyOverride
-from retries.planner import Decline, PastAttempt, PolicySnapshot
+from retries.planner import Decline, History, PolicySnapshot
 
 
 def default_policy_rows(*, organization: Organization | None = None) -> tuple[RetryPolicy, list[RetryPolicyOverride]]:
@@ -37,6 +40,15 @@ def retry_policy_default(*, organization: Organization) -> RetryPolicy | None:
     )
 
 
+def retry_policy_list(*, organization: Organization) -> QuerySet[RetryPolicy]:
+    """The organization's policies, the default first, each with its number of category overrides."""
+    return (
+        RetryPolicy.objects.for_org(organization)
+        .annotate(override_count=Count("overrides"))
+        .order_by("-is_default", "name")
+    )
+
+
 def retry_policy_snapshot(*, organization: Organization) -> PolicySnapshot:
     """What the planner uses for `organization`: its default policy, or Tinko's defaults when it
     has none (an organization made outside `organization_create`, e.g. by a fixture)."""
@@ -47,28 +59,63 @@ def retry_policy_snapshot(*, organization: Organization) -> PolicySnapshot:
     return policy.snapshot(overrides=overrides)
 
 
-def attempt_history(*, transaction: Transaction, since: datetime | None = None) -> tuple[PastAttempt, ...]:
-    """The transaction's attempts, oldest first, as the planner's history reads them; with `since`,
-    only those planned from then on (a restarted recovery counts its attempts afresh)."""
-    attempts = RecoveryAttempt.objects.filter(transaction=transaction).order_by("number")
-    if since is not None:
-        attempts = attempts.filter(created_at__gte=since)
-    return tuple(attempt.past() for attempt in attempts.only("number", "channel", "scheduled_at", "status"))
+@dataclass
+class PlanningFacts:
+    """What the database holds of one transaction that the planner reads: its failures (the latest
+    in full), its attempts and whether the payer stopped reminders."""
 
+    latest: FailureEvent | None = None
+    declines: list[datetime] = field(default_factory=list)
+    attempts: list[RecoveryAttempt] = field(default_factory=list)
+    reminders_stopped: bool = False
 
-def reattempts_before(*, transaction: Transaction, before: datetime) -> tuple[datetime, ...]:
-    """When the transaction's re-charges planned before `before` ran (or were to run): a restarted
-    recovery still counts them against the card networks' caps."""
-    return tuple(
-        RecoveryAttempt.objects.filter(
-            transaction=transaction,
-            created_at__lt=before,
-            channel=Channel.AUTO_CHARGE,
-            status__in=sorted(COUNTED_ATTEMPT_STATUSES),
+    def history(self, transaction: Transaction) -> History:
+        attempts = sorted(self.attempts, key=lambda attempt: attempt.number)
+        restarted_at = transaction.recovery_restarted_at
+        if restarted_at is None:
+            return History(
+                first_failed_at=transaction.first_failed_at,
+                attempts=tuple(attempt.past() for attempt in attempts),
+                card_declines=tuple(self.declines),
+            )
+        # A restarted recovery counts its attempts afresh, but its earlier re-charges still count
+        # against the card networks' caps.
+        earlier = sorted(
+            attempt.scheduled_at
+            for attempt in attempts
+            if attempt.created_at < restarted_at
+            and attempt.channel == Channel.AUTO_CHARGE
+            and attempt.status in COUNTED_ATTEMPT_STATUSES
         )
-        .order_by("scheduled_at")
-        .values_list("scheduled_at", flat=True)
+        return History(
+            first_failed_at=max(transaction.first_failed_at, restarted_at),
+            attempts=tuple(attempt.past() for attempt in attempts if attempt.created_at >= restarted_at),
+            card_declines=tuple(self.declines),
+            other_reattempts=tuple(earlier),
+        )
+
+    @property
+    def next_number(self) -> int:
+        return max((attempt.number for attempt in self.attempts), default=0) + 1
+
+
+def planning_facts(*, transaction_ids: Sequence[int]) -> dict[int, PlanningFacts]:
+    """What the planner reads of each transaction, in three queries for them all."""
+    known = {pk: PlanningFacts() for pk in transaction_ids}
+    events = FailureEvent.objects.filter(transaction_id__in=transaction_ids).order_by("occurred_at", "id")
+    for event in events:
+        entry = known[event.transaction_id]
+        entry.declines.append(event.occurred_at)
+        entry.latest = event
+    attempts = RecoveryAttempt.objects.filter(transaction_id__in=transaction_ids).only(
+        "transaction_id", "number", "channel", "scheduled_at", "status", "created_at"
     )
+    for attempt in attempts:
+        known[attempt.transaction_id].attempts.append(attempt)
+    stopped = ReminderOptOut.objects.filter(transaction_id__in=transaction_ids).values_list("transaction_id", flat=True)
+    for transaction_id in stopped:
+        known[transaction_id].reminders_stopped = True
+    return known
 
 
 def decline_of(event: FailureEvent, *, card_network: str = "") -> Decline:

@@ -218,3 +218,24 @@ def retry_policy_create_default(*, organization: Organization, actor: Actor = SY
     """Give a new organization Tinko's default policy (ORGANIZATION_CREATED_HANDLERS)."""
     policy, overrides = default_policy_rows(organization=organization)
     return retry_policy_create(policy=policy, actor=actor, overrides=overrides)
+
+
+@transaction.atomic
+def retry_policy_save(
+    *,
+    policy: RetryPolicy,
+    overrides: list[RetryPolicyOverride],
+    deleted: list[RetryPolicyOverride],
+    actor: Actor,
+) -> RetryPolicy:
+    """Create or edit a policy with its category overrides in one transaction, as the console's
+    editor submits them (each change audited by the service that makes it)."""
+    if policy.pk is None:
+        return retry_policy_create(policy=policy, actor=actor, overrides=overrides)
+    retry_policy_update(policy=policy, actor=actor)
+    for override in deleted:
+        retry_policy_override_delete(override=override, actor=actor)
+    for override in overrides:
+        override.policy = policy
+        retry_policy_override_save(override=override, actor=actor)
+    return policy

@@ -5,7 +5,8 @@ what happened is asked of whoever knows before anything is tried again:
 - a re-charge whose key was never written never reached the gateway: it is scheduled again;
 - one whose key was written may have: the gateway is asked (the stored payment, else the charge
   made under the attempt's key). Charged or declined, it ends as such; not found, it is scheduled
-  again (the next run sends the same key); not settled yet, it is looked at again later;
+  again (the next run sends the same key); not settled yet, it is looked at again later, until
+  RETRY_UNSETTLED_MAX_SECONDS after it began: then it fails and the next step is planned;
 - an email's NotificationLog says whether it was sent; a send that began and never reported back
   is not sent again (at most once), and the next step is planned.
 """
@@ -30,6 +31,7 @@ from retries.enums import AttemptStatus, Channel
 from retries.models import RecoveryAttempt
 from retries.outcomes import (
     OPEN_STATUSES,
+    UNSETTLED_STATUSES,
     Executed,
     attempt_cancel,
     attempt_charge_settle,
@@ -37,6 +39,7 @@ from retries.outcomes import (
     attempt_email_settle,
     attempt_requeue,
     attempt_skip,
+    attempt_unsettled_give_up,
     charge_account,
     charge_request,
 )
@@ -93,12 +96,23 @@ def _ask_gateway(attempt: RecoveryAttempt, txn: Transaction) -> ChargeResult | E
         return Executed.UNSETTLED
 
 
-def _recharge_recover(attempt: RecoveryAttempt, txn: Transaction) -> Executed:
+def _waited_too_long(attempt: RecoveryAttempt, found: ChargeResult | Executed | None, now: datetime) -> bool:
+    """A charge still not settled (or that cannot be looked up) long after it began."""
+    unsettled = found is Executed.UNSETTLED or (isinstance(found, ChargeResult) and found.status in UNSETTLED_STATUSES)
+    began = attempt.started_at or attempt.created_at
+    return unsettled and now - began >= timedelta(seconds=settings.RETRY_UNSETTLED_MAX_SECONDS)
+
+
+def _recharge_recover(attempt: RecoveryAttempt, txn: Transaction, now: datetime) -> Executed:
     if not attempt.idempotency_key:
         if txn.status not in OPEN_STATUSES:
             return attempt_cancel(attempt=attempt, reason=f"the transaction is {txn.status}")
         return attempt_requeue(attempt=attempt, reason="its worker never took it up")
     found = _ask_gateway(attempt, txn)
+    if _waited_too_long(attempt, found, now):
+        return attempt_unsettled_give_up(
+            attempt=attempt, transaction=txn, waited=now - (attempt.started_at or attempt.created_at)
+        )
     if isinstance(found, Executed):
         return found
     if found is not None:
@@ -125,7 +139,8 @@ def _email_recover(attempt: RecoveryAttempt, txn: Transaction) -> Executed:
 
 def attempt_recover(*, attempt_id: int, now: datetime | None = None) -> Executed:
     """Finish or reschedule one attempt left in progress (see the module's docstring)."""
-    cutoff = (now or timezone.now()) - timedelta(seconds=settings.RETRY_STUCK_AFTER_SECONDS)
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.RETRY_STUCK_AFTER_SECONDS)
     with db_transaction.atomic():
         attempt = (
             RecoveryAttempt.objects.select_for_update()
@@ -139,7 +154,7 @@ def attempt_recover(*, attempt_id: int, now: datetime | None = None) -> Executed
     txn = Transaction.objects.select_related("organization").get(pk=attempt.transaction_id)
     logger.info("attempt_stuck", extra={"attempt_id": attempt.public_id, "channel": attempt.channel})
     if attempt.channel == Channel.AUTO_CHARGE:
-        return _recharge_recover(attempt, txn)
+        return _recharge_recover(attempt, txn, now)
     return _email_recover(attempt, txn)
 
 

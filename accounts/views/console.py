@@ -22,6 +22,7 @@ from accounts.forms import OrganizationForm
 from accounts.models import ApiKey, Membership
 from accounts.selectors import membership_list_for_user, onboarding_checklist
 from accounts.services import organization_create
+from accounts.views.onboarding import onboarding_steps
 from recovery.selectors import transaction_status_counts
 
 
@@ -34,6 +35,7 @@ def home(request: ConsoleRequest) -> HttpResponseBase:
         "console/home.html",
         {
             "checklist": onboarding_checklist(organization=organization, user=request.user),
+            "setup_steps": onboarding_steps(organization=organization),
             "member_count": Membership.objects.for_org(organization).count(),
             "active_key_count": ApiKey.objects.for_org(organization).filter(revoked_at__isnull=True).count(),
             "transactions": transaction_status_counts(organization=organization, livemode=request.livemode),

@@ -3,24 +3,28 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError
 from django.db import transaction as db_transaction
+from django.db.models.functions import Lower
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from accounts.models import Membership, Organization
-from accounts.selectors import organization_branding
+from accounts.models import Membership
+from accounts.selectors import Branding, organization_branding
 from messaging.copy import decline_copy
 from messaging.enums import Channel, LinkState, NotificationStatus, SuppressionReason, Template
 from messaging.exceptions import ChannelError
 from messaging.i18n import amount_display, moment_display, payer_language_choose
-from messaging.interface import OutboundMessage, PayerContact
-from messaging.models import NotificationLog, RecoveryLink
+from messaging.interface import Delivery, OutboundMessage, PayerContact
+from messaging.models import NotificationLog, RecoveryLink, ReminderOptOut
 from messaging.registry import channel_get
-from messaging.selectors import recovery_link_state, reminders_stopped
+from messaging.selectors import recovery_link_state
 from messaging.services.links import recovery_link_url
 from messaging.services.optouts import reminders_stop_url
 from recovery.models import Transaction
@@ -31,6 +35,15 @@ logger = logging.getLogger(__name__)
 DEFAULT_ACCENT = "#4338ca"
 
 
+@dataclass(frozen=True)
+class EmailRequest:
+    """One recovery email to send: `link` to pay `transaction`, in `language` (else the organization's)."""
+
+    transaction: Transaction
+    link: RecoveryLink
+    language: str | None = None
+
+
 def recovery_email_send(
     *, transaction: Transaction, link: RecoveryLink, language: str | None = None
 ) -> NotificationLog:
@@ -39,73 +52,124 @@ def recovery_email_send(
     Once per transaction, attempt and channel: a second call returns the first call's log, except
     that a send that failed is tried again. The log says sent, failed (with the provider's error) or
     not sent and why (reminders stopped, no address, link no longer working)."""
-    if link.transaction_id != transaction.pk:
-        raise ValueError("The link belongs to another transaction.")
-    organization = transaction.organization
-    language = payer_language_choose(organization=organization, requested=language)
+    return recovery_emails_send(requests=[EmailRequest(transaction=transaction, link=link, language=language)])[0]
+
+
+@dataclass
+class _Send:
+    request: EmailRequest
+    language: str
+    address: str | None
+    log: NotificationLog | None = None
+
+
+def recovery_emails_send(*, requests: Sequence[EmailRequest]) -> list[NotificationLog]:
+    """`recovery_email_send` for several emails, in order: their logs written, checked and settled a
+    few statements for all, the messages handed to the mail server over one connection."""
     channel = channel_get(Channel.EMAIL)
-    address = channel.address(
-        PayerContact(email=transaction.customer_email, phone=transaction.customer_phone, name=transaction.customer_name)
-    )
-    log, claimed = _claim(
-        transaction=transaction, link=link, language=language, masked=channel.mask(address) if address else ""
-    )
-    if not claimed:
-        return log
-    reason = _suppression_reason(transaction=transaction, link=link, address=address)
-    if reason is not None:
-        return _finish(log, status=NotificationStatus.SUPPRESSED, error=reason.value)
-    assert address is not None
-    message = _message(transaction=transaction, organization=organization, link=link, log=log, address=address)
-    try:
-        delivery = channel.send(message)
-    except ChannelError as exc:
+    sends: list[_Send] = []
+    for request in requests:
+        if request.link.transaction_id != request.transaction.pk:
+            raise ValueError("The link belongs to another transaction.")
+        transaction = request.transaction
+        language = payer_language_choose(organization=transaction.organization, requested=request.language)
+        contact = PayerContact(
+            email=transaction.customer_email, phone=transaction.customer_phone, name=transaction.customer_name
+        )
+        sends.append(_Send(request=request, language=language, address=channel.address(contact)))
+    owned = _claim_all(sends, mask=channel.mask)
+    reasons = _suppression_reasons(owned)
+    finished: list[NotificationLog] = []
+    ready: list[tuple[_Send, OutboundMessage]] = []
+    brandings: dict[int, Branding] = {}
+    for send in owned:
+        assert send.log is not None
+        reason = reasons.get(send.log.pk)
+        if reason is not None:
+            finished.append(_settled(send.log, status=NotificationStatus.SUPPRESSED, error=reason.value))
+            continue
+        organization = send.request.transaction.organization
+        if organization.pk not in brandings:
+            brandings[organization.pk] = organization_branding(organization=organization)
+        ready.append((send, _message(send, branding=brandings[organization.pk])))
+    outcomes = channel.send_many([message for _, message in ready]) if ready else []
+    now = timezone.now()
+    for (send, _), outcome in zip(ready, outcomes, strict=True):
+        finished.append(_delivered(send, outcome, now=now))
+    NotificationLog.objects.bulk_update(finished, ["status", "error", "provider_message_id", "sent_at"])
+    return [send.log for send in sends if send.log is not None]
+
+
+def _delivered(send: _Send, outcome: Delivery | ChannelError, *, now: datetime) -> NotificationLog:
+    log = send.log
+    assert log is not None
+    transaction = send.request.transaction
+    org_id = transaction.organization.public_id
+    if isinstance(outcome, ChannelError):
         logger.warning(
             "recovery_email_failed",
-            extra={"org_id": organization.public_id, "notification_id": log.public_id, "transient": exc.transient},
+            extra={"org_id": org_id, "notification_id": log.public_id, "transient": outcome.transient},
         )
-        return _finish(log, status=NotificationStatus.FAILED, error=str(exc)[:1000])
+        return _settled(log, status=NotificationStatus.FAILED, error=str(outcome)[:1000])
     logger.info(
         "recovery_email_sent",
         extra={
-            "org_id": organization.public_id,
+            "org_id": org_id,
             "transaction_id": transaction.public_id,
             "notification_id": log.public_id,
-            "message_id": delivery.provider_message_id,
-            "language": language,
+            "message_id": outcome.provider_message_id,
+            "language": send.language,
         },
     )
-    return _finish(
-        log, status=NotificationStatus.SENT, provider_message_id=delivery.provider_message_id, sent_at=timezone.now()
-    )
+    return _settled(log, status=NotificationStatus.SENT, provider_message_id=outcome.provider_message_id, sent_at=now)
 
 
-def _claim(*, transaction: Transaction, link: RecoveryLink, language: str, masked: str) -> tuple[NotificationLog, bool]:
-    """Insert this send's log row and own it; or find the row of an earlier run of the same attempt,
-    owning it only if that send failed. The unique constraint decides, never a look first."""
-    values: dict[str, Any] = {
-        "link": link,
-        "language": language,
-        "recipient_masked": masked,
-    }
+def _claim_all(sends: list[_Send], *, mask: Callable[[str], str]) -> list[_Send]:
+    """Insert the sends' log rows in one statement and own them all; if a row of an earlier run of
+    the same attempt is there, claim them one by one. The sends this call owns, in order."""
+    for send in sends:
+        transaction, link = send.request.transaction, send.request.link
+        send.log = NotificationLog(
+            organization_id=transaction.organization_id,
+            livemode=transaction.livemode,
+            transaction=transaction,
+            attempt_number=link.attempt_number,
+            channel=Channel.EMAIL,
+            template=Template.RECOVERY,
+            link=link,
+            language=send.language,
+            recipient_masked=mask(send.address) if send.address else "",
+        )
     try:
         with db_transaction.atomic():
-            created = NotificationLog.objects.create(
-                organization_id=transaction.organization_id,
-                livemode=transaction.livemode,
-                transaction=transaction,
-                attempt_number=link.attempt_number,
-                channel=Channel.EMAIL,
-                template=Template.RECOVERY,
-                **values,
-            )
-        return created, True
+            NotificationLog.objects.bulk_create([send.log for send in sends if send.log is not None])
+        return sends
+    except IntegrityError:
+        pass
+    owned: list[_Send] = []
+    for send in sends:
+        assert send.log is not None
+        send.log, claimed = _claim(send.log)
+        if claimed:
+            owned.append(send)
+    return owned
+
+
+def _claim(fresh: NotificationLog) -> tuple[NotificationLog, bool]:
+    """Insert this send's log row and own it; or find the row of an earlier run of the same attempt,
+    owning it only if that send failed. The unique constraint decides, never a look first."""
+    fresh.pk = None
+    try:
+        with db_transaction.atomic():
+            fresh.save(force_insert=True)
+        return fresh, True
     except IntegrityError:
         existing = NotificationLog.objects.filter(
-            transaction=transaction, attempt_number=link.attempt_number, channel=Channel.EMAIL
+            transaction_id=fresh.transaction_id, attempt_number=fresh.attempt_number, channel=Channel.EMAIL
         ).first()
-        if link.attempt_number is None or existing is None:
+        if fresh.attempt_number is None or existing is None:
             raise
+    values = {"link": fresh.link, "language": fresh.language, "recipient_masked": fresh.recipient_masked}
     retried = NotificationLog.objects.filter(pk=existing.pk, status=NotificationStatus.FAILED).update(
         status=NotificationStatus.PENDING, error="", **values
     )
@@ -119,36 +183,68 @@ _TEST_DOMAINS = frozenset({"example.com", "example.net", "example.org"})
 _TEST_SUFFIXES = (".example", ".test", ".invalid", ".localhost")
 
 
-def _reachable_in_test_mode(transaction: Transaction, address: str) -> bool:
-    """As at the gateways, test data never writes to a real payer: only to reserved test domains
-    and to the organization's own people (who try their own flows)."""
+def _reserved_for_tests(address: str) -> bool:
     domain = address.rpartition("@")[2].lower()
-    if domain in _TEST_DOMAINS or domain.endswith(_TEST_SUFFIXES):
-        return True
-    return Membership.objects.filter(organization_id=transaction.organization_id, user__email__iexact=address).exists()
+    return domain in _TEST_DOMAINS or domain.endswith(_TEST_SUFFIXES)
 
 
-def _suppression_reason(
-    *, transaction: Transaction, link: RecoveryLink, address: str | None
-) -> SuppressionReason | None:
-    if address is None:
-        return SuppressionReason.NO_ADDRESS
-    if not transaction.livemode and not _reachable_in_test_mode(transaction, address):
-        return SuppressionReason.TEST_MODE_RECIPIENT
-    if reminders_stopped(transaction=transaction):
-        return SuppressionReason.REMINDERS_STOPPED
-    # As the row stands now: the payment may have come back since the send was planned.
-    current = RecoveryLink.objects.select_related("transaction").get(pk=link.pk)
-    if recovery_link_state(link=current, now=timezone.now()) != LinkState.USABLE:
-        return SuppressionReason.LINK_UNUSABLE
-    return None
+def _members_addressed(sends: list[_Send]) -> set[tuple[int, str]]:
+    """(organization id, address) of the test-mode sends written to the organization's own people,
+    who try their own flows: as at the gateways, test data never writes to anyone else."""
+    wanted = {
+        (send.request.transaction.organization_id, send.address.lower())
+        for send in sends
+        if send.address and not send.request.transaction.livemode and not _reserved_for_tests(send.address)
+    }
+    if not wanted:
+        return set()
+    members = (
+        Membership.objects.annotate(address=Lower("user__email"))
+        .filter(
+            organization_id__in={organization_id for organization_id, _ in wanted},
+            address__in={address for _, address in wanted},
+        )
+        .values_list("organization_id", "address")
+    )
+    return wanted & set(members)
 
 
-def _finish(log: NotificationLog, *, status: NotificationStatus, **fields: Any) -> NotificationLog:
+def _suppression_reasons(sends: list[_Send]) -> dict[int, SuppressionReason]:
+    """Why each send (by log id) must not go out, for those that must not, in three queries for all."""
+    if not sends:
+        return {}
+    members = _members_addressed(sends)
+    transaction_ids = {send.request.transaction.pk for send in sends}
+    stopped = set(
+        ReminderOptOut.objects.filter(transaction_id__in=transaction_ids).values_list("transaction_id", flat=True)
+    )
+    # As the rows stand now: the payment may have come back since the send was planned.
+    links = RecoveryLink.objects.select_related("transaction").in_bulk([send.request.link.pk for send in sends])
+    now = timezone.now()
+    reasons: dict[int, SuppressionReason] = {}
+    for send in sends:
+        assert send.log is not None
+        transaction = send.request.transaction
+        reason: SuppressionReason | None = None
+        if send.address is None:
+            reason = SuppressionReason.NO_ADDRESS
+        elif not transaction.livemode and not (
+            _reserved_for_tests(send.address) or (transaction.organization_id, send.address.lower()) in members
+        ):
+            reason = SuppressionReason.TEST_MODE_RECIPIENT
+        elif transaction.pk in stopped:
+            reason = SuppressionReason.REMINDERS_STOPPED
+        elif recovery_link_state(link=links[send.request.link.pk], now=now) != LinkState.USABLE:
+            reason = SuppressionReason.LINK_UNUSABLE
+        if reason is not None:
+            reasons[send.log.pk] = reason
+    return reasons
+
+
+def _settled(log: NotificationLog, *, status: NotificationStatus, **fields: Any) -> NotificationLog:
     log.status = status
     for name, value in fields.items():
         setattr(log, name, value)
-    log.save(update_fields=["status", *fields])
     return log
 
 
@@ -161,11 +257,12 @@ def _unsubscribe_headers(stop_url: str) -> dict[str, str]:
     return headers
 
 
-def _message(
-    *, transaction: Transaction, organization: Organization, link: RecoveryLink, log: NotificationLog, address: str
-) -> OutboundMessage:
+def _message(send: _Send, *, branding: Branding) -> OutboundMessage:
+    transaction, link, log, address = send.request.transaction, send.request.link, send.log, send.address
+    assert log is not None
+    assert address is not None
+    organization = transaction.organization
     language = log.language
-    branding = organization_branding(organization=organization)
     copy = decline_copy(category=transaction.category, currency=transaction.currency)
     stop_url = reminders_stop_url(log)
     context = {
@@ -203,3 +300,17 @@ def _message(
         reply_to=branding.support_email,
         headers=_unsubscribe_headers(stop_url),
     )
+
+
+def recovery_email_render(*, log: NotificationLog, transaction: Transaction) -> OutboundMessage:
+    """The recovery email of `log` rendered again exactly as `recovery_email_send` renders it, for
+    the console to show what the payer saw; `transaction` as it stood when the email went out."""
+    if log.link is None:
+        raise ValueError("The message's recovery link is gone: it cannot be rendered again.")
+    send = _Send(
+        request=EmailRequest(transaction=transaction, link=log.link, language=log.language),
+        language=log.language,
+        address=log.recipient_masked,
+        log=log,
+    )
+    return _message(send, branding=organization_branding(organization=transaction.organization))

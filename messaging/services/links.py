@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -41,37 +42,87 @@ def _issued(link: RecoveryLink) -> IssuedLink:
     return IssuedLink(url=recovery_link_url(link), expires_at=link.expires_at, link=link)
 
 
+@dataclass(frozen=True)
+class LinkRequest:
+    """A link to pay `transaction`, working for `lifetime`; one per attempt when `attempt_number` is given."""
+
+    transaction: Transaction
+    lifetime: timedelta
+    attempt_number: int | None = None
+
+
+def _new_link(request: LinkRequest, *, now: datetime) -> RecoveryLink:
+    if request.lifetime <= timedelta(0):
+        raise ValueError("A recovery link needs a positive lifetime.")
+    transaction = request.transaction
+    return RecoveryLink(
+        organization_id=transaction.organization_id,
+        livemode=transaction.livemode,
+        transaction=transaction,
+        attempt_number=request.attempt_number,
+        expires_at=now + request.lifetime,
+        created_at=now,
+    )
+
+
+def _logged(link: RecoveryLink) -> IssuedLink:
+    logger.info(
+        "recovery_link_issued",
+        extra={
+            "transaction_id": link.transaction.public_id,
+            "link_id": link.public_id,
+            "attempt_number": link.attempt_number,
+        },
+    )
+    return _issued(link)
+
+
 def recovery_link_issue(
     *, transaction: Transaction, lifetime: timedelta, attempt_number: int | None = None
 ) -> IssuedLink:
     """A new link to pay `transaction`, working for `lifetime`. For an attempt that already has one
     (a task run twice), that link, as it is. Raises TransactionClosed for a settled transaction."""
-    if lifetime <= timedelta(0):
-        raise ValueError("A recovery link needs a positive lifetime.")
+    link = _new_link(
+        LinkRequest(transaction=transaction, lifetime=lifetime, attempt_number=attempt_number), now=timezone.now()
+    )
     if transaction.status in LINK_DEAD_TRANSACTION_STATUSES:
         raise TransactionClosed(f"Transaction {transaction.public_id} is {transaction.status}: no link to pay it.")
-    now = timezone.now()
     try:
         with db_transaction.atomic():
-            link = RecoveryLink.objects.create(
-                organization_id=transaction.organization_id,
-                livemode=transaction.livemode,
-                transaction=transaction,
-                attempt_number=attempt_number,
-                expires_at=now + lifetime,
-                created_at=now,
-            )
+            link.save(force_insert=True)
     except IntegrityError:
         # Only the one-per-attempt constraint can be broken by a second issue: find its winner.
         existing = RecoveryLink.objects.filter(transaction=transaction, attempt_number=attempt_number).first()
         if attempt_number is None or existing is None:
             raise
         return _issued(existing)
-    logger.info(
-        "recovery_link_issued",
-        extra={"transaction_id": transaction.public_id, "link_id": link.public_id, "attempt_number": attempt_number},
-    )
-    return _issued(link)
+    return _logged(link)
+
+
+def recovery_links_issue(*, requests: Sequence[LinkRequest]) -> list[IssuedLink | None]:
+    """`recovery_link_issue` for several links, in order (None for a settled transaction): one
+    statement for all, or one by one when an attempt already has its link (a task run twice)."""
+    now = timezone.now()
+    fresh = {
+        index: _new_link(request, now=now)
+        for index, request in enumerate(requests)
+        if request.transaction.status not in LINK_DEAD_TRANSACTION_STATUSES
+    }
+    try:
+        with db_transaction.atomic():
+            RecoveryLink.objects.bulk_create(list(fresh.values()))
+    except IntegrityError:
+        return [_issue_or_none(request) for request in requests]
+    return [_logged(fresh[index]) if index in fresh else None for index in range(len(requests))]
+
+
+def _issue_or_none(request: LinkRequest) -> IssuedLink | None:
+    try:
+        return recovery_link_issue(
+            transaction=request.transaction, lifetime=request.lifetime, attempt_number=request.attempt_number
+        )
+    except TransactionClosed:
+        return None
 
 
 @dataclass(frozen=True)
@@ -116,12 +167,17 @@ def recovery_link_open(token: str) -> LinkVisit | None:
 def recovery_links_revoke(*, transaction: Transaction) -> int:
     """Revoke every active link of `transaction` (recovered, cancelled, abandoned, or the merchant's
     call); returns how many stopped working."""
-    revoked = RecoveryLink.objects.filter(transaction=transaction, status=LinkStatus.ACTIVE).update(
-        status=LinkStatus.REVOKED, revoked_at=timezone.now()
-    )
+    revoked = recovery_links_revoke_many(transaction_ids=[transaction.pk])
     if revoked:
         logger.info("recovery_links_revoked", extra={"transaction_id": transaction.public_id, "count": revoked})
     return revoked
+
+
+def recovery_links_revoke_many(*, transaction_ids: Sequence[int]) -> int:
+    """`recovery_links_revoke` for several transactions in one statement."""
+    return RecoveryLink.objects.filter(transaction_id__in=transaction_ids, status=LinkStatus.ACTIVE).update(
+        status=LinkStatus.REVOKED, revoked_at=timezone.now()
+    )
 
 
 def recovery_link_mark_opened(*, link: RecoveryLink) -> bool:

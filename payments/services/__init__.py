@@ -4,6 +4,7 @@ the webhook inbox (receiving, processing, sweeping, pruning)."""
 from payments.services.accounts import (
     ConnectedGateway,
     gateway_account_connect,
+    gateway_account_disconnect,
     gateway_checkout_create,
     gateway_keys_rotate,
     gateway_payment_retrieve,
@@ -45,6 +46,7 @@ __all__ = [
     "WebhookEndpointUnknown",
     "WebhookReceipt",
     "gateway_account_connect",
+    "gateway_account_disconnect",
     "gateway_checkout_create",
     "gateway_keys_rotate",
     "gateway_payment_retrieve",

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Organization
+from accounts.services.audit import Actor, audit_changes, audit_record
 from payments.crypto import secret_decrypt, secret_encrypt, secret_hint, secret_rotate
 from payments.enums import GatewayProvider
 from payments.exceptions import (
@@ -105,6 +106,7 @@ def _account_write(
     check: CredentialCheck,
     new_webhook_secret: str,
     now: datetime,
+    actor: Actor | None,
 ) -> tuple[GatewayAccount, bool]:
     """Insert the account, or (when the unique organization + provider + mode says it exists) lock
     and update it; True when inserted. A changed webhook secret keeps the one it replaces for a while."""
@@ -117,6 +119,7 @@ def _account_write(
         try:
             with transaction.atomic():
                 new.save(force_insert=True)
+            _audit_connect(new, actor=actor, created=True, changed=["key_id", "secret_key", "webhook_secret"])
             return new, True
         except IntegrityError as exc:
             conflict = exc
@@ -138,7 +141,23 @@ def _account_write(
             account.webhook_secret_hint = secret_hint(new_webhook_secret)
             update_fields += ["webhook_secret_ciphertext", "webhook_secret_hint"]
         account.save(update_fields=update_fields)
+        changed = ["key_id", "secret_key"] + (["webhook_secret"] if "webhook_secret_hint" in update_fields else [])
+        _audit_connect(account, actor=actor, created=False, changed=changed)
     return account, False
+
+
+def _audit_connect(account: GatewayAccount, *, actor: Actor | None, created: bool, changed: list[str]) -> None:
+    # Only names of what changed: the keys themselves never reach the audit log.
+    if actor is None:
+        return
+    audit_record(
+        organization=account.organization,
+        actor=actor,
+        action="gateway_account.connected" if created else "gateway_account.keys_changed",
+        target=account,
+        target_label=f"{account.get_provider_display()} ({account.mode})",
+        changes=audit_changes({}, {"provider": account.provider, "mode": account.mode, "keys": ", ".join(changed)}),
+    )
 
 
 def gateway_account_connect(
@@ -149,9 +168,11 @@ def gateway_account_connect(
     key_id: str | None = None,
     webhook_secret: str | None = None,
     mode: str | None = None,
+    actor: Actor | None = None,
 ) -> ConnectedGateway:
     """Connect (or reconnect) an organization's gateway account after validate_credentials accepts
-    the keys. Keys not given are kept from the existing account; nothing is stored if validation fails."""
+    the keys. Keys not given are kept from the existing account; nothing is stored if validation fails.
+    With an `actor` (a person in the console) the change is audited in the transaction that writes it."""
     if provider not in GatewayProvider.values:
         raise UnknownProvider(f"Unknown provider {provider!r}; use one of {', '.join(GatewayProvider.values)}.")
     adapter = gateway_adapter(provider)
@@ -192,6 +213,7 @@ def gateway_account_connect(
         # Only a secret given or made up now is written; the stored one is left as the row has it.
         new_webhook_secret=keys.webhook_secret if keys.webhook_secret != stored.webhook_secret else "",
         now=timezone.now(),
+        actor=actor,
     )
     logger.info(
         "gateway_connected",
@@ -202,6 +224,24 @@ def gateway_account_connect(
         webhook_url=gateway_webhook_url(account=account),
         created=created,
         generated_webhook_secret=keys.webhook_secret if keys.webhook_secret_to_show else None,
+    )
+
+
+@transaction.atomic
+def gateway_account_disconnect(*, account: GatewayAccount, actor: Actor) -> None:
+    """Forget a gateway account and its encrypted keys: its webhook URL stops answering, re-charges
+    through it stop, and its webhook inbox goes with it."""
+    audit_record(
+        organization=account.organization,
+        actor=actor,
+        action="gateway_account.disconnected",
+        target=account,
+        target_label=f"{account.get_provider_display()} ({account.mode})",
+    )
+    account.delete()
+    logger.info(
+        "gateway_disconnected",
+        extra={"org_id": account.organization.public_id, "provider": account.provider, "mode": account.mode},
     )
 
 

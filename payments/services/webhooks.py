@@ -16,6 +16,7 @@ from django.db import DataError, IntegrityError, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
+from accounts.services.audit import Actor, audit_record
 from payments.enums import GatewayMode, GatewayProvider, WebhookEventStatus
 from payments.exceptions import (
     GatewayError,
@@ -36,6 +37,7 @@ from tinko.enqueue import task_enqueue_on_commit
 logger = logging.getLogger(__name__)
 
 ERROR_MAX_LENGTH = 2000
+PAYMENT_REFERENCE_MAX_LENGTH = WebhookEvent._meta.get_field("payment_reference").max_length or 255
 # A row still `received` this long after it was due has lost its enqueue; the sweeper sends it again.
 SWEEP_GRACE = timedelta(minutes=2)
 # A row `processing` this long belongs to a worker that died mid-task.
@@ -163,9 +165,18 @@ def webhook_receive(
     return WebhookReceipt(event_id=verified.event_id, duplicate=False)
 
 
-def _finish(webhook_event: WebhookEvent, status: str, *, error: str = "", available_at: datetime | None = None) -> None:
+def _finish(
+    webhook_event: WebhookEvent,
+    status: str,
+    *,
+    error: str = "",
+    available_at: datetime | None = None,
+    payment_reference: str = "",
+) -> None:
     now = timezone.now()
     updates: dict[str, Any] = {"status": status, "last_error": error[:ERROR_MAX_LENGTH], "updated_at": now}
+    if payment_reference:
+        updates["payment_reference"] = payment_reference[:PAYMENT_REFERENCE_MAX_LENGTH]
     if status in (WebhookEventStatus.DONE, WebhookEventStatus.IGNORED, WebhookEventStatus.FAILED):
         updates["processed_at"] = now
     if available_at is not None:
@@ -237,10 +248,11 @@ def webhook_event_process(
     if outcome is None:
         _finish(webhook_event, WebhookEventStatus.IGNORED, error=f"No handler for {webhook_event.event_type}.")
         return WebhookEventStatus.IGNORED
+    reference = outcome.references.transaction_ref or outcome.gateway_payment_id or ""
     try:
         with transaction.atomic():
             outcome_deliver(outcome=outcome, account=account)
-            _finish(webhook_event, WebhookEventStatus.DONE)
+            _finish(webhook_event, WebhookEventStatus.DONE, payment_reference=reference)
     except TransientOutcomeError as exc:
         return transient(exc)
     except DataError as exc:
@@ -251,11 +263,12 @@ def webhook_event_process(
             webhook_event,
             WebhookEventStatus.DONE,
             error=f"Processed with a warning: the outcome was not applied: {_describe(exc)}",
+            payment_reference=reference,
         )
         return WebhookEventStatus.DONE
     except Exception as exc:  # the handler is another app's code: record any failure on the row
         logger.exception("webhook_handler_failed", extra={"event_id": webhook_event.event_id})
-        _finish(webhook_event, WebhookEventStatus.FAILED, error=_describe(exc))
+        _finish(webhook_event, WebhookEventStatus.FAILED, error=_describe(exc), payment_reference=reference)
         return WebhookEventStatus.FAILED
     return WebhookEventStatus.DONE
 
@@ -295,8 +308,9 @@ def webhook_events_sweep(*, now: datetime | None = None, limit: int = SWEEP_BATC
     return reset_ids + [pk for pk in lost_ids if pk not in reset_ids]
 
 
-def webhook_event_requeue(*, webhook_event: WebhookEvent) -> bool:
-    """Send a failed or ignored event through processing again (after a fix); False if it wasn't."""
+def webhook_event_requeue(*, webhook_event: WebhookEvent, actor: Actor | None = None) -> bool:
+    """Send a failed or ignored event through processing again (after a fix); False if it wasn't.
+    With an `actor` (a person in the console) the request is audited."""
     now = timezone.now()
     with transaction.atomic():
         changed = WebhookEvent.objects.filter(
@@ -304,6 +318,15 @@ def webhook_event_requeue(*, webhook_event: WebhookEvent) -> bool:
         ).update(status=WebhookEventStatus.RECEIVED, available_at=now, updated_at=now)
         if changed:
             task_enqueue_on_commit(WEBHOOK_EVENT_PROCESS_TASK, webhook_event.pk)
+            if actor is not None:
+                audit_record(
+                    organization=webhook_event.organization,
+                    actor=actor,
+                    action="webhook_event.reprocessed",
+                    target=webhook_event,
+                    target_label=f"{webhook_event.provider} {webhook_event.event_id}",
+                    changes={"status": [webhook_event.status, WebhookEventStatus.RECEIVED]},
+                )
     return bool(changed)
 
 

@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Organization
-from accounts.tests.isolation import PublicVisit, admin_row, public_route
+from accounts.tests.isolation import PublicVisit, admin_row, isolation_factory, public_route
 from payments.enums import GatewayProvider, WebhookEventStatus
 from payments.gateways.sandbox import consts as sandbox_consts
 from payments.gateways.sandbox.webhooks import signature_header
@@ -149,6 +149,18 @@ def webhook_event_row(organization: Organization) -> WebhookEvent:
     account = webhook_account(organization, GatewayProvider.STRIPE)
     body = fixture(GatewayProvider.STRIPE, WEBHOOK_DELIVERIES[GatewayProvider.STRIPE].failure)
     return inbox_event(account, body, status=WebhookEventStatus.FAILED, last_error="Malformed event: KeyError")
+
+
+@isolation_factory("account_id")
+def account_id(organization: Organization) -> str:
+    return webhook_account(organization, GatewayProvider.STRIPE).public_id
+
+
+@isolation_factory("event_id")
+def event_id(organization: Organization) -> str:
+    account = webhook_account(organization, GatewayProvider.STRIPE)
+    body = fixture(GatewayProvider.STRIPE, WEBHOOK_DELIVERIES[GatewayProvider.STRIPE].failure)
+    return inbox_event(account, body, status=WebhookEventStatus.FAILED).event_id
 
 
 @admin_row("payments.SandboxCheckout")

@@ -52,6 +52,31 @@ def test_a_received_event_reaches_the_handler_and_is_marked_done(stripe_account,
 
 
 @pytest.mark.django_db
+def test_a_processed_event_keeps_what_its_payment_is_known_by(stripe_account, outcomes):
+    named = _inbox(stripe_account, "payment_intent.payment_failed.json")
+    unnamed = _inbox(stripe_account, "charge.failed.json")
+    payload = fixture("stripe", "charge.failed.json")
+    payload["type"] = "customer.created"
+    ignored = _inbox(
+        stripe_account, "charge.failed.json", payload=payload, event_type="customer.created", event_id="evt_Customer1"
+    )
+
+    webhook_event_process(webhook_event_id=named.pk)
+    webhook_event_process(webhook_event_id=unnamed.pk)
+    webhook_event_process(webhook_event_id=ignored.pk)
+
+    named.refresh_from_db()
+    unnamed.refresh_from_db()
+    ignored.refresh_from_db()
+    assert ignored.payment_reference == ""
+    # The merchant's reference from the payment's metadata; else the gateway's payment id.
+    assert named.payment_reference == "order-1042"
+    [_, (charge_outcome, _account)] = outcomes
+    assert unnamed.payment_reference == (charge_outcome.references.transaction_ref or charge_outcome.gateway_payment_id)
+    assert unnamed.payment_reference
+
+
+@pytest.mark.django_db
 def test_processing_the_same_event_twice_changes_nothing(stripe_account, outcomes):
     event = _inbox(stripe_account, "charge.failed.json")
 

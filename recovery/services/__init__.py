@@ -10,7 +10,14 @@ from recovery.services.failures import (
     transaction_record_failure,
     transaction_record_failures,
 )
-from recovery.services.payments import PaymentApplied, PaymentReceived, transaction_mark_recovered
+from recovery.services.payments import (
+    PaymentApplied,
+    PaymentFor,
+    PaymentReceived,
+    transaction_mark_recovered,
+    transactions_mark_recovered,
+)
+from recovery.services.rule_overrides import classifier_override_delete, classifier_override_save
 from recovery.services.rules import classifier_rule_delete, classifier_rule_save, classifier_rules_changed
 
 __all__ = [
@@ -19,7 +26,10 @@ __all__ = [
     "FailureRecorded",
     "FirstFailure",
     "PaymentApplied",
+    "PaymentFor",
     "PaymentReceived",
+    "classifier_override_delete",
+    "classifier_override_save",
     "classifier_rule_delete",
     "classifier_rule_save",
     "classifier_rules_changed",
@@ -27,4 +37,5 @@ __all__ = [
     "transaction_mark_recovered",
     "transaction_record_failure",
     "transaction_record_failures",
+    "transactions_mark_recovered",
 ]

@@ -4,6 +4,7 @@ what brought the money back."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,7 +16,7 @@ from recovery.enums import CLOSED_STATUSES, PaymentEffect, RecoveredBy, Transact
 from recovery.models import PaymentMismatch, Transaction
 from retries.enums import AttemptStatus, Channel
 from retries.models import RecoveryAttempt
-from retries.scheduling import attempts_cancel
+from retries.scheduling import attempts_cancel_many
 
 logger = logging.getLogger(__name__)
 
@@ -66,15 +67,27 @@ def _mismatch_reason(txn: Transaction, payment: PaymentReceived) -> str | None:
     return None
 
 
-def _recovered_by(txn: Transaction, payment: PaymentReceived) -> RecoveredBy:
+# What an attempt did, as crediting a payment reads it: (channel, status, gateway payment id).
+_Acted = tuple[str, str, str]
+
+
+def _acted_by_transaction(transaction_ids: Sequence[int]) -> dict[int, list[_Acted]]:
+    acted: dict[int, list[_Acted]] = {pk: [] for pk in transaction_ids}
+    rows = RecoveryAttempt.objects.filter(
+        transaction_id__in=transaction_ids,
+        status__in=[AttemptStatus.IN_PROGRESS, AttemptStatus.CHARGED, AttemptStatus.SENT],
+    ).values_list("transaction_id", "channel", "status", "gateway_payment_id")
+    for transaction_id, channel, status, gateway_payment_id in rows:
+        acted[transaction_id].append((channel, status, gateway_payment_id))
+    return acted
+
+
+def _recovered_by(payment: PaymentReceived, acted: Sequence[_Acted]) -> RecoveredBy:
     """The caller's word, else the transaction's attempts: a re-charge of this payment (or one in
     flight, whose gateway id is not written yet), else a message that reached the payer, else the
     payer paid on their own."""
     if payment.recovered_by is not None:
         return payment.recovered_by
-    acted = RecoveryAttempt.objects.filter(
-        transaction=txn, status__in=[AttemptStatus.IN_PROGRESS, AttemptStatus.CHARGED, AttemptStatus.SENT]
-    ).values_list("channel", "status", "gateway_payment_id")
     messaged: RecoveredBy | None = None
     for channel, status, gateway_payment_id in acted:
         if channel == Channel.AUTO_CHARGE:
@@ -85,6 +98,15 @@ def _recovered_by(txn: Transaction, payment: PaymentReceived) -> RecoveredBy:
         elif status == AttemptStatus.SENT:
             messaged = messaged or _CREDITED_CHANNELS.get(Channel(channel))
     return messaged or RecoveredBy.PAYER
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PaymentFor:
+    """A payment for one of an organization's transactions, in test or live mode."""
+
+    organization: Organization
+    livemode: bool
+    payment: PaymentReceived
 
 
 def transaction_mark_recovered(
@@ -99,48 +121,98 @@ def transaction_mark_recovered(
     are harmless. Recovery ends a pause, cancels what was scheduled, and an abandoned transaction
     paid late is recovered all the same.
     """
-    log = {"org_id": organization.public_id, "livemode": livemode, "transaction_ref": payment.transaction_ref}
-    with transaction.atomic():
-        txn = (
+    paid = PaymentFor(organization=organization, livemode=livemode, payment=payment)
+    return transactions_mark_recovered(payments=[paid])[0]
+
+
+_RECOVERY_FIELDS = (
+    "status",
+    "recovered_amount",
+    "recovered_at",
+    "recovered_by",
+    "recovery_note",
+    "recovery_paused_at",
+    "updated_at",
+)
+
+
+def _locked(payments: Sequence[PaymentFor]) -> dict[tuple[int, bool, str], Transaction]:
+    """The transactions the payments name, locked in the order of their ids, a query per organization and mode."""
+    refs: dict[tuple[Organization, bool], set[str]] = {}
+    for paid in payments:
+        refs.setdefault((paid.organization, paid.livemode), set()).add(paid.payment.transaction_ref)
+    found: dict[tuple[int, bool, str], Transaction] = {}
+    for (organization, livemode), wanted in refs.items():
+        rows = (
             Transaction.objects.for_org(organization, livemode=livemode)
             .select_for_update()
-            .filter(transaction_ref=payment.transaction_ref)
-            .first()
+            .filter(transaction_ref__in=sorted(wanted))
+            .order_by("pk")
         )
-        if txn is None:
-            logger.info("transaction_recovery_unmatched", extra=log)
-            return PaymentApplied(effect=PaymentEffect.UNMATCHED)
-        if txn.status in CLOSED_STATUSES:
-            logger.info("transaction_recovery_already_closed", extra={**log, "status": txn.status})
-            return PaymentApplied(effect=PaymentEffect.ALREADY_CLOSED, transaction=txn)
-        reason = _mismatch_reason(txn, payment)
-        recovers = reason is None or (payment.currency.upper() == txn.currency and payment.amount > txn.amount)
-        mismatch = None
-        if reason is not None:
-            mismatch = _payment_mismatch_record(txn, payment, reason=reason, recovered=recovers)
-            logger.warning("transaction_payment_mismatch", extra={**log, "reason": reason, "recovered": recovers})
-        if not recovers:
-            return PaymentApplied(effect=PaymentEffect.MISMATCH, transaction=txn, mismatch=mismatch)
-        txn.status = TransactionStatus.RECOVERED
-        txn.recovered_amount = payment.amount
-        txn.recovered_at = payment.paid_at
-        txn.recovered_by = _recovered_by(txn, payment)
-        txn.recovery_note = payment.note
-        txn.recovery_paused_at = None
-        txn.updated_at = timezone.now()
-        txn.save(
-            update_fields=[
-                "status",
-                "recovered_amount",
-                "recovered_at",
-                "recovered_by",
-                "recovery_note",
-                "recovery_paused_at",
-                "updated_at",
-            ]
-        )
-        attempts_cancel(transaction=txn, reason="the transaction was recovered")
-    logger.info("transaction_recovered", extra={**log, "recovered_by": txn.recovered_by})
+        for txn in rows:
+            found[(organization.pk, livemode, txn.transaction_ref)] = txn
+    return found
+
+
+def transactions_mark_recovered(*, payments: Sequence[PaymentFor]) -> list[PaymentApplied]:
+    """`transaction_mark_recovered` for several payments, in order, in one database transaction and a
+    few statements for them all (a worker settling its re-charges). A second payment for a
+    transaction the first one recovered finds it closed."""
+    applied: list[PaymentApplied] = []
+    with transaction.atomic():
+        transactions = _locked(payments)
+        open_ids = [txn.pk for txn in transactions.values() if txn.status not in CLOSED_STATUSES]
+        acted = _acted_by_transaction(open_ids) if open_ids else {}
+        recovered: list[Transaction] = []
+        for paid in payments:
+            txn = transactions.get((paid.organization.pk, paid.livemode, paid.payment.transaction_ref))
+            applied.append(_apply(paid, txn, acted))
+            if applied[-1].recovered and txn is not None:
+                recovered.append(txn)
+        if recovered:
+            Transaction.objects.bulk_update(recovered, _RECOVERY_FIELDS)
+            attempts_cancel_many(transaction_ids=[txn.pk for txn in recovered], reason="the transaction was recovered")
+    for paid, result in zip(payments, applied, strict=True):
+        if result.recovered and result.transaction is not None:
+            logger.info(
+                "transaction_recovered",
+                extra={**_log_fields(paid), "recovered_by": result.transaction.recovered_by},
+            )
+    return applied
+
+
+def _log_fields(paid: PaymentFor) -> dict[str, object]:
+    return {
+        "org_id": paid.organization.public_id,
+        "livemode": paid.livemode,
+        "transaction_ref": paid.payment.transaction_ref,
+    }
+
+
+def _apply(paid: PaymentFor, txn: Transaction | None, acted: dict[int, list[_Acted]]) -> PaymentApplied:
+    """What `paid` does to `txn` (changed in memory; the caller writes it)."""
+    payment, log = paid.payment, _log_fields(paid)
+    if txn is None:
+        logger.info("transaction_recovery_unmatched", extra=log)
+        return PaymentApplied(effect=PaymentEffect.UNMATCHED)
+    if txn.status in CLOSED_STATUSES:
+        logger.info("transaction_recovery_already_closed", extra={**log, "status": txn.status})
+        return PaymentApplied(effect=PaymentEffect.ALREADY_CLOSED, transaction=txn)
+    reason = _mismatch_reason(txn, payment)
+    recovers = reason is None or (payment.currency.upper() == txn.currency and payment.amount > txn.amount)
+    mismatch = None
+    if reason is not None:
+        mismatch = _payment_mismatch_record(txn, payment, reason=reason, recovered=recovers)
+        logger.warning("transaction_payment_mismatch", extra={**log, "reason": reason, "recovered": recovers})
+    if not recovers:
+        return PaymentApplied(effect=PaymentEffect.MISMATCH, transaction=txn, mismatch=mismatch)
+    txn.status = TransactionStatus.RECOVERED
+    txn.recovered_amount = payment.amount
+    txn.recovered_at = payment.paid_at
+    txn.recovered_by = _recovered_by(payment, acted.get(txn.pk, ()))
+    txn.recovery_note = payment.note
+    txn.recovery_paused_at = None
+    txn.updated_at = timezone.now()
     return PaymentApplied(effect=PaymentEffect.RECOVERED, transaction=txn, mismatch=mismatch)
 
 

@@ -8,32 +8,13 @@ from datetime import datetime
 
 from recovery.enums import TransactionEffect
 from recovery.models import FailureEvent, Transaction
-from retries.models import RecoveryAttempt
-from retries.scheduling import Planned, first_attempt_build, recovery_replan
+from retries.scheduling import Planned, attempts_insert, first_attempt_build, recovery_replan_many
 from retries.selectors import decline_of
-from tinko.rows import insert_fields, instance_mark_saved, instance_values
-from tinko.sql import insert_rows
 
 
 def first_step_build(*, txn: Transaction, event: FailureEvent, now: datetime) -> Planned:
     """A new transaction's first step, in memory (its attempt is written with the failure)."""
     return first_attempt_build(txn=txn, decline=decline_of(event), now=now)
-
-
-def attempts_insert(attempts: Sequence[RecoveryAttempt]) -> None:
-    """Write new attempts in one statement and mark them saved."""
-    if not attempts:
-        return
-    fields = insert_fields(RecoveryAttempt)
-    written = insert_rows(
-        RecoveryAttempt,
-        fields,
-        [instance_values(attempt, fields) for attempt in attempts],
-        returning=("id", "public_id"),
-    )
-    by_public_id = {attempt.public_id: attempt for attempt in attempts}
-    for pk, public_id in written:
-        instance_mark_saved(by_public_id[public_id], pk=pk)
 
 
 def plan_recorded(recorded: Sequence[tuple[FailureEvent, TransactionEffect]], *, now: datetime) -> dict[int, Planned]:
@@ -52,14 +33,15 @@ def plan_recorded(recorded: Sequence[tuple[FailureEvent, TransactionEffect]], *,
         elif created:
             latest[event.transaction_id] = (seen[0], TransactionEffect.CREATED)
     planned: dict[int, Planned] = {}
+    reopened: dict[int, FailureEvent] = {}
     for transaction_id, (event, effect) in latest.items():
         if effect == TransactionEffect.CREATED:
             planned[transaction_id] = first_step_build(txn=event.transaction, event=event, now=now)
         else:
-            planned[transaction_id] = recovery_replan(transaction=event.transaction, event=event)
-    new_attempts: list[RecoveryAttempt] = []
-    for step in planned.values():
-        if step.attempt is not None and step.attempt.pk is None:
-            new_attempts.append(step.attempt)
-    attempts_insert(new_attempts)
+            reopened[transaction_id] = event
+    attempts_insert([step.attempt for step in planned.values() if step.attempt is not None])
+    if reopened:
+        planned.update(
+            recovery_replan_many(transactions=[event.transaction for event in reopened.values()], events=reopened)
+        )
     return planned

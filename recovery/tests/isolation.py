@@ -23,6 +23,11 @@ def transaction_ref(organization: Organization) -> str:
     ).transaction.transaction_ref
 
 
+@isolation_factory("rule_slug")
+def rule_slug(organization: Organization) -> str:
+    return classifier_rule(organization=organization).slug
+
+
 @admin_row("recovery.ClassifierRule")
 def classifier_rule_row(organization: Organization) -> ClassifierRule:
     return classifier_rule(organization=organization)

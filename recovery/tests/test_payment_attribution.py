@@ -9,9 +9,10 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.tests.factories import OrganizationFactory
 from recovery.enums import PaymentEffect, RecoveredBy, TransactionStatus
 from recovery.models import PaymentMismatch, Transaction
-from recovery.services import PaymentReceived, transaction_mark_recovered
+from recovery.services import PaymentFor, PaymentReceived, transaction_mark_recovered, transactions_mark_recovered
 from recovery.tests.factories import record_failure
 from retries.enums import AttemptStatus, Channel
 from retries.models import RecoveryAttempt
@@ -207,3 +208,37 @@ def test_a_payment_for_an_unknown_reference_or_the_other_mode_changes_nothing(tx
 def test_the_database_refuses_a_recovery_state_that_cannot_be(txn, changes: dict[str, Any], constraint: str) -> None:
     with pytest.raises(IntegrityError, match=constraint), transaction.atomic():
         Transaction.objects.filter(pk=txn.pk).update(**changes)
+
+
+@pytest.mark.django_db
+def test_payments_marked_together_are_each_applied_as_alone(txn, organization) -> None:
+    other_organization = OrganizationFactory.create()
+    sent = record_failure(organization=organization, transaction_ref="order-1043", amount=2000).transaction
+    ran(sent, Channel.EMAIL, AttemptStatus.SENT)
+    elsewhere = record_failure(organization=other_organization, transaction_ref="order-1042", amount=2000).transaction
+    payments = [
+        PaymentFor(organization=organization, livemode=False, payment=paid(txn)),
+        PaymentFor(organization=organization, livemode=False, payment=paid(txn, gateway_payment_id="pi_again")),
+        PaymentFor(organization=organization, livemode=False, payment=paid(sent, amount=1500)),
+        PaymentFor(organization=organization, livemode=False, payment=paid(sent, gateway_payment_id="pi_full")),
+        PaymentFor(organization=other_organization, livemode=False, payment=paid(elsewhere)),
+        PaymentFor(organization=organization, livemode=True, payment=paid(txn)),
+    ]
+
+    applied = transactions_mark_recovered(payments=payments)
+
+    assert [result.effect for result in applied] == [
+        PaymentEffect.RECOVERED,
+        PaymentEffect.ALREADY_CLOSED,
+        PaymentEffect.MISMATCH,
+        PaymentEffect.RECOVERED,
+        PaymentEffect.RECOVERED,
+        PaymentEffect.UNMATCHED,
+    ]
+    recovered_by = dict(
+        Transaction.objects.filter(pk__in=[txn.pk, sent.pk, elsewhere.pk]).values_list("pk", "recovered_by")
+    )
+    assert recovered_by == {txn.pk: RecoveredBy.PAYER, sent.pk: RecoveredBy.EMAIL_LINK, elsewhere.pk: RecoveredBy.PAYER}
+    assert not RecoveryAttempt.objects.filter(
+        transaction__in=[txn, sent, elsewhere], status=AttemptStatus.SCHEDULED
+    ).exists()

@@ -8,9 +8,9 @@ the context's seed). How a plan is made:
 3. The policy's channels take turns, attempt after attempt; a channel that may not be used now
    gives its turn to the next and says why, and so does one that must wait longer than the
    policy's maximum delay when another can go sooner. A re-charge must pass `law.recharge_verdict` (network
-   law first, then India, then the decline and the policy) and waits for every earliest time it
-   sets (Mastercard MAC 24-30, the decline's cooldown, the per-card caps). A payer channel needs
-   an address.
+   law first, then India, then the decline, the policy and a gateway account to charge with) and
+   waits for every earliest time it sets (Mastercard MAC 24-30, the decline's cooldown, the
+   per-card caps). A payer channel needs an address and a payer who has not stopped reminders.
 4. The time: backoff (with deterministic jitter) after the last attempt, or the category's next
    pay day in the morning for a re-charge; then moved to the send window's next opening in the
    payer's (or organization's) local time. A time past the give-up time is no time at all.
@@ -188,6 +188,8 @@ class _Planning:
         return settled, reasons + ([*verdict.notes] if settled is not None else [])
 
     def reach_payer(self, channel: Channel) -> tuple[datetime | None, list[Reason | _Unsaid]]:
+        if self.context.reminders_stopped:
+            return None, [Reason(ReasonCode.REMINDERS_STOPPED, "the payer stopped reminders: no more messages")]
         if channel not in self.context.reachable:
             name = _CONTACT_NAMES.get(channel, "address")
             return None, [Reason(ReasonCode.NO_CONTACT, f"no {name} for the payer: no {channel_name(channel)}")]

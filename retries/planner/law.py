@@ -101,6 +101,8 @@ def _policy_forbids(policy: PolicySnapshot, rule: CategoryRule, context: PlanCon
         return Reason(ReasonCode.CATEGORY_NO_RECHARGE, text)
     if not context.has_saved_method:
         return Reason(ReasonCode.NO_SAVED_METHOD, "no saved payment method to re-charge")
+    if not context.gateway_connected:
+        return Reason(ReasonCode.NO_GATEWAY_ACCOUNT, "no gateway account connected to re-charge with")
     return None
 
 

@@ -34,7 +34,9 @@ class ReasonCode(StrEnum):
     AUTO_CHARGE_OFF = "policy.auto_charge_off"
     CATEGORY_NO_RECHARGE = "category.no_recharge"
     NO_SAVED_METHOD = "method.none_saved"
+    NO_GATEWAY_ACCOUNT = "method.no_gateway_account"
     NO_CONTACT = "payer.no_contact"
+    REMINDERS_STOPPED = "payer.reminders_stopped"
     WAIT_FOR_FINAL_STATUS = "decline.wait_for_final_status"
     # Timing.
     BACKOFF = "schedule.backoff"
@@ -165,8 +167,12 @@ class PlanContext:
     amount: int  # in the currency's minor unit
     currency: str
     has_saved_method: bool = False
+    # The organization has an account at the payment's gateway, in the payment's mode, to re-charge with.
+    gateway_connected: bool = True
     # Payer channels Tinko has an address for (an email address: Channel.EMAIL).
     reachable: frozenset[Channel] = frozenset()
+    # The payer asked for no more messages about this payment (a stop link, one-click unsubscribe).
+    reminders_stopped: bool = False
     payer_time_zone: ZoneInfo | None = None
     issuer_country: str = ""  # ISO 3166 alpha-2 of the card's issuer or the UPI bank; empty if unknown
     mandate_active: bool = False  # India: the saved method has an active e-mandate

@@ -14,6 +14,7 @@ from django.utils import timezone
 from messaging.enums import LinkStatus
 from messaging.models import RecoveryLink
 from messaging.services import recovery_link_issue
+from payments.tests.factories import GatewayAccountFactory
 from recovery.enums import RecoveredBy, TransactionEffect, TransactionStatus
 from recovery.models import Transaction
 from recovery.services import PaymentReceived, transaction_mark_recovered
@@ -31,7 +32,7 @@ from retries.exceptions import RecoveryConflict, TransactionNotFound
 from retries.models import RecoveryAttempt
 from retries.planner import PastAttempt, StopKind
 from retries.scheduling import recovery_replan
-from retries.selectors import attempt_history, reattempts_before
+from retries.selectors import planning_facts
 from retries.tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -296,6 +297,7 @@ def test_restarting_an_abandoned_transaction_counts_its_attempts_and_give_up_tim
 
 
 def test_a_restarted_recovery_still_counts_its_earlier_re_charges_against_the_card_networks_cap(organization) -> None:
+    GatewayAccountFactory.stripe(organization=organization)
     with time_machine.travel(T0, tick=False):
         txn = record_failure(
             organization=organization, transaction_ref="order-7", gateway_payment_method_id="pm_1Saved"
@@ -319,6 +321,19 @@ def test_a_restarted_recovery_still_counts_its_earlier_re_charges_against_the_ca
     planned = RecoveryAttempt.objects.get(transaction=txn, status=AttemptStatus.SCHEDULED)
     assert planned.channel == Channel.EMAIL, "15 re-charges in 30 days: the card may not be re-charged yet"
     assert "cap.reattempts_30_days" in [reason["code"] for reason in planned.reasons]
+
+
+def test_giving_up_revokes_the_links_so_that_a_restart_never_brings_them_back(txn) -> None:
+    with time_machine.travel(T0 + timedelta(hours=1), tick=False):
+        link = recovery_link_issue(transaction=txn, lifetime=timedelta(days=30)).link
+    abandon(txn, at=T0 + timedelta(days=15))
+    link.refresh_from_db()
+    assert link.status == LinkStatus.REVOKED
+
+    act(recovery_restart, txn, at=T0 + timedelta(days=16))
+
+    link.refresh_from_db()
+    assert link.status == LinkStatus.REVOKED, "the payer gets a new link with the restarted recovery"
 
 
 def test_restarting_a_recovery_still_running_changes_nothing_and_a_paused_one_is_resumed_instead(txn) -> None:
@@ -417,11 +432,15 @@ def test_the_planners_history_after_a_restart(txn) -> None:
         finished_at=T0,
     )
     after = factories.attempt(transaction=txn, number=4, created_at=T0 + timedelta(days=1))
+    txn.recovery_restarted_at = T0 + timedelta(days=1)
 
-    assert attempt_history(transaction=txn, since=T0 + timedelta(days=1)) == (
+    facts = planning_facts(transaction_ids=[txn.pk])[txn.pk]
+    history = facts.history(txn)
+    assert history.attempts == (
         PastAttempt(number=4, channel=Channel.EMAIL, at=after.scheduled_at, status=AttemptStatus.SCHEDULED),
     )
-    assert reattempts_before(transaction=txn, before=T0 + timedelta(days=1)) == (before.scheduled_at,)
+    assert history.other_reattempts == (before.scheduled_at,)
+    assert facts.next_number == 5, "numbers go on across a restart"
 
 
 def test_as_data_names_every_way_planning_stops() -> None:

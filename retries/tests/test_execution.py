@@ -289,8 +289,8 @@ def test_a_second_worker_finding_the_email_still_being_sent_leaves_it(organizati
     assert mail.outbox == []
 
 
-def test_an_email_to_a_payer_who_stopped_reminders_is_skipped(organization) -> None:
-    txn = sandbox_transaction(organization=organization)
+def test_an_email_to_a_payer_who_stopped_reminders_is_skipped_and_no_message_is_planned(organization, account) -> None:
+    txn = sandbox_transaction(organization=organization, currency="USD", amount=1999)
     ReminderOptOut.objects.create(organization=organization, livemode=False, transaction=txn, source="stop_page")
     attempt = claimed(transaction=txn, channel=Channel.EMAIL)
 
@@ -299,7 +299,21 @@ def test_an_email_to_a_payer_who_stopped_reminders_is_skipped(organization) -> N
     _reload(attempt)
     assert attempt.error == "not sent: The payer stopped reminders for this payment"
     assert mail.outbox == []
-    assert len(later_attempts(txn, attempt)) == 1
+    [later] = later_attempts(txn, attempt)
+    assert later.channel == Channel.AUTO_CHARGE, "the saved method may still be re-charged"
+    assert "payer.reminders_stopped" in {reason["code"] for reason in later.reasons}
+
+
+def test_a_payer_who_stopped_reminders_and_cannot_be_re_charged_is_given_up(organization) -> None:
+    txn = sandbox_transaction(organization=organization)  # INR with no e-mandate: never re-charged
+    ReminderOptOut.objects.create(organization=organization, livemode=False, transaction=txn, source="stop_page")
+    attempt = claimed(transaction=txn, channel=Channel.EMAIL)
+
+    assert attempt_execute(attempt_id=attempt.pk) == Executed.SKIPPED
+
+    assert later_attempts(txn, attempt) == []
+    txn.refresh_from_db()
+    assert txn.status == TransactionStatus.ABANDONED
 
 
 def test_an_email_without_an_address_is_skipped(organization) -> None:
@@ -329,16 +343,13 @@ def test_a_refused_send_is_tried_again_later(organization, settings) -> None:
 
 
 def test_one_attempt_that_raises_does_not_stop_the_others(organization, account, monkeypatch) -> None:
-    first = claimed(transaction=sandbox_transaction(organization=organization), channel=Channel.EMAIL)
+    first = claimed(transaction=sandbox_transaction(organization=organization), channel=Channel.AUTO_CHARGE)
     second = claimed(transaction=sandbox_transaction(organization=organization), channel=Channel.EMAIL)
-    real = execution._email
 
-    def broken_once(attempt, txn):
-        if attempt.pk == first.pk:
-            raise RuntimeError("boom")
-        return real(attempt, txn)
+    def broken(attempt, txn, accounts):
+        raise RuntimeError("boom")
 
-    monkeypatch.setattr(execution, "_email", broken_once)
+    monkeypatch.setattr(execution, "_recharge", broken)
 
     assert attempts_execute(attempt_ids=[first.pk, second.pk]) == [None, Executed.SENT]
     _reload(first)
@@ -352,14 +363,20 @@ def test_bookkeeping_that_fails_for_one_attempt_is_retried_alone_and_the_others_
     second_txn = sandbox_transaction(organization=organization)
     first = claimed(transaction=first_txn, channel=Channel.AUTO_CHARGE)
     second = claimed(transaction=second_txn, channel=Channel.AUTO_CHARGE)
-    real = outcomes.transaction_mark_recovered
+    real, real_many = outcomes.transaction_mark_recovered, outcomes.transactions_mark_recovered
 
     def failing_for_the_first(*, organization, livemode, payment):
         if payment.transaction_ref == first_txn.transaction_ref:
             raise RuntimeError("the database went away")
         return real(organization=organization, livemode=livemode, payment=payment)
 
+    def failing_with_the_first(*, payments):
+        if any(paid.payment.transaction_ref == first_txn.transaction_ref for paid in payments):
+            raise RuntimeError("the database went away")
+        return real_many(payments=payments)
+
     monkeypatch.setattr(outcomes, "transaction_mark_recovered", failing_for_the_first)
+    monkeypatch.setattr(outcomes, "transactions_mark_recovered", failing_with_the_first)
 
     assert attempts_execute(attempt_ids=[first.pk, second.pk]) == [None, Executed.CHARGED]
 

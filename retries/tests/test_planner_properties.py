@@ -164,6 +164,8 @@ def contexts(draw: st.DrawFn) -> PlanContext:
         amount=draw(st.integers(min_value=1, max_value=20_000_00) | st.integers(min_value=1, max_value=5_00_000_00)),
         currency=draw(st.sampled_from(["INR", "USD", "EUR", "JPY"])),
         has_saved_method=draw(MOSTLY),
+        gateway_connected=draw(MOSTLY),
+        reminders_stopped=draw(st.booleans()),
         reachable=draw(st.sampled_from([frozenset(), frozenset({Channel.EMAIL}), frozenset({Channel.EMAIL})])),
         payer_time_zone=draw(st.none() | st.sampled_from(ZONES).map(ZoneInfo)),
         issuer_country=draw(st.sampled_from(["", "IN", "US", "GB"])),
@@ -229,6 +231,7 @@ def _recharge_forbidden(case: Case) -> bool:
         or not policy.allow_auto_charge
         or not policy.rule_for(decline.category).allow_auto_charge
         or not context.has_saved_method
+        or not context.gateway_connected
         or india_refuses
     )
 
@@ -287,6 +290,7 @@ def _assert_lawful(case: Case) -> None:
         previous = step.at
         if step.channel in PAYER_CHANNELS:
             assert step.channel in case.context.reachable
+            assert not case.context.reminders_stopped, "a payer who said stop gets no message"
             continue
         assert not _recharge_forbidden(case)
         wait = mastercard_retry_after(case.decline.network_advice_code)

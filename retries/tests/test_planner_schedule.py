@@ -130,6 +130,30 @@ def test_without_a_saved_method_or_an_address_there_is_nothing_to_try() -> None:
     ]
 
 
+def test_without_a_gateway_account_the_saved_method_is_not_re_charged() -> None:
+    result = step(context_=context(gateway_connected=False))
+
+    assert result.channel == Channel.EMAIL
+    assert codes(result)[0] == "method.no_gateway_account"
+    assert texts(result)[0] == "no gateway account connected to re-charge with"
+
+
+def test_a_payer_who_stopped_reminders_gets_no_message_but_may_be_re_charged() -> None:
+    recharge = step(
+        context_=context(reminders_stopped=True),
+        history=History(first_failed_at=NOW, attempts=_attempts(Channel.AUTO_CHARGE)),
+    )
+    nothing = stop(context_=context(reminders_stopped=True, has_saved_method=False))
+
+    assert recharge.channel == Channel.AUTO_CHARGE
+    assert "payer.reminders_stopped" in codes(recharge)
+    assert texts(nothing) == [
+        "no saved payment method to re-charge",
+        "the payer stopped reminders: no more messages",
+        "no channel left to try",
+    ]
+
+
 def test_channels_take_turns_and_the_delays_grow() -> None:
     history = History(first_failed_at=NOW, attempts=_attempts(Channel.AUTO_CHARGE, Channel.EMAIL))
 

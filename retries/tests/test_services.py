@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from accounts.models import AuditEvent, Organization
 from accounts.services import SYSTEM, Actor, organization_create
 from accounts.tests.factories import OrganizationFactory, UserFactory
+from payments.tests.factories import GatewayAccountFactory
 from recovery.enums import Category
 from recovery.tests.factories import record_failure
 from retries.defaults import DEFAULT_OVERRIDES
@@ -19,10 +20,10 @@ from retries.enums import AttemptStatus, Channel, Schedule
 from retries.exceptions import DefaultPolicyRequiredError
 from retries.models import RecoveryAttempt, RetryPolicy, RetryPolicyOverride
 from retries.planner import PastAttempt
-from retries.scheduling import policy_for
+from retries.scheduling import Planned, policy_for
 from retries.selectors import (
-    attempt_history,
     default_policy_rows,
+    planning_facts,
     retry_policy_default,
     retry_policy_snapshot,
 )
@@ -200,7 +201,7 @@ def test_the_history_is_the_transactions_attempts_in_order(organization) -> None
     )
     factories.attempt(transaction=other, number=1)
 
-    assert attempt_history(transaction=txn) == (
+    assert planning_facts(transaction_ids=[txn.pk])[txn.pk].history(txn).attempts == (
         PastAttempt(number=1, channel=Channel.EMAIL, at=first.scheduled_at, status=AttemptStatus.CANCELLED),
         PastAttempt(number=2, channel=Channel.AUTO_CHARGE, at=second.scheduled_at, status=AttemptStatus.SCHEDULED),
     )
@@ -223,7 +224,30 @@ def test_a_recorded_failure_is_planned_in_the_same_transaction_from_what_ingest_
     assert RecoveryAttempt.objects.get(transaction=txn) == row
     assert (row.number, row.channel, row.livemode) == (1, Channel.EMAIL, False), "a lost card is never re-charged"
     assert row.reasons, "the planner says why"
-    assert attempt_history(transaction=txn) == (row.past(),)
+    assert planning_facts(transaction_ids=[txn.pk])[txn.pk].history(txn).attempts == (row.past(),)
+
+
+def test_a_re_charge_is_planned_only_once_a_gateway_account_can_take_it(organization) -> None:
+    def saved(ref: str) -> Planned | None:
+        return record_failure(
+            organization=organization,
+            transaction_ref=ref,
+            currency="USD",
+            failure_code="processing_error",
+            gateway_payment_method_id="pm_1Saved",
+        ).next_step
+
+    before = saved("order-1")
+    GatewayAccountFactory.stripe(organization=organization)
+    after = saved("order-2")
+
+    assert before is not None
+    assert before.attempt is not None
+    assert before.attempt.channel == Channel.EMAIL
+    assert before.attempt.reasons[0]["code"] == "method.no_gateway_account"
+    assert after is not None
+    assert after.attempt is not None
+    assert after.attempt.channel == Channel.AUTO_CHARGE, "connecting the account reaches the planner at once"
 
 
 def test_a_policy_change_reaches_the_planner_of_every_process_without_a_restart(organization, settings) -> None:

@@ -163,6 +163,34 @@ def test_a_stored_payment_is_retrieved_and_one_still_unsettled_is_looked_at_agai
     assert fake_gateway.requests_to("POST", "/v1/payment_intents") == []
 
 
+def test_a_charge_the_gateway_never_settles_fails_after_the_limit_and_the_next_step_is_planned(
+    organization, fake_gateway, settings
+) -> None:
+    settings.RETRY_UNSETTLED_MAX_SECONDS = 3600
+    GatewayAccountFactory.stripe(organization=organization)
+    txn = factories.transaction(
+        organization=organization,
+        amount=2000,
+        currency="USD",
+        gateway_customer_id="cus_Rq7Payer0001",
+        gateway_payment_method_id="pm_1QpCard0001",
+    )
+    attempt = _left_behind(claimed(transaction=txn, channel=Channel.AUTO_CHARGE), key=True)
+    RecoveryAttempt.objects.filter(pk=attempt.pk).update(gateway_payment_id="pi_3QpOffSession01")
+    processing = {**fixture("stripe", "api/payment_intent_succeeded.json"), "status": "processing"}
+    fake_gateway.respond("GET", "/v1/payment_intents/pi_3QpOffSession01", processing)
+    fake_gateway.respond("GET", "/v1/payment_intents/pi_3QpOffSession01", processing)
+
+    assert attempts_sweep(now=timezone.now() + timedelta(minutes=30)) == {"unsettled": 1}
+    assert attempts_sweep(now=timezone.now() + timedelta(hours=2)) == {"failed": 1}
+
+    attempt.refresh_from_db()
+    assert attempt.status == AttemptStatus.FAILED
+    assert attempt.error.startswith("the gateway had not settled the charge 2 hours")
+    assert later_attempts(txn, attempt), "the next step is planned"
+    assert attempts_sweep(now=timezone.now() + timedelta(days=30)) == {}, "never looked at again"
+
+
 def test_a_stripe_charge_is_found_among_the_customers_payment_intents(organization, fake_gateway) -> None:
     GatewayAccountFactory.stripe(organization=organization)
     txn = factories.transaction(

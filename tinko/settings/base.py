@@ -335,11 +335,15 @@ ORGANIZATION_CREATED_HANDLERS = ["retries.services.retry_policy_create_default"]
 # them to workers this many per task.
 RETRY_DISPATCH_BATCH = env.int("RETRY_DISPATCH_BATCH", default=500)
 RETRY_DISPATCH_MAX_IN_FLIGHT = env.int("RETRY_DISPATCH_MAX_IN_FLIGHT", default=20_000)
-RETRY_EXECUTE_CHUNK = env.int("RETRY_EXECUTE_CHUNK", default=10)
+RETRY_EXECUTE_CHUNK = env.int("RETRY_EXECUTE_CHUNK", default=50)
 # An attempt in progress and untouched this long was left by a worker that died (or a lost task):
 # the sweeper asks the gateway (or the message log) what happened. Above the execute task's time
 # limit (9 minutes), so that a worker still at work is never second-guessed.
 RETRY_STUCK_AFTER_SECONDS = env.int("RETRY_STUCK_AFTER_SECONDS", default=900)
+# A re-charge the gateway took but has not settled (processing, pending) is looked at again by the
+# sweeper for at most this long after it began, then failed and the next step planned. SEPA and
+# ACH debits settle within days, an Indian e-mandate debit within 36 hours: 14 days covers them all.
+RETRY_UNSETTLED_MAX_SECONDS = env.int("RETRY_UNSETTLED_MAX_SECONDS", default=14 * 24 * 3600)
 # A passing error (gateway outage, mail server) sends an attempt back to scheduled, first after
 # this delay and doubling, until it has been tried this many times; then it is skipped.
 RETRY_TRANSIENT_MAX_TRIES = env.int("RETRY_TRANSIENT_MAX_TRIES", default=5)
@@ -349,6 +353,7 @@ for _name in (
     "RETRY_DISPATCH_MAX_IN_FLIGHT",
     "RETRY_EXECUTE_CHUNK",
     "RETRY_TRANSIENT_MAX_TRIES",
+    "RETRY_UNSETTLED_MAX_SECONDS",
 ):
     if vars()[_name] < 1:
         raise ImproperlyConfigured(f"{_name} must be at least 1.")

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import smtplib
+from collections.abc import Sequence
 from email.utils import formataddr, make_msgid, parseaddr
 from typing import ClassVar
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
 
 from messaging.enums import Channel
 from messaging.exceptions import ChannelError
@@ -43,16 +45,40 @@ class EmailChannel:
         return email_mask(address)
 
     def send(self, message: OutboundMessage) -> Delivery:
+        outcome = self.send_many([message])[0]
+        if isinstance(outcome, ChannelError):
+            raise outcome
+        return outcome
+
+    def send_many(self, messages: Sequence[OutboundMessage]) -> list[Delivery | ChannelError]:
+        """Over one connection to the mail server (one SMTP session), opened once for them all."""
         default_name, from_address = parseaddr(settings.DEFAULT_FROM_EMAIL)
         domain = from_address.rpartition("@")[2] or "tinko.local"
+        outcomes: list[Delivery | ChannelError] = []
+        connection = get_connection()
+        try:
+            connection.open()
+        except (smtplib.SMTPException, OSError) as exc:
+            return [ChannelError(f"{type(exc).__name__}: {exc}", transient=_transient(exc)) for _ in messages]
+        try:
+            for message in messages:
+                outcomes.append(self._send_one(message, connection, sender=(default_name, from_address), domain=domain))
+        finally:
+            connection.close()
+        return outcomes
+
+    def _send_one(
+        self, message: OutboundMessage, connection: BaseEmailBackend, *, sender: tuple[str, str], domain: str
+    ) -> Delivery | ChannelError:
         message_id = make_msgid(idstring=message.reference, domain=domain)
         email = EmailMultiAlternatives(
             subject=message.subject,
             body=message.text,
-            from_email=formataddr((message.sender_name or default_name, from_address)),
+            from_email=formataddr((message.sender_name or sender[0], sender[1])),
             to=[message.recipient],
             reply_to=[message.reply_to] if message.reply_to else None,
             headers={**message.headers, "Message-ID": message_id, "Content-Language": message.language},
+            connection=connection,
         )
         if message.html:
             email.attach_alternative(message.html, "text/html")
@@ -61,7 +87,7 @@ class EmailChannel:
         except (smtplib.SMTPException, OSError) as exc:
             # Servers name the refused address; the error is kept where only masked addresses may be.
             reason = str(exc).replace(message.recipient, email_mask(message.recipient))
-            raise ChannelError(f"{type(exc).__name__}: {reason}", transient=_transient(exc)) from exc
+            return ChannelError(f"{type(exc).__name__}: {reason}", transient=_transient(exc))
         if not accepted:
-            raise ChannelError("The mail backend accepted no message.", transient=True)
+            return ChannelError("The mail backend accepted no message.", transient=True)
         return Delivery(provider_message_id=message_id)

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('recovery', '0008_merge_controls_and_retry_source'),
+        ('recovery', '0009_transaction_search_indexes'),
     ]
 
     operations = [
