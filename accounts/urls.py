@@ -34,4 +34,5 @@ urlpatterns = [
     path("", include("recovery.rule_urls")),
     path("", include("payments.console_urls")),
     path("", include("retries.console_urls")),
+    path("imports/", include("imports.urls")),
 ]

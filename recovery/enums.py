@@ -97,3 +97,4 @@ class EventSource(models.TextChoices):
     WEBHOOK = "webhook", "Gateway webhook"
     RETRY = "retry", "Tinko's re-charge"
     DEMO = "demo", "Demo data"
+    IMPORT = "import", "CSV import"

@@ -79,4 +79,11 @@ PERIODIC_TASKS: list[PeriodicSpec] = [
         every_seconds=86_400,
         description="Counts transactions, failure events and idempotency keys whose organization is gone.",
     ),
+    PeriodicSpec(
+        name=f"{MANAGED_PREFIX}CSV imports sweeper",
+        task="imports.sweep",
+        every_seconds=60,
+        description="Sends again the CSV imports that no worker holds (a lost task, or a worker that died "
+        "mid-file); each goes on from the last batch it recorded.",
+    ),
 ]

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "retries",
     "messaging",
     "analytics",
+    "imports",
 ]
 
 MIDDLEWARE = [
@@ -375,6 +376,22 @@ GATEWAY_ENCRYPTION_KEYS = env.list("GATEWAY_ENCRYPTION_KEYS", default=["dGlua28t
 # The gateways' API bases: point them at stripe-mock or another local stand-in for a trial.
 PAYMENTS_STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="https://api.stripe.com").rstrip("/")
 PAYMENTS_RAZORPAY_API_BASE = env.str("RAZORPAY_API_BASE", default="https://api.razorpay.com").rstrip("/")
+
+# --- CSV imports of failed payments (imports/) ----------------------------------
+# The largest file the console and `import_failures` take, and the pieces it is kept in (database rows).
+IMPORT_MAX_FILE_BYTES = env.int("IMPORT_MAX_FILE_BYTES", default=512 * 1024 * 1024)
+IMPORT_CHUNK_BYTES = env.int("IMPORT_CHUNK_BYTES", default=1024 * 1024)
+# Rows recorded per database transaction (one call of the batch ingest service).
+IMPORT_BATCH_ROWS = env.int("IMPORT_BATCH_ROWS", default=1000)
+# A worker task imports for this long, then hands the rest to a new task (keep it well under the
+# task's 9-minute limit); a worker that died holds its import IMPORT_CLAIM_SECONDS at most.
+IMPORT_SLICE_SECONDS = env.int("IMPORT_SLICE_SECONDS", default=120)
+IMPORT_CLAIM_SECONDS = env.int("IMPORT_CLAIM_SECONDS", default=600)
+for _name in ("IMPORT_MAX_FILE_BYTES", "IMPORT_CHUNK_BYTES", "IMPORT_BATCH_ROWS", "IMPORT_SLICE_SECONDS"):
+    if vars()[_name] < 1:
+        raise ImproperlyConfigured(f"{_name} must be at least 1.")
+if IMPORT_CLAIM_SECONDS <= IMPORT_SLICE_SECONDS + 60:
+    raise ImproperlyConfigured("IMPORT_CLAIM_SECONDS must exceed IMPORT_SLICE_SECONDS by more than a minute.")
 
 # --- payer messaging -----------------------------------------------------------
 # Channel adapters by slug, loaded by dotted path (messaging.registry); SMS and WhatsApp come later.
