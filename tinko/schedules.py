@@ -79,4 +79,10 @@ PERIODIC_TASKS: list[PeriodicSpec] = [
         every_seconds=86_400,
         description="Counts transactions, failure events and idempotency keys whose organization is gone.",
     ),
+    PeriodicSpec(
+        name=f"{MANAGED_PREFIX}payer checkouts sweeper",
+        task="portal.sweep_checkouts",
+        every_seconds=60,
+        description="Closes hosted checkouts still open on settled payments, and sends receipts whose task was lost.",
+    ),
 ]

@@ -203,3 +203,9 @@ def _message(
         reply_to=branding.support_email,
         headers=_unsubscribe_headers(stop_url),
     )
+
+
+def payer_address_reachable(*, transaction: Transaction, address: str) -> bool:
+    """Whether a message about `transaction` may go to `address`: always for live data; for test data
+    only to reserved test domains and the organization's own people."""
+    return transaction.livemode or _reachable_in_test_mode(transaction, address)

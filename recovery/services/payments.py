@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -16,6 +17,7 @@ from recovery.models import PaymentMismatch, Transaction
 from retries.enums import AttemptStatus, Channel
 from retries.models import RecoveryAttempt
 from retries.scheduling import attempts_cancel
+from tinko.enqueue import task_enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -140,6 +142,7 @@ def transaction_mark_recovered(
             ]
         )
         attempts_cancel(transaction=txn, reason="the transaction was recovered")
+        transaction_settled_notify(transaction=txn)
     logger.info("transaction_recovered", extra={**log, "recovered_by": txn.recovered_by})
     return PaymentApplied(effect=PaymentEffect.RECOVERED, transaction=txn, mismatch=mismatch)
 
@@ -163,3 +166,10 @@ def _payment_mismatch_record(
         )
         return mismatch
     return PaymentMismatch.objects.create(transaction=txn, **fields)
+
+
+def transaction_settled_notify(*, transaction: Transaction) -> None:
+    """Send TRANSACTION_SETTLED_TASKS for `transaction` once the surrounding transaction commits (the
+    payer portal closes the checkouts that could still take the payer's money)."""
+    for name in settings.TRANSACTION_SETTLED_TASKS:
+        task_enqueue_on_commit(name, transaction.pk)
