@@ -20,8 +20,8 @@ from accounts.models import Organization
 from accounts.selectors import organization_branding
 from messaging.enums import OptOutSource
 from messaging.i18n import amount_display, payer_language_choose
-from messaging.selectors import notification_find_by_stop_token, recovery_link_find, reminders_stopped
-from messaging.services import reminders_stop
+from messaging.selectors import notification_find_by_stop_token, reminders_stopped
+from messaging.services import recovery_link_open, reminders_stop
 from messaging.sessions import payer_link_grant
 from recovery.models import Transaction
 from tinko.ratelimit import Rate, rate_limit_hit
@@ -84,9 +84,10 @@ def recovery_link(request: HttpRequest, token: str) -> HttpResponse:
         limited = HttpResponse("Too many requests. Please wait a minute.", status=429, content_type="text/plain")
         limited["Retry-After"] = str(max(1, int(max(waits))))
         return limited
-    link = recovery_link_find(token=token)
-    if link is None:
+    visit = recovery_link_open(token)
+    if visit is None:
         raise Http404("No such page.")
+    link = visit.link
     payer_link_grant(request.session, link_id=link.public_id)
     target = reverse("portal:pay", args=[link.public_id])
     language = request.GET.get("lang", "")

@@ -314,4 +314,8 @@ def new_link(request: HtmxHttpRequest, link_id: str) -> HttpResponse:
     if state != LinkState.EXPIRED:
         return HttpResponseRedirect(_pay_url(link), status=303)
     log = payer_new_link_send(link=link, language=language)
-    return _unavailable(request, link, state=state, language=language, new_link_sent=log is not None)
+    if log is None:
+        return _unavailable(request, link, state=state, language=language)
+    response = _unavailable(request, link, state=state, language=language, new_link_sent=True)
+    response.status_code = 200
+    return response

@@ -47,11 +47,15 @@ def opened(client: Client, issued: IssuedLink, **query: str) -> str:
 def sandbox_events_deliver(client: Client) -> int:
     """POST every undelivered sandbox event, freshly signed, to its account's webhook endpoint."""
     delivered = 0
-    for event in SandboxEvent.objects.select_related("gateway_account").filter(delivered_at__isnull=True).order_by("pk"):
+    for event in (
+        SandboxEvent.objects.select_related("gateway_account").filter(delivered_at__isnull=True).order_by("pk")
+    ):
         account = event.gateway_account
         body = event.body.encode()
         signature = signature_header(
-            body=body, secret=secret_decrypt(account.webhook_secret_ciphertext), signed_at=int(timezone.now().timestamp())
+            body=body,
+            secret=secret_decrypt(account.webhook_secret_ciphertext),
+            signed_at=int(timezone.now().timestamp()),
         )
         response = client.post(
             reverse("payments:webhook", args=[account.provider, account.webhook_endpoint_id]),

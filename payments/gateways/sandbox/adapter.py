@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, ClassVar
 
-from payments.enums import CheckoutStatus, GatewayMode, PaymentStatus, RefundStatus, SandboxCheckoutStatus
+from payments.enums import GatewayMode, PaymentStatus, RefundStatus, SandboxCheckoutStatus
 from payments.exceptions import GatewayCredentialsInvalid
 from payments.gateways.sandbox import client, consts, gateway, webhooks
 from payments.interface import (
