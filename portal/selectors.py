@@ -36,7 +36,8 @@ def payer_gateway_account(*, transaction: Transaction) -> GatewayAccount | None:
         )
     )
     own = [account for account in accounts if account.provider == transaction.gateway]
-    return (own or accounts or [None])[0]
+    chosen = own or accounts
+    return chosen[0] if chosen else None
 
 
 def transaction_alternatives(*, transaction: Transaction) -> tuple[str, ...]:
