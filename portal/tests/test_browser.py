@@ -6,6 +6,7 @@ Screenshots of every page go to var/test-artefacts/screenshots/portal-*.png."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
@@ -39,8 +40,12 @@ class Watched:
         self.foreign: list[str] = []
         self.errors: list[str] = []
         page.on("request", self._request)
-        page.on("console", lambda message: message.type == "error" and self.errors.append(message.text))
+        page.on("console", self._console)
         page.on("pageerror", lambda error: self.errors.append(str(error)))
+
+    def _console(self, message: Any) -> None:
+        if message.type == "error":
+            self.errors.append(message.text)
 
     def _request(self, request: Any) -> None:
         if not request.url.startswith(self.origin) and not request.url.startswith("data:"):
@@ -105,7 +110,7 @@ def _emailed_link(shop: Any, *, language: str) -> str:
     recovery_email_send(transaction=transaction, link=issued_link(transaction=transaction).link, language=language)
     [email] = mail.outbox
     mail.outbox.clear()
-    url = re.search(r"https?://\S+/pay/retry/\S+", email.body)
+    url = re.search(r"https?://\S+/pay/retry/\S+", str(email.body))
     assert url is not None
     return url.group(0)
 
@@ -191,8 +196,8 @@ def test_the_confirming_page_polls_until_it_can_say(phone: Watched, shop, langua
 @pytest.mark.parametrize("language", ["en", "hi"])
 def test_an_expired_link_sends_a_new_one_by_email(phone: Watched, shop, language: str) -> None:
     url = _emailed_link(shop, language=language)
-    past = timezone.now() - timezone.timedelta(hours=1)
-    RecoveryLink.objects.update(created_at=past - timezone.timedelta(days=3), expires_at=past)
+    past = timezone.now() - timedelta(hours=1)
+    RecoveryLink.objects.update(created_at=past - timedelta(days=3), expires_at=past)
     page = phone.page
     page.goto(urlsplit(url).path + f"?lang={language}")
     # The page answers 410 Gone on purpose, which Chromium reports as a failed load.
