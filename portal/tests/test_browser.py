@@ -6,8 +6,8 @@ Screenshots of every page go to var/test-artefacts/screenshots/portal-*.png."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
