@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+
+from django.db.models import OuterRef, Subquery
 
 from messaging.i18n import amount_display, moment_display
 from messaging.models import RecoveryLink
@@ -16,10 +19,13 @@ from recovery.models import FailureEvent, Transaction
 
 
 def payer_link_get(*, link_id: str) -> RecoveryLink | None:
-    """The link `link_id` names, with its transaction and organization; None for none, or for a link
-    of an organization being deleted (its pages then answer as if it never existed)."""
+    """The link `link_id` names, with its transaction and organization, and as `alternatives` the
+    classifier's methods for the transaction's latest failure (one query); None for none, or for a
+    link of an organization being deleted (its pages then answer as if it never existed)."""
+    latest = FailureEvent.objects.filter(transaction=OuterRef("transaction_id")).order_by("-occurred_at", "-pk")
     return (
         RecoveryLink.objects.select_related("transaction", "organization")
+        .annotate(alternatives=Subquery(latest.values("alternatives")[:1]))
         .filter(public_id=link_id, organization__deletion_started_at__isnull=True)
         .first()
     )
@@ -40,19 +46,12 @@ def payer_gateway_account(*, transaction: Transaction) -> GatewayAccount | None:
     return chosen[0] if chosen else None
 
 
-def transaction_alternatives(*, transaction: Transaction) -> tuple[str, ...]:
-    """The classifier's methods for the latest failure, best first (e.g. upi, netbanking after a card
-    ran out of funds)."""
-    latest = (
-        FailureEvent.objects.filter(transaction=transaction)
-        .order_by("-occurred_at", "-pk")
-        .values_list("alternatives", flat=True)
-    ).first()
-    return tuple(str(method) for method in latest or ())
-
-
 def payer_methods(
-    *, transaction: Transaction, account: GatewayAccount | None, declined: str | None = None
+    *,
+    transaction: Transaction,
+    account: GatewayAccount | None,
+    alternatives: Sequence[str] | None,
+    declined: str | None = None,
 ) -> list[str]:
     """The methods to offer, in order: the classifier's alternatives first, then whatever else the
     gateway's hosted checkout takes in this currency; only methods the checkout takes. A method the
@@ -61,7 +60,7 @@ def payer_methods(
         return []
     offered = gateway_adapter(account.provider).checkout_methods(currency=transaction.currency)
     known = set(PaymentMethodType.values)
-    ordered = [m for m in transaction_alternatives(transaction=transaction) if m in offered and m in known]
+    ordered = [m for m in dict.fromkeys(str(a) for a in alternatives or ()) if m in offered and m in known]
     ordered += [m for m in offered if m not in ordered and m in known]
     if declined in ordered and len(ordered) > 1:
         ordered.remove(declined)

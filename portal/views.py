@@ -177,7 +177,12 @@ def pay(request: HtmxHttpRequest, link_id: str) -> HttpResponse:
         recovery_link_mark_opened(link=link)
     account = payer_gateway_account(transaction=transaction)
     declined = payer_checkout_latest_declined(link=link) if request.GET.get("m") == "declined" else None
-    methods = payer_methods(transaction=transaction, account=account, declined=declined.method if declined else None)
+    methods = payer_methods(
+        transaction=transaction,
+        account=account,
+        alternatives=getattr(link, "alternatives", None),
+        declined=declined.method if declined else None,
+    )
     copy = decline_copy(category=transaction.category, currency=transaction.currency)
     description = transaction.metadata.get("description") if isinstance(transaction.metadata, dict) else None
     return _page(
@@ -217,7 +222,8 @@ def checkout(request: HtmxHttpRequest, link_id: str) -> HttpResponse:
         return _unavailable(request, link, state=state, language=language)
     account = payer_gateway_account(transaction=transaction)
     method = request.POST.get("method", "")
-    if account is None or method not in payer_methods(transaction=transaction, account=account):
+    offered = payer_methods(transaction=transaction, account=account, alternatives=getattr(link, "alternatives", None))
+    if account is None or method not in offered:
         return HttpResponse("Choose one of the ways to pay on the page.", status=400, content_type="text/plain")
     try:
         opened = payer_checkout_open(link=link, method=method, account=account, language=language)
