@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 HTMX_VERSION := 2.0.11
 
-.PHONY: run test setup lint typecheck pytest bench-http bench-server bench-ingest bench-webhooks bench-purge bench-dispatch bench-imports vendor-htmx clean
+.PHONY: run test setup lint typecheck pytest bench-http bench-server bench-ingest bench-webhooks bench-purge bench-dispatch bench-imports bench-portal vendor-htmx clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Tinko needs Python 3.11 or newer (set PYTHON=...)")'
@@ -51,6 +51,10 @@ bench-server: $(INSTALLED)
 
 bench-ingest: $(INSTALLED)
 	DJANGO_SETTINGS_MODULE=bench.settings $(BIN)/python -m bench.ingest --url $(BENCH_URL) $(BENCH_ARGS)
+
+# The pay page beside a bare-Django page; the server runs with bench.settings on the same database.
+bench-portal: $(INSTALLED)
+	DJANGO_SETTINGS_MODULE=bench.settings $(BIN)/python -m bench.portal --url $(BENCH_URL) $(BENCH_ARGS)
 
 # Uses the server's own settings (DATABASE_URL, REDIS_URL, GATEWAY_ENCRYPTION_KEYS) to sign its events.
 bench-webhooks: $(INSTALLED)

@@ -17,3 +17,6 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"api_key": env.str("API_RATE_LIMIT", default="1000000/s")},
 }
 API_EVENT_RATE_LIMIT = env.str("API_EVENT_RATE_LIMIT", default="100000000/s")
+# The payer pages' limits per address and per link must not cap bench.portal's one client either.
+PORTAL_RATE_PER_IP = env.str("PORTAL_RATE_PER_IP", default="100000000/s")
+PORTAL_RATE_PAGE = env.str("PORTAL_RATE_PAGE", default="100000000/s")

@@ -2,10 +2,14 @@
 
 from django.urls import path
 
-from bench.views import baseline_insert
+from bench.views import baseline_insert, baseline_page
 from tinko.urls import handler404, handler500
 from tinko.urls import urlpatterns as tinko_urlpatterns
 
 __all__ = ["handler404", "handler500", "urlpatterns"]
 
-urlpatterns = [path("bench/baseline", baseline_insert, name="bench-baseline"), *tinko_urlpatterns]
+urlpatterns = [
+    path("bench/baseline", baseline_insert, name="bench-baseline"),
+    path("bench/baseline-page", baseline_page, name="bench-baseline-page"),
+    *tinko_urlpatterns,
+]

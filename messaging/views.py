@@ -1,27 +1,30 @@
-"""The payer's pages behind a recovery link and a stop link. The full payer portal comes later;
-until then the recovery link shows what it is for, in the payer's language."""
+"""The payer's way in from a recovery link (on to the portal's pages) and the stop link's page."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import translation
+from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.access import client_ip
 from accounts.enums import PayerLanguage
 from accounts.models import Organization
 from accounts.selectors import organization_branding
-from messaging.copy import decline_copy
-from messaging.enums import LinkState, OptOutSource
-from messaging.i18n import amount_display, moment_display, payer_language_choose
+from messaging.enums import OptOutSource
+from messaging.i18n import amount_display, payer_language_choose
 from messaging.selectors import notification_find_by_stop_token, reminders_stopped
 from messaging.services import recovery_link_open, reminders_stop
-from recovery.enums import TransactionStatus
+from messaging.sessions import payer_link_grant
 from recovery.models import Transaction
+from tinko.ratelimit import Rate, rate_limit_hit
 
 # Same-origin, not no-referrer: browsers send `Origin: null` on a form POST under no-referrer,
 # which Django's CSRF check refuses (reference: payer-messaging-and-portal.md §5.4).
@@ -69,44 +72,31 @@ def _transaction_context(transaction: Transaction, *, language: str) -> dict[str
 @never_cache
 @require_GET
 def recovery_link(request: HttpRequest, token: str) -> HttpResponse:
-    """What the link is for while it works; why not (410) once it expired, was used or revoked, or the
-    payment was settled; a plain 404 for a token Tinko never made."""
+    """The link in the payer's message: the token moves into the session and the browser goes on to the
+    token-free pay page (as Django's password-reset view does), so the token is never in a later URL,
+    a Referer or a log; a plain 404 for a token Tinko never made."""
+    ip = client_ip(request)
+    limits = [rate_limit_hit(scope="pay-ip", ident=ip, rate=Rate.parse(settings.PORTAL_RATE_PER_IP))] if ip else []
+    # Per token (its signature, never the token itself, names the counter), so one leaked link cannot be hammered.
+    limits.append(rate_limit_hit(scope="pay-token", ident=token[-16:], rate=Rate.parse(settings.PORTAL_RATE_PAGE)))
+    waits = [wait for wait in limits if wait is not None]
+    if waits:
+        limited = HttpResponse("Too many requests. Please wait a minute.", status=429, content_type="text/plain")
+        limited["Retry-After"] = str(max(1, int(max(waits))))
+        return limited
     visit = recovery_link_open(token)
     if visit is None:
         raise Http404("No such page.")
     link = visit.link
-    organization = link.organization
-    transaction = link.transaction
-    language = payer_language_choose(organization=organization, requested=request.GET.get("lang"))
-    context = _transaction_context(transaction, language=language)
-    if visit.state != LinkState.USABLE:
-        return _payer_page(
-            request,
-            "pay/retry_unavailable.html",
-            organization=organization,
-            language=language,
-            status=410,
-            state=visit.state,
-            recovered=transaction.status == TransactionStatus.RECOVERED,
-            **context,
-        )
-    copy = decline_copy(category=transaction.category, currency=transaction.currency)
-    return _payer_page(
-        request,
-        "pay/retry.html",
-        organization=organization,
-        language=language,
-        status=200,
-        headline=copy.headline,
-        advice=copy.advice,
-        expires=moment_display(
-            moment=link.expires_at,
-            time_zone=str(organization.time_zone),
-            language=language,
-            currency=transaction.currency,
-        ),
-        **context,
-    )
+    payer_link_grant(request.session, link_id=link.public_id)
+    target = reverse("portal:pay", args=[link.public_id])
+    language = request.GET.get("lang", "")
+    if language in PayerLanguage.values:
+        target = f"{target}?{urlencode({'lang': language})}"
+    response = HttpResponseRedirect(target)
+    for name, value in _PAYER_HEADERS.items():
+        response[name] = value
+    return response
 
 
 # Mail programs POST the one-click unsubscribe with no cookies at all (RFC 8058 §3.2): the token in

@@ -34,6 +34,14 @@ class PaymentStatus(models.TextChoices):
     REFUNDED = "refunded", "Refunded"
 
 
+class CheckoutStatus(models.TextChoices):
+    """A hosted checkout's state in Tinko's words (Stripe session, Razorpay link, sandbox checkout)."""
+
+    OPEN = "open", "Open"
+    COMPLETE = "complete", "Complete"
+    EXPIRED = "expired", "Expired"
+
+
 class RefundStatus(models.TextChoices):
     PENDING = "pending", "Pending"
     SUCCEEDED = "succeeded", "Succeeded"

@@ -184,6 +184,19 @@ class CheckoutSession:
 
 
 @dataclass(frozen=True, kw_only=True)
+class CheckoutState:
+    """Where a hosted checkout stands at the gateway: `status` a CheckoutStatus value (open, complete,
+    expired); `payment_id` the payment it took (or the latest it tried), for `retrieve_payment`;
+    `failure` why its latest payment attempt was declined, while it is still open."""
+
+    provider: str
+    checkout_id: str
+    status: str
+    payment_id: str | None = None
+    failure: FailureDetails | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
 class PaymentDetails:
     provider: str
     payment_id: str
@@ -274,6 +287,20 @@ class GatewayAdapter(Protocol):
 
     def create_checkout(self, *, credentials: GatewayCredentials, request: CheckoutRequest) -> CheckoutSession:
         """Open a hosted checkout (Stripe Checkout Session, Razorpay Payment Link, sandbox page)."""
+        ...
+
+    def checkout_methods(self, *, currency: str) -> tuple[str, ...]:
+        """The payment methods the gateway's hosted checkout can take in `currency` (card, upi,
+        netbanking, wallet), in the order the gateway would show them."""
+        ...
+
+    def retrieve_checkout(self, *, credentials: GatewayCredentials, checkout_id: str) -> CheckoutState:
+        """The gateway's current view of one hosted checkout."""
+        ...
+
+    def expire_checkout(self, *, credentials: GatewayCredentials, checkout_id: str) -> CheckoutState:
+        """Close a hosted checkout so it can no longer take a payment (Stripe expires the session,
+        Razorpay cancels the link); one already complete or expired is answered as it stands."""
         ...
 
     def retrieve_payment(self, *, credentials: GatewayCredentials, payment_id: str) -> PaymentDetails:

@@ -86,4 +86,10 @@ PERIODIC_TASKS: list[PeriodicSpec] = [
         description="Sends again the CSV imports that no worker holds (a lost task, or a worker that died "
         "mid-file); each goes on from the last batch it recorded.",
     ),
+    PeriodicSpec(
+        name=f"{MANAGED_PREFIX}payer checkouts sweeper",
+        task="portal.sweep_checkouts",
+        every_seconds=60,
+        description="Closes hosted checkouts still open on settled payments, and sends receipts whose task was lost.",
+    ),
 ]

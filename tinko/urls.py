@@ -20,6 +20,7 @@ urlpatterns = [
     path("invitations/<str:token>/", accounts_public.invitation, name="invitation"),
     path("brand/<str:org_id>/logo/<str:version>.png", accounts_public.brand_logo, name="brand-logo"),
     path("pay/", include("messaging.urls")),
+    path("pay/", include("portal.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("v1/", include("accounts.api_urls")),

@@ -194,14 +194,9 @@ def _reserved_for_tests(address: str) -> bool:
     return domain in _TEST_DOMAINS or domain.endswith(_TEST_SUFFIXES)
 
 
-def _members_addressed(sends: list[_Send]) -> set[tuple[int, str]]:
-    """(organization id, address) of the test-mode sends written to the organization's own people,
-    who try their own flows: as at the gateways, test data never writes to anyone else."""
-    wanted = {
-        (send.request.transaction.organization_id, send.address.lower())
-        for send in sends
-        if send.address and not send.request.transaction.livemode and not _reserved_for_tests(send.address)
-    }
+def _organizations_people(wanted: set[tuple[int, str]]) -> set[tuple[int, str]]:
+    """The (organization id, lower-cased address) pairs of `wanted` that are the organization's own
+    people, in one query."""
     if not wanted:
         return set()
     members = (
@@ -213,6 +208,18 @@ def _members_addressed(sends: list[_Send]) -> set[tuple[int, str]]:
         .values_list("organization_id", "address")
     )
     return wanted & set(members)
+
+
+def _members_addressed(sends: list[_Send]) -> set[tuple[int, str]]:
+    """(organization id, address) of the test-mode sends written to the organization's own people,
+    who try their own flows: as at the gateways, test data never writes to anyone else."""
+    return _organizations_people(
+        {
+            (send.request.transaction.organization_id, send.address.lower())
+            for send in sends
+            if send.address and not send.request.transaction.livemode and not _reserved_for_tests(send.address)
+        }
+    )
 
 
 def _suppression_reasons(sends: list[_Send]) -> dict[int, SuppressionReason]:
@@ -320,3 +327,11 @@ def recovery_email_render(*, log: NotificationLog, transaction: Transaction) -> 
         log=log,
     )
     return _message(send, branding=organization_branding(organization=transaction.organization))
+
+
+def payer_address_reachable(*, transaction: Transaction, address: str) -> bool:
+    """Whether a message about `transaction` may go to `address`: always for live data; for test data
+    only to reserved test domains and the organization's own people."""
+    if transaction.livemode or _reserved_for_tests(address):
+        return True
+    return bool(_organizations_people({(transaction.organization_id, address.lower())}))

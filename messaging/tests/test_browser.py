@@ -1,4 +1,5 @@
-"""A payer opens their recovery link on a phone, in English and in Hindi, and can read and reach everything."""
+"""A payer opens their recovery link on a phone, in English and in Hindi, and can read and reach everything
+(paying through it: portal/tests/test_browser.py)."""
 
 from __future__ import annotations
 
@@ -56,7 +57,7 @@ def test_a_payer_reads_the_recovery_page_in_english_and_in_hindi_on_a_phone(phon
 
     phone.get_by_role("link", name="हिन्दी में पढ़ें").click()
 
-    phone.wait_for_url("**?lang=hi")
+    phone.wait_for_url("**/pay/link/**?lang=hi")
     assert phone.locator("html").get_attribute("lang") == "hi"
     assert phone.get_by_role("heading", level=1).inner_text() == "Chai Point को फिर से भुगतान करें"
     assert phone.get_by_test_id("amount").inner_text() == "₹1,00,000.00"

@@ -9,13 +9,16 @@ from urllib.parse import urlsplit
 import pytest
 import time_machine
 from django.test import Client
+from django.utils import timezone
 
 from messaging.enums import NotificationStatus, OptOutSource
 from messaging.models import NotificationLog, RecoveryLink, ReminderOptOut
 from messaging.services import recovery_email_send, recovery_links_revoke, reminders_stop_url
-from messaging.tests.factories import failed_transaction, issued_link, transaction_set_status
+from messaging.tests.factories import failed_transaction, issued_link
 from messaging.tokens import recovery_link_token, reminders_stop_token
 from recovery.enums import TransactionStatus
+from recovery.models import Transaction
+from recovery.services import Customer
 
 pytestmark = pytest.mark.django_db
 
@@ -45,10 +48,22 @@ def _sent_log(shop) -> NotificationLog:
     return log
 
 
+def test_the_link_moves_its_token_into_the_session_and_goes_on_to_a_token_free_page(client: Client, shop) -> None:
+    issued = issued_link(transaction=failed_transaction(organization=shop), lifetime=timedelta(days=3))
+
+    response = client.get(_path(issued.url) + "?lang=hi")
+
+    assert response.status_code == 302
+    assert response["Location"] == f"/pay/link/{issued.link.public_id}/?lang=hi"
+    assert "no-store" in response["Cache-Control"]
+    assert response["Referrer-Policy"] == "same-origin"
+    assert client.session["tinko_pay_links"] == [issued.link.public_id]
+
+
 def test_the_recovery_page_says_what_it_is_for_in_english(client: Client, shop) -> None:
     issued = issued_link(transaction=failed_transaction(organization=shop), lifetime=timedelta(days=3))
 
-    response = client.get(_path(issued.url))
+    response = client.get(_path(issued.url), follow=True)
 
     assert response.status_code == 200
     page = response.content.decode()
@@ -57,7 +72,6 @@ def test_the_recovery_page_says_what_it_is_for_in_english(client: Client, shop) 
     assert "Your payment of ₹1,00,000.00 to Chai Point did not go through." in page
     assert "There were not enough funds in the account for this payment." in page
     assert "23 November 2026, 2:30 pm IST" in page
-    assert "This is Chai Point's secure page for paying this amount again." in page
     assert 'href="mailto:help@chaipoint.example"' in page
     assert '<a href="?lang=hi" hreflang="hi" lang="hi">हिन्दी में पढ़ें</a>' in page
     assert response["Content-Language"] == "en"
@@ -70,7 +84,7 @@ def test_the_recovery_page_says_what_it_is_for_in_english(client: Client, shop) 
 def test_the_recovery_page_in_hindi(client: Client, shop) -> None:
     issued = issued_link(transaction=failed_transaction(organization=shop), lifetime=timedelta(days=3))
 
-    response = client.get(_path(issued.url) + "?lang=hi")
+    response = client.get(_path(issued.url) + "?lang=hi", follow=True)
 
     page = response.content.decode()
     assert '<html lang="hi">' in page
@@ -83,13 +97,13 @@ def test_the_recovery_page_in_hindi(client: Client, shop) -> None:
     assert response["Content-Language"] == "hi"
 
 
-def test_the_page_follows_the_organizations_language_unless_the_payer_chose(client: Client, shop) -> None:
+def test_the_page_follows_the_organizations_language_unless_the_payer_chose(shop) -> None:
     shop.payer_language = "hi"
     shop.save(update_fields=["payer_language"])
     path = _path(issued_link(transaction=failed_transaction(organization=shop)).url)
 
-    assert '<html lang="hi">' in client.get(path).content.decode()
-    assert '<html lang="en">' in client.get(path + "?lang=en").content.decode()
+    assert '<html lang="hi">' in Client().get(path, follow=True).content.decode()
+    assert '<html lang="en">' in Client().get(path + "?lang=en", follow=True).content.decode()
 
 
 def test_opening_the_page_records_it(client: Client, shop) -> None:
@@ -113,6 +127,7 @@ def test_a_forged_link_is_a_plain_not_found(client: Client, shop) -> None:
     assert "₹" not in page
     issued.link.refresh_from_db()
     assert issued.link.opened_at is None
+    assert "tinko_pay_links" not in client.session
 
 
 def test_an_unknown_but_well_signed_link_is_the_same_not_found(client: Client) -> None:
@@ -122,10 +137,11 @@ def test_an_unknown_but_well_signed_link_is_the_same_not_found(client: Client) -
 
 
 def test_an_expired_link_explains_itself(client: Client, shop) -> None:
-    issued = issued_link(transaction=failed_transaction(organization=shop), lifetime=timedelta(hours=1))
+    transaction = failed_transaction(organization=shop, customer=Customer())
+    issued = issued_link(transaction=transaction, lifetime=timedelta(hours=1))
 
     with time_machine.travel("2026-11-20 10:00:01Z", tick=False):
-        response = client.get(_path(issued.url))
+        response = client.get(_path(issued.url), follow=True)
 
     assert response.status_code == 410
     page = response.content.decode()
@@ -134,17 +150,19 @@ def test_an_expired_link_explains_itself(client: Client, shop) -> None:
     assert RecoveryLink.objects.get().status == "expired"
 
 
-def test_a_recovered_payment_says_there_is_nothing_to_pay_in_hindi(client: Client, shop) -> None:
+def test_a_recovered_payment_shows_its_receipt_in_hindi(client: Client, shop) -> None:
     transaction = failed_transaction(organization=shop)
     issued = issued_link(transaction=transaction)
-    transaction_set_status(transaction, TransactionStatus.RECOVERED)
+    Transaction.objects.filter(pk=transaction.pk).update(
+        status=TransactionStatus.RECOVERED, recovered_at=timezone.now(), recovered_amount=transaction.amount
+    )
 
-    response = client.get(_path(issued.url) + "?lang=hi")
+    response = client.get(_path(issued.url) + "?lang=hi", follow=True)
 
-    assert response.status_code == 410
+    assert response.status_code == 200
     page = response.content.decode()
-    assert "<h1>यह भुगतान पूरा हो चुका है</h1>" in page
-    assert "अब और कुछ भुगतान करने की ज़रूरत नहीं है।" in page
+    assert "<h1>भुगतान मिल गया</h1>" in page
+    assert "धन्यवाद। Chai Point को आपका ₹1,00,000.00 का भुगतान मिल गया है।" in page
 
 
 def test_a_revoked_link_says_the_request_is_closed(client: Client, shop) -> None:
@@ -152,7 +170,7 @@ def test_a_revoked_link_says_the_request_is_closed(client: Client, shop) -> None
     issued = issued_link(transaction=transaction)
     recovery_links_revoke(transaction=transaction)
 
-    response = client.get(_path(issued.url))
+    response = client.get(_path(issued.url), follow=True)
 
     assert response.status_code == 410
     assert "<h1>This link no longer works</h1>" in response.content.decode()
@@ -246,7 +264,7 @@ def test_the_merchant_name_is_escaped_on_the_page(client: Client, organization_f
     shop = organization_factory(name="Tom & Jerry <Shop>", default_currency="INR")
     issued = issued_link(transaction=failed_transaction(organization=shop))
 
-    page = client.get(_path(issued.url)).content.decode()
+    page = client.get(_path(issued.url), follow=True).content.decode()
 
     assert "<h1>Pay Tom &amp; Jerry &lt;Shop&gt; again</h1>" in page
     assert "<Shop>" not in page

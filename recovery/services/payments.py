@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -17,6 +18,7 @@ from recovery.models import PaymentMismatch, Transaction
 from retries.enums import AttemptStatus, Channel
 from retries.models import RecoveryAttempt
 from retries.scheduling import attempts_cancel_many
+from tinko.enqueue import task_enqueue_on_commit
 from tinko.rows import instance_values
 from tinko.sql import update_rows
 
@@ -176,6 +178,8 @@ def transactions_mark_recovered(*, payments: Sequence[PaymentFor]) -> list[Payme
                 Transaction, _RECOVERY_FIELDS, [[txn.pk, *instance_values(txn, _RECOVERY_FIELDS)] for txn in recovered]
             )
             attempts_cancel_many(transaction_ids=[txn.pk for txn in recovered], reason="the transaction was recovered")
+            for txn in recovered:
+                transaction_settled_notify(transaction=txn)
     for paid, result in zip(payments, applied, strict=True):
         if result.recovered and result.transaction is not None:
             logger.info(
@@ -239,3 +243,10 @@ def _payment_mismatch_record(
         )
         return mismatch
     return PaymentMismatch.objects.create(transaction=txn, **fields)
+
+
+def transaction_settled_notify(*, transaction: Transaction) -> None:
+    """Send TRANSACTION_SETTLED_TASKS for `transaction` once the surrounding transaction commits (the
+    payer portal closes the checkouts that could still take the payer's money)."""
+    for name in settings.TRANSACTION_SETTLED_TASKS:
+        task_enqueue_on_commit(name, transaction.pk)

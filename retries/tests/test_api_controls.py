@@ -193,7 +193,7 @@ def test_a_merchant_takes_a_link_for_its_own_message(api_client, txn, settings) 
     assert data["object"] == "recovery_link"
     assert data["url"].startswith(f"https://tinko.example.com/pay/retry/{link.public_id}.")
     assert data["expires_at"] == "2026-12-06T10:00:00Z", "the Standard policy's 72 hours"
-    assert api_client.get(data["url"].removeprefix("https://tinko.example.com")).status_code == 200
+    assert api_client.get(data["url"].removeprefix("https://tinko.example.com")).status_code == 302
 
 
 @pytest.mark.parametrize(

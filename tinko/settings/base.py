@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "recovery",
     "retries",
     "messaging",
+    "portal",
     "analytics",
     "imports",
 ]
@@ -398,6 +399,23 @@ if IMPORT_CLAIM_SECONDS <= IMPORT_SLICE_SECONDS + 60:
 MESSAGING_CHANNELS = {
     "email": "messaging.channels.email.EmailChannel",
 }
+
+# --- payer portal --------------------------------------------------------------
+# Tasks sent (by name, with the transaction's id) when a transaction is recovered, so that what else
+# could still take the payer's money (open hosted checkouts) is closed.
+TRANSACTION_SETTLED_TASKS = ["portal.checkouts_settle"]
+# How long a hosted checkout opened from the pay page lives (Stripe: 30 minutes to 24 hours).
+PORTAL_CHECKOUT_MINUTES = env.int("PORTAL_CHECKOUT_MINUTES", default=60)
+# The return page polls every PORTAL_POLL_SECONDS; after PORTAL_CONFIRM_SECONDS without the webhook it
+# asks the gateway directly once, then says what happens next.
+PORTAL_POLL_SECONDS = env.int("PORTAL_POLL_SECONDS", default=2)
+PORTAL_CONFIRM_SECONDS = env.int("PORTAL_CONFIRM_SECONDS", default=30)
+# Rate limits: per client address over every payer page, and per link by kind of request.
+PORTAL_RATE_PER_IP = env.str("PORTAL_RATE_PER_IP", default="300/min")
+PORTAL_RATE_PAGE = env.str("PORTAL_RATE_PAGE", default="60/min")
+PORTAL_RATE_CHECKOUT = env.str("PORTAL_RATE_CHECKOUT", default="10/min")
+PORTAL_RATE_POLL = env.str("PORTAL_RATE_POLL", default="120/min")
+PORTAL_RATE_NEW_LINK = env.str("PORTAL_RATE_NEW_LINK", default="3/hour")
 
 # --- logging ---------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, ClassVar
 
-from payments.enums import PaymentStatus, RefundStatus
+from payments.enums import CheckoutStatus, PaymentStatus, RefundStatus
 from payments.exceptions import GatewayCredentialsInvalid, GatewayTerminalError
 from payments.gateways.amounts import from_gateway_amount, to_gateway_amount
 from payments.gateways.payloads import string_map, timestamp
@@ -25,6 +25,7 @@ from payments.interface import (
     ChargeResult,
     CheckoutRequest,
     CheckoutSession,
+    CheckoutState,
     ConnectionKeys,
     CredentialCheck,
     GatewayCredentials,
@@ -157,6 +158,35 @@ class RazorpayAdapter:
             status=str(link.get("status") or ""),
             expires_at=timestamp(link.get("expire_by")),
         )
+
+    def checkout_methods(self, *, currency: str) -> tuple[str, ...]:
+        """Cards, UPI, netbanking and wallets for rupees; cards alone in other currencies."""
+        return consts.CHECKOUT_METHODS if currency.upper() == "INR" else consts.CHECKOUT_METHODS_OTHER_CURRENCIES
+
+    def _checkout_state(self, link: Mapping[str, Any]) -> CheckoutState:
+        payments = [item for item in link.get("payments") or [] if isinstance(item, Mapping)]
+        paid = [item for item in payments if item.get("status") == "captured"]
+        latest = (paid or payments or [{}])[-1]
+        return CheckoutState(
+            provider=self.provider,
+            checkout_id=str(link["id"]),
+            status=consts.PAYMENT_LINK_STATUSES.get(str(link.get("status")), CheckoutStatus.OPEN),
+            payment_id=str(latest["payment_id"]) if latest.get("payment_id") else None,
+        )
+
+    def retrieve_checkout(self, *, credentials: GatewayCredentials, checkout_id: str) -> CheckoutState:
+        """GET /v1/payment_links/:id."""
+        return self._checkout_state(client.payment_link_fetch(credentials, checkout_id))
+
+    def expire_checkout(self, *, credentials: GatewayCredentials, checkout_id: str) -> CheckoutState:
+        """POST /v1/payment_links/:id/cancel; a link already paid, expired or cancelled is read as it stands."""
+        try:
+            return self._checkout_state(client.payment_link_cancel(credentials, checkout_id))
+        except GatewayTerminalError:
+            state = self.retrieve_checkout(credentials=credentials, checkout_id=checkout_id)
+            if state.status == CheckoutStatus.OPEN:
+                raise
+            return state
 
     def retrieve_payment(self, *, credentials: GatewayCredentials, payment_id: str) -> PaymentDetails:
         """GET /v1/payments/:id."""

@@ -87,6 +87,24 @@ def payment_links_with_reference(credentials: GatewayCredentials, reference_id: 
     return _items({"items": found.get("payment_links")} if isinstance(found, dict) else None)
 
 
+def payment_link_fetch(credentials: GatewayCredentials, link_id: str) -> dict[str, Any]:
+    """GET /v1/payment_links/:id (with the payments made on it)."""
+    return _call(
+        credentials,
+        "payment link fetch",
+        lambda sdk: sdk.payment_link.fetch(link_id, timeout=consts.TIMEOUT_SECONDS),
+    )
+
+
+def payment_link_cancel(credentials: GatewayCredentials, link_id: str) -> dict[str, Any]:
+    """POST /v1/payment_links/:id/cancel (only a link not yet paid, expired or cancelled)."""
+    return _call(
+        credentials,
+        "payment link cancel",
+        lambda sdk: sdk.payment_link.cancel(link_id, timeout=consts.TIMEOUT_SECONDS),
+    )
+
+
 def payment_fetch(credentials: GatewayCredentials, payment_id: str) -> dict[str, Any]:
     """GET /v1/payments/:id."""
     return _call(

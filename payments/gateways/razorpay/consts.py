@@ -1,6 +1,6 @@
 """Razorpay facts Tinko relies on: event names, statuses, headers, currency units."""
 
-from payments.enums import PaymentStatus, RefundStatus
+from payments.enums import CheckoutStatus, PaymentStatus, RefundStatus
 
 # Connect timeout, read timeout (seconds) for every API call.
 TIMEOUT_SECONDS = (5.0, 30.0)
@@ -38,6 +38,16 @@ ORDER_CREATED = "created"
 ORDER_PAID = "paid"
 # Payment methods a Payment Link's checkout can be limited to (options.checkout.method).
 CHECKOUT_METHODS = ("card", "netbanking", "upi", "wallet")
+# Payment Link statuses; a partly paid link is still open (Tinko never allows partial payments).
+PAYMENT_LINK_STATUSES = {
+    "created": CheckoutStatus.OPEN,
+    "partially_paid": CheckoutStatus.OPEN,
+    "paid": CheckoutStatus.COMPLETE,
+    "expired": CheckoutStatus.EXPIRED,
+    "cancelled": CheckoutStatus.EXPIRED,
+}
+# What a link's hosted page takes outside rupees: international cards only.
+CHECKOUT_METHODS_OTHER_CURRENCIES = ("card",)
 # Razorpay caps reference_id and receipt at 40 characters.
 REFERENCE_MAX_LENGTH = 40
 NOTES_MAX_ITEMS = 15

@@ -7,13 +7,14 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, ClassVar
 
-from payments.enums import GatewayMode, PaymentStatus, RefundStatus
+from payments.enums import GatewayMode, PaymentStatus, RefundStatus, SandboxCheckoutStatus
 from payments.exceptions import GatewayCredentialsInvalid
 from payments.gateways.sandbox import client, consts, gateway, webhooks
 from payments.interface import (
     ChargeResult,
     CheckoutRequest,
     CheckoutSession,
+    CheckoutState,
     ConnectionKeys,
     CredentialCheck,
     FailureDetails,
@@ -26,7 +27,7 @@ from payments.interface import (
     SavedMethodCharge,
     VerifiedWebhook,
 )
-from payments.models import SandboxPayment
+from payments.models import SandboxCheckout, SandboxPayment
 from tinko.money import Money
 
 
@@ -68,6 +69,30 @@ class SandboxAdapter:
             status=checkout.status,
             expires_at=checkout.expires_at,
         )
+
+    def checkout_methods(self, *, currency: str) -> tuple[str, ...]:
+        """The sandbox plays every method, in every currency."""
+        return consts.CHECKOUT_METHODS
+
+    def _checkout_state(self, checkout: SandboxCheckout) -> CheckoutState:
+        payment = client.checkout_latest_payment(checkout)
+        return CheckoutState(
+            provider=self.provider,
+            checkout_id=checkout.public_id,
+            status=consts.CHECKOUT_STATUSES[checkout.status],
+            payment_id=payment.public_id if payment else None,
+            failure=_failure(payment) if payment and checkout.status == SandboxCheckoutStatus.OPEN else None,
+        )
+
+    def retrieve_checkout(self, *, credentials: GatewayCredentials, checkout_id: str) -> CheckoutState:
+        return self._checkout_state(client.checkout_get(credentials, checkout_id))
+
+    def expire_checkout(self, *, credentials: GatewayCredentials, checkout_id: str) -> CheckoutState:
+        """Expire an open checkout (with its `checkout.expired` event), as Stripe does."""
+        checkout = client.checkout_get(credentials, checkout_id)
+        gateway.checkout_expire(checkout=checkout)
+        checkout.refresh_from_db()
+        return self._checkout_state(checkout)
 
     def retrieve_payment(self, *, credentials: GatewayCredentials, payment_id: str) -> PaymentDetails:
         payment = client.payment_get(credentials, payment_id)

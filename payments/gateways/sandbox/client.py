@@ -56,6 +56,20 @@ def checkout_create(credentials: GatewayCredentials, request: CheckoutRequest) -
         return SandboxCheckout.objects.get(gateway_account=account, idempotency_key=request.idempotency_key)
 
 
+def checkout_get(credentials: GatewayCredentials, checkout_id: str) -> SandboxCheckout:
+    account = account_get(credentials)
+    checkout = SandboxCheckout.objects.filter(gateway_account=account, public_id=checkout_id).first()
+    if checkout is None:
+        raise GatewayTerminalError(f"No such checkout: {checkout_id}", provider=PROVIDER, code="resource_missing")
+    return checkout
+
+
+def checkout_latest_payment(checkout: SandboxCheckout) -> SandboxPayment | None:
+    """The payment the checkout took, else the latest it declined."""
+    payments = checkout.payments.order_by("-created_at", "-pk")
+    return payments.filter(status=SandboxPaymentStatus.SUCCEEDED).first() or payments.first()
+
+
 def payment_get(credentials: GatewayCredentials, payment_id: str) -> SandboxPayment:
     payment = (
         SandboxPayment.objects.select_related("checkout")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from payments.enums import PaymentStatus
+from payments.enums import CheckoutStatus, PaymentStatus
 
 SIGNATURE_HEADER = "Tinko-Sandbox-Signature"
 SIGNATURE_TOLERANCE_SECONDS = 300
@@ -17,6 +17,14 @@ EVENT_PAYMENT_FAILED = "payment.failed"
 EVENT_CHECKOUT_EXPIRED = "checkout.expired"
 EVENT_REFUND_SUCCEEDED = "refund.succeeded"
 HANDLED_EVENTS = (EVENT_PAYMENT_FAILED, EVENT_PAYMENT_SUCCEEDED, EVENT_CHECKOUT_EXPIRED, EVENT_REFUND_SUCCEEDED)
+
+# The sandbox's checkout plays every method a payer may be offered; its statuses are Tinko's.
+CHECKOUT_METHODS = ("card", "upi", "netbanking", "wallet")
+CHECKOUT_STATUSES = {
+    "open": CheckoutStatus.OPEN,
+    "complete": CheckoutStatus.COMPLETE,
+    "expired": CheckoutStatus.EXPIRED,
+}
 
 PAYMENT_STATUSES = {
     "succeeded": PaymentStatus.SUCCEEDED,

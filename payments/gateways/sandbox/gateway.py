@@ -164,7 +164,8 @@ def _payment_create(
         amount=checkout.amount,
         currency=checkout.currency,
         status=status,
-        payment_method_type="card",
+        # The method the checkout was opened for (the payer chose it on Tinko's page), else a card.
+        payment_method_type=(checkout.payment_method_types or ["card"])[0],
         payment_method_id=consts.PAYMENT_METHOD_OK
         if decline is None
         else f"{consts.PAYMENT_METHOD_PREFIX}{decline.decline_code}",

@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 from stripe.params import PaymentIntentCreateParams, RefundCreateParams
 from stripe.params.checkout import SessionCreateParams
 
-from payments.enums import OutcomeType, PaymentStatus, RefundStatus
+from payments.enums import CheckoutStatus, OutcomeType, PaymentStatus, RefundStatus
 from payments.exceptions import GatewayCredentialsInvalid, GatewayTerminalError, PaymentDeclined
 from payments.gateways.amounts import from_gateway_amount, to_gateway_amount
 from payments.gateways.payloads import as_mapping, object_id, string_map, text, timestamp
@@ -21,6 +21,7 @@ from payments.interface import (
     ChargeResult,
     CheckoutRequest,
     CheckoutSession,
+    CheckoutState,
     ConnectionKeys,
     CredentialCheck,
     GatewayCredentials,
@@ -127,6 +128,37 @@ class StripeAdapter:
             status=str(session.get("status") or ""),
             expires_at=timestamp(session.get("expires_at")),
         )
+
+    def checkout_methods(self, *, currency: str) -> tuple[str, ...]:
+        """Cards everywhere; UPI too for rupees."""
+        return consts.CHECKOUT_METHODS_INR if currency.upper() == "INR" else consts.CHECKOUT_METHODS
+
+    def _checkout_state(self, session: Mapping[str, Any]) -> CheckoutState:
+        intent = session.get("payment_intent")
+        failure = None
+        if isinstance(intent, Mapping) and intent.get("last_payment_error") and session.get("status") == "open":
+            failure = webhooks.failure_from_error(as_mapping(intent.get("last_payment_error")))
+        return CheckoutState(
+            provider=self.provider,
+            checkout_id=str(session["id"]),
+            status=consts.CHECKOUT_STATUSES.get(str(session.get("status")), CheckoutStatus.OPEN),
+            payment_id=object_id(intent),
+            failure=failure,
+        )
+
+    def retrieve_checkout(self, *, credentials: GatewayCredentials, checkout_id: str) -> CheckoutState:
+        """GET /v1/checkout/sessions/:id, its PaymentIntent expanded."""
+        return self._checkout_state(client.checkout_session_retrieve(credentials, checkout_id))
+
+    def expire_checkout(self, *, credentials: GatewayCredentials, checkout_id: str) -> CheckoutState:
+        """POST /v1/checkout/sessions/:id/expire; a session no longer open is read as it stands."""
+        try:
+            return self._checkout_state(client.checkout_session_expire(credentials, checkout_id))
+        except GatewayTerminalError:
+            state = self.retrieve_checkout(credentials=credentials, checkout_id=checkout_id)
+            if state.status == CheckoutStatus.OPEN:
+                raise
+            return state
 
     def retrieve_payment(self, *, credentials: GatewayCredentials, payment_id: str) -> PaymentDetails:
         """GET /v1/payment_intents/:id (or /v1/charges/:id for a ch_ id)."""

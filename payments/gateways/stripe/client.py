@@ -74,6 +74,19 @@ def checkout_session_create(
         return session.to_dict()
 
 
+def checkout_session_retrieve(credentials: GatewayCredentials, session_id: str) -> dict[str, Any]:
+    """GET /v1/checkout/sessions/:id with its PaymentIntent expanded (for a decline's reason)."""
+    with _translated("checkout session retrieve"):
+        session = _client(credentials).v1.checkout.sessions.retrieve(session_id, {"expand": ["payment_intent"]})
+        return session.to_dict()
+
+
+def checkout_session_expire(credentials: GatewayCredentials, session_id: str) -> dict[str, Any]:
+    """POST /v1/checkout/sessions/:id/expire (only an open session can be expired)."""
+    with _translated("checkout session expire"):
+        return _client(credentials).v1.checkout.sessions.expire(session_id).to_dict()
+
+
 def payment_intent_retrieve(credentials: GatewayCredentials, payment_intent_id: str) -> dict[str, Any]:
     """GET /v1/payment_intents/:id with the payment method expanded (for its type)."""
     with _translated("payment intent retrieve"):

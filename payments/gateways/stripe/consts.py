@@ -1,6 +1,6 @@
 """Stripe facts Tinko relies on: pinned API version, event names, statuses, currency units."""
 
-from payments.enums import PaymentStatus, RefundStatus
+from payments.enums import CheckoutStatus, PaymentStatus, RefundStatus
 
 # Pinned so payload shapes never change under us; this is the version stripe==16.1.0 is generated for.
 API_VERSION = "2026-10-28.endive"
@@ -59,3 +59,13 @@ CHECKOUT_PAID = "paid"
 # ISK is two-decimal in the API (multiples of 100), MGA is zero-decimal at Stripe.
 CURRENCY_EXPONENTS = {"ISK": 2, "MGA": 0}
 THREE_DECIMAL_CURRENCIES = frozenset({"BHD", "JOD", "KWD", "OMR", "TND"})
+
+# Checkout Session statuses, and the methods its hosted page takes: UPI only for rupees (§2.3 of
+# the payer reference); netbanking is no longer a Stripe payment method type.
+CHECKOUT_STATUSES = {
+    "open": CheckoutStatus.OPEN,
+    "complete": CheckoutStatus.COMPLETE,
+    "expired": CheckoutStatus.EXPIRED,
+}
+CHECKOUT_METHODS = ("card",)
+CHECKOUT_METHODS_INR = ("card", "upi")

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from payments.enums import PaymentStatus, RefundStatus
+from payments.enums import CheckoutStatus, PaymentStatus, RefundStatus
 from payments.exceptions import (
     AmountNotRepresentable,
     GatewayCredentialsInvalid,
@@ -17,6 +17,7 @@ from payments.interface import (
     ChargeResult,
     CheckoutRequest,
     CheckoutSession,
+    CheckoutState,
     ConnectionKeys,
     CustomerDetails,
     FailureDetails,
@@ -409,3 +410,61 @@ def test_complete_credentials_keeps_a_webhook_secret_the_merchant_has() -> None:
 def test_complete_credentials_needs_both_halves_of_the_key_pair(keys: ConnectionKeys, message: str) -> None:
     with pytest.raises(GatewayCredentialsInvalid, match=message):
         adapter.complete_credentials(keys=keys)
+
+
+@pytest.mark.django_db
+def test_retrieve_checkout_names_the_captured_payment_of_a_paid_link(fake_gateway, razorpay_account):
+    fake_gateway.respond(
+        "GET", "/v1/payment_links/plink_PqNewLink001", fixture("razorpay", "api/payment_link_paid.json")
+    )
+
+    state = adapter.retrieve_checkout(
+        credentials=gateway_credentials(account=razorpay_account), checkout_id="plink_PqNewLink001"
+    )
+
+    assert state == CheckoutState(
+        provider="razorpay",
+        checkout_id="plink_PqNewLink001",
+        status=CheckoutStatus.COMPLETE,
+        payment_id="pay_PqPaid00001",
+    )
+
+
+@pytest.mark.django_db
+def test_expire_checkout_cancels_the_link(fake_gateway, razorpay_account):
+    fake_gateway.respond(
+        "POST", "/v1/payment_links/plink_PqNewLink001/cancel", fixture("razorpay", "api/payment_link_cancelled.json")
+    )
+
+    state = adapter.expire_checkout(
+        credentials=gateway_credentials(account=razorpay_account), checkout_id="plink_PqNewLink001"
+    )
+
+    assert (state.status, state.payment_id) == (CheckoutStatus.EXPIRED, None)
+    assert [(r.method, r.path) for r in fake_gateway.requests] == [
+        ("POST", "/v1/payment_links/plink_PqNewLink001/cancel")
+    ]
+
+
+@pytest.mark.django_db
+def test_expire_checkout_on_a_paid_link_answers_it_as_complete(fake_gateway, razorpay_account):
+    fake_gateway.respond(
+        "POST",
+        "/v1/payment_links/plink_PqNewLink001/cancel",
+        fixture("razorpay", "api/payment_link_not_cancellable.json"),
+        status=400,
+    )
+    fake_gateway.respond(
+        "GET", "/v1/payment_links/plink_PqNewLink001", fixture("razorpay", "api/payment_link_paid.json")
+    )
+
+    state = adapter.expire_checkout(
+        credentials=gateway_credentials(account=razorpay_account), checkout_id="plink_PqNewLink001"
+    )
+
+    assert (state.status, state.payment_id) == (CheckoutStatus.COMPLETE, "pay_PqPaid00001")
+
+
+def test_checkout_methods_are_all_of_razorpays_for_rupees_and_cards_otherwise():
+    assert adapter.checkout_methods(currency="INR") == ("card", "netbanking", "upi", "wallet")
+    assert adapter.checkout_methods(currency="USD") == ("card",)

@@ -4,13 +4,14 @@ from datetime import UTC, datetime
 
 import pytest
 
-from payments.enums import OutcomeType, PaymentStatus, RefundStatus
+from payments.enums import CheckoutStatus, OutcomeType, PaymentStatus, RefundStatus
 from payments.exceptions import AmountNotRepresentable, GatewayCredentialsInvalid, GatewayTransientError
 from payments.gateways.stripe.adapter import StripeAdapter
 from payments.interface import (
     ChargeResult,
     CheckoutRequest,
     CheckoutSession,
+    CheckoutState,
     ConnectionKeys,
     CredentialCheck,
     CustomerDetails,
@@ -436,3 +437,71 @@ def test_complete_credentials_needs_the_secret_key_and_makes_nothing_up() -> Non
     assert adapter.complete_credentials(keys=keys) == ConnectionKeys(secret_key=STRIPE_SECRET_KEY)
     with pytest.raises(GatewayCredentialsInvalid, match="A secret key is needed"):
         adapter.complete_credentials(keys=ConnectionKeys(webhook_secret="whsec_tinkoTestWebhookSecret0001"))
+
+
+@pytest.mark.django_db
+def test_retrieve_checkout_reads_a_decline_on_an_open_session_from_its_payment_intent(fake_gateway, stripe_account):
+    fake_gateway.respond(
+        "GET", "/v1/checkout/sessions/cs_test_a1QpNew0001", fixture("stripe", "api/checkout_session_open_declined.json")
+    )
+
+    state = adapter.retrieve_checkout(
+        credentials=gateway_credentials(account=stripe_account), checkout_id="cs_test_a1QpNew0001"
+    )
+
+    assert state == CheckoutState(
+        provider="stripe",
+        checkout_id="cs_test_a1QpNew0001",
+        status=CheckoutStatus.OPEN,
+        payment_id="pi_3QpDecl0001",
+        failure=FailureDetails(
+            code="card_declined",
+            message="Your card has insufficient funds.",
+            decline_code="insufficient_funds",
+            advice_code="try_again_later",
+        ),
+    )
+    [request] = fake_gateway.requests
+    assert request.query == {"expand[0]": ["payment_intent"]}
+
+
+@pytest.mark.django_db
+def test_expire_checkout_expires_an_open_session(fake_gateway, stripe_account):
+    fake_gateway.respond(
+        "POST",
+        "/v1/checkout/sessions/cs_test_a1QpNew0001/expire",
+        fixture("stripe", "api/checkout_session_expired.json"),
+    )
+
+    state = adapter.expire_checkout(
+        credentials=gateway_credentials(account=stripe_account), checkout_id="cs_test_a1QpNew0001"
+    )
+
+    assert (state.status, state.payment_id, state.failure) == (CheckoutStatus.EXPIRED, None, None)
+    assert [(r.method, r.path) for r in fake_gateway.requests] == [
+        ("POST", "/v1/checkout/sessions/cs_test_a1QpNew0001/expire")
+    ]
+
+
+@pytest.mark.django_db
+def test_expire_checkout_on_a_session_already_paid_answers_it_as_complete(fake_gateway, stripe_account):
+    fake_gateway.respond(
+        "POST",
+        "/v1/checkout/sessions/cs_test_a1QpNew0001/expire",
+        fixture("stripe", "api/checkout_session_not_open.json"),
+        status=400,
+    )
+    fake_gateway.respond(
+        "GET", "/v1/checkout/sessions/cs_test_a1QpNew0001", fixture("stripe", "api/checkout_session_complete.json")
+    )
+
+    state = adapter.expire_checkout(
+        credentials=gateway_credentials(account=stripe_account), checkout_id="cs_test_a1QpNew0001"
+    )
+
+    assert (state.status, state.payment_id) == (CheckoutStatus.COMPLETE, "pi_3QpPaid0001")
+
+
+def test_checkout_methods_offer_upi_for_rupees_only():
+    assert adapter.checkout_methods(currency="INR") == ("card", "upi")
+    assert adapter.checkout_methods(currency="USD") == ("card",)
