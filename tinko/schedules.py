@@ -79,4 +79,12 @@ PERIODIC_TASKS: list[PeriodicSpec] = [
         every_seconds=86_400,
         description="Counts transactions, failure events and idempotency keys whose organization is gone.",
     ),
+    PeriodicSpec(
+        name=f"{MANAGED_PREFIX}analytics rollups refresh",
+        task="analytics.rollups_refresh",
+        every_seconds=30,
+        description="Recomputes the analytics rollup days whose transactions changed since the last run "
+        "(idempotent; a run already in progress makes the next one a no-op).",
+        interval_editable=True,
+    ),
 ]

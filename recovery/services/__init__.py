@@ -10,7 +10,13 @@ from recovery.services.failures import (
     transaction_record_failure,
     transaction_record_failures,
 )
-from recovery.services.payments import PaymentApplied, PaymentReceived, transaction_mark_recovered
+from recovery.services.payments import (
+    PaymentApplied,
+    PaymentReceived,
+    RefundReceived,
+    transaction_mark_recovered,
+    transaction_record_refund,
+)
 from recovery.services.rules import classifier_rule_delete, classifier_rule_save, classifier_rules_changed
 
 __all__ = [
@@ -20,6 +26,7 @@ __all__ = [
     "FirstFailure",
     "PaymentApplied",
     "PaymentReceived",
+    "RefundReceived",
     "classifier_rule_delete",
     "classifier_rule_save",
     "classifier_rules_changed",
@@ -27,4 +34,5 @@ __all__ = [
     "transaction_mark_recovered",
     "transaction_record_failure",
     "transaction_record_failures",
+    "transaction_record_refund",
 ]

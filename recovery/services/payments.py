@@ -66,25 +66,30 @@ def _mismatch_reason(txn: Transaction, payment: PaymentReceived) -> str | None:
     return None
 
 
-def _recovered_by(txn: Transaction, payment: PaymentReceived) -> RecoveredBy:
-    """The caller's word, else the transaction's attempts: a re-charge of this payment (or one in
-    flight, whose gateway id is not written yet), else a message that reached the payer, else the
-    payer paid on their own."""
+# Attempts that reached the gateway or the payer: what "recovered after N attempts" counts.
+_ACTED_STATUSES = (AttemptStatus.IN_PROGRESS, AttemptStatus.CHARGED, AttemptStatus.SENT, AttemptStatus.FAILED)
+
+
+def _credit(txn: Transaction, payment: PaymentReceived) -> tuple[RecoveredBy, int]:
+    """What recovered it, and how many attempts had acted by then. The caller's word, else the
+    transaction's attempts: a re-charge of this payment (or one in flight, whose gateway id is not
+    written yet), else a message that reached the payer, else the payer paid on their own."""
+    acted = list(
+        RecoveryAttempt.objects.filter(transaction=txn, status__in=_ACTED_STATUSES).values_list(
+            "channel", "status", "gateway_payment_id"
+        )
+    )
     if payment.recovered_by is not None:
-        return payment.recovered_by
-    acted = RecoveryAttempt.objects.filter(
-        transaction=txn, status__in=[AttemptStatus.IN_PROGRESS, AttemptStatus.CHARGED, AttemptStatus.SENT]
-    ).values_list("channel", "status", "gateway_payment_id")
+        return payment.recovered_by, len(acted)
     messaged: RecoveredBy | None = None
     for channel, status, gateway_payment_id in acted:
         if channel == Channel.AUTO_CHARGE:
-            if gateway_payment_id == payment.gateway_payment_id or (
-                status == AttemptStatus.IN_PROGRESS and not gateway_payment_id
-            ):
-                return RecoveredBy.AUTO_CHARGE
+            charging = status in (AttemptStatus.IN_PROGRESS, AttemptStatus.CHARGED)
+            if charging and (gateway_payment_id == payment.gateway_payment_id or not gateway_payment_id):
+                return RecoveredBy.AUTO_CHARGE, len(acted)
         elif status == AttemptStatus.SENT:
             messaged = messaged or _CREDITED_CHANNELS.get(Channel(channel))
-    return messaged or RecoveredBy.PAYER
+    return messaged or RecoveredBy.PAYER, len(acted)
 
 
 def transaction_mark_recovered(
@@ -124,7 +129,7 @@ def transaction_mark_recovered(
         txn.status = TransactionStatus.RECOVERED
         txn.recovered_amount = payment.amount
         txn.recovered_at = payment.paid_at
-        txn.recovered_by = _recovered_by(txn, payment)
+        txn.recovered_by, txn.recovered_after_attempts = _credit(txn, payment)
         txn.recovery_note = payment.note
         txn.recovery_paused_at = None
         txn.updated_at = timezone.now()
@@ -134,6 +139,7 @@ def transaction_mark_recovered(
                 "recovered_amount",
                 "recovered_at",
                 "recovered_by",
+                "recovered_after_attempts",
                 "recovery_note",
                 "recovery_paused_at",
                 "updated_at",
@@ -163,3 +169,44 @@ def _payment_mismatch_record(
         )
         return mismatch
     return PaymentMismatch.objects.create(transaction=txn, **fields)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class RefundReceived:
+    """A refund of a payment, as its gateway reports it: `amount` is this refund, `total_refunded`
+    (when the gateway says) everything refunded on the payment so far."""
+
+    transaction_ref: str
+    refunded_at: datetime
+    amount: int | None = None
+    total_refunded: int | None = None
+
+
+def transaction_record_refund(*, organization: Organization, livemode: bool, refund: RefundReceived) -> bool:
+    """Record a refund of a recovered transaction's payment (refunded after recovery); False when no
+    recovered transaction has its reference. A running total, when the gateway gives one, makes a
+    repeated delivery harmless; the refunded amount never exceeds what was recovered."""
+    log = {"org_id": organization.public_id, "livemode": livemode, "transaction_ref": refund.transaction_ref}
+    with transaction.atomic():
+        txn = (
+            Transaction.objects.for_org(organization, livemode=livemode)
+            .select_for_update()
+            .filter(transaction_ref=refund.transaction_ref, status=TransactionStatus.RECOVERED)
+            .first()
+        )
+        if txn is None or txn.recovered_amount is None:
+            logger.info("transaction_refund_unmatched", extra=log)
+            return False
+        if refund.total_refunded is not None:
+            refunded = max(txn.refunded_amount, refund.total_refunded)
+        else:
+            refunded = txn.refunded_amount + (refund.amount or 0)
+        refunded = min(refunded, txn.recovered_amount)
+        if refunded <= txn.refunded_amount:
+            return True
+        txn.refunded_amount = refunded
+        txn.refunded_at = refund.refunded_at
+        txn.updated_at = timezone.now()
+        txn.save(update_fields=["refunded_amount", "refunded_at", "updated_at"])
+    logger.info("transaction_refunded", extra={**log, "refunded_amount": refunded})
+    return True
