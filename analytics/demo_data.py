@@ -17,8 +17,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connection, models, transaction
-from psycopg.types.json import Jsonb
 from django.utils import timezone
+from psycopg.types.json import Jsonb
 
 from accounts.models import Organization
 from recovery.classifier.engine import Classification, ClassifierInput, RuleSet, classify
@@ -30,6 +30,7 @@ from retries.models import RecoveryAttempt
 from tinko.ids import PublicIdField, new_public_ids
 
 BATCH = 2000
+DEMO_REF_PREFIX = "demo-"
 HISTORY = timedelta(days=365)
 # Failures newer than this may still be being recovered; older ones have an outcome.
 OPEN_WINDOW = timedelta(days=14)
@@ -179,7 +180,7 @@ class _Generator:
         txn = Transaction(
             organization=self.organization,
             livemode=self.livemode,
-            transaction_ref=f"demo-{self.run}-{index:07d}",
+            transaction_ref=f"{DEMO_REF_PREFIX}{self.run}-{index:07d}",
             amount=amount,
             currency=market.currency,
             gateway=market.gateway,

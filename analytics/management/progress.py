@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import TextIO
+from django.core.management.base import OutputWrapper
 
 
 class ProgressBar:
@@ -12,7 +12,7 @@ class ProgressBar:
 
     WIDTH = 30
 
-    def __init__(self, *, total: int, label: str, stream: TextIO) -> None:
+    def __init__(self, *, total: int, label: str, stream: OutputWrapper) -> None:
         self.total = max(total, 1)
         self.label = label
         self.stream = stream
@@ -32,7 +32,8 @@ class ProgressBar:
         share = 100 * self.done // self.total
         self.stream.write(
             f"\r{self.label} [{'#' * filled}{'.' * (self.WIDTH - filled)}] {share:3d}%  "
-            f"{self.done:,}/{self.total:,}  {now - self.started:.1f} s"
+            f"{self.done:,}/{self.total:,}  {now - self.started:.1f} s",
+            ending="",
         )
         self.stream.flush()
 
@@ -40,6 +41,6 @@ class ProgressBar:
         """Close the line; returns the seconds taken."""
         elapsed = time.monotonic() - self.started
         self._draw(time.monotonic())
-        self.stream.write("\n")
+        self.stream.write("")
         self.stream.flush()
         return elapsed

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import pytest
 import time_machine
@@ -13,6 +13,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from accounts.models import Organization
 from accounts.tests.factories import OrganizationFactory
 from analytics.buckets import COUNTERS
 from analytics.models import DailyRollup, DeclineCodeRollup
@@ -141,7 +142,7 @@ class Story:
 @given(steps=st.lists(step, min_size=1, max_size=25))
 def test_incremental_rollups_equal_a_recomputation_from_scratch(steps: list[tuple[Any, ...]]) -> None:
     with time_machine.travel(START + timedelta(days=30 * next(_EXAMPLES)), tick=False) as clock:
-        organization = OrganizationFactory(time_zone="Asia/Kolkata")
+        organization = cast(Organization, OrganizationFactory(time_zone="Asia/Kolkata"))
         story = Story(organization)
         for name, *args in steps:
             if name == "refresh":
