@@ -262,6 +262,7 @@ class _Generator:
             "started_at": at if acted else None,
             "finished_at": at + timedelta(seconds=2) if acted else None,
             "tries": 1 if acted else 0,
+            "reasons": [{"code": "demo.history", "text": f"Demo history: attempt {number}, {channel.label.lower()}."}],
             "error": "Declined by the issuer." if status == AttemptStatus.FAILED else "",
             "created_at": at,
             "updated_at": at,
