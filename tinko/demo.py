@@ -164,9 +164,11 @@ DEMO_HISTORY_FAILURES = 400
 
 def _demo_history(organization: Organization) -> None:
     """A year of generated failures (written once) and the demo's rollups, rebuilt."""
-    if not Transaction.objects.for_org(organization, livemode=False).filter(
-        transaction_ref__startswith=DEMO_REF_PREFIX
-    ).exists():
+    if (
+        not Transaction.objects.for_org(organization, livemode=False)
+        .filter(transaction_ref__startswith=DEMO_REF_PREFIX)
+        .exists()
+    ):
         demo_data_generate(organization=organization, livemode=False, failures=DEMO_HISTORY_FAILURES)
     today = timezone.now().astimezone(organization_zone(organization)).date()
     start, end = today - timedelta(days=HISTORY.days + 2), today + timedelta(days=2)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+
 from django.core.management.base import OutputWrapper
 
 
