@@ -133,7 +133,18 @@ def main() -> None:
     port = _free_port()
     env = {**os.environ, "API_RATE_LIMIT": "100000/s"}
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "tinko.wsgi:application", "--workers", "1", "--bind", f"127.0.0.1:{port}"],
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "tinko.wsgi:application",
+            "--workers",
+            "1",
+            "--timeout",
+            "600",
+            "--bind",
+            f"127.0.0.1:{port}",
+        ],
         cwd=BASE_DIR,
         env=env,
         stdout=subprocess.DEVNULL,
