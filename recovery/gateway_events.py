@@ -21,8 +21,10 @@ from recovery.services import (
     Customer,
     FailureInput,
     PaymentReceived,
+    RefundReceived,
     transaction_mark_recovered,
     transaction_record_failure,
+    transaction_record_refund,
 )
 
 logger = logging.getLogger(__name__)
@@ -125,6 +127,14 @@ def payment_outcome_handle(*, outcome: PaymentOutcome, account: GatewayAccount) 
                 gateway_payment_id=outcome.gateway_payment_id or "",
             )
             transaction_mark_recovered(organization=organization, livemode=account.livemode, payment=payment)
+        elif outcome.type == OutcomeType.REFUNDED:
+            refund = RefundReceived(
+                transaction_ref=transaction_ref,
+                refunded_at=outcome.occurred_at,
+                amount=outcome.amount,
+                total_refunded=outcome.amount_refunded,
+            )
+            transaction_record_refund(organization=organization, livemode=account.livemode, refund=refund)
         else:
             logger.info("gateway_outcome_not_used", extra={**log, "type": outcome.type})
     except OperationalError as exc:  # a lock or a busy database: the inbox retries the event

@@ -58,6 +58,12 @@ class Transaction(ModeOwned):
         db_default="",
         help_text="What recovered it; empty until then.",
     )
+    # Attempts that had reached the gateway or the payer (in progress, charged, sent, failed) when the
+    # payment came: 0 means the money came back before Tinko tried anything.
+    recovered_after_attempts = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Refunds of the recovering payment, as its gateway reports them (refunded after recovery).
+    refunded_amount = models.BigIntegerField(default=0, db_default=0, help_text="In the currency's minor unit.")
+    refunded_at = models.DateTimeField(null=True, blank=True)
     recovery_note = models.CharField(
         max_length=500,
         blank=True,
@@ -105,6 +111,10 @@ class Transaction(ModeOwned):
                 condition=Q(recovered_by="") | Q(status=TransactionStatus.RECOVERED),
                 name="recovery_transaction_recovered_by_only_recovered",
             ),
+            models.CheckConstraint(
+                condition=Q(refunded_amount=0) | Q(status=TransactionStatus.RECOVERED, refunded_amount__gt=0),
+                name="recovery_transaction_refunded_only_recovered",
+            ),
             # Only an open recovery can be paused; closing or abandoning one ends its pause.
             models.CheckConstraint(
                 condition=Q(recovery_paused_at__isnull=True) | Q(status__in=sorted(OPEN_STATUSES)),
@@ -128,6 +138,8 @@ class Transaction(ModeOwned):
                 condition=~Q(customer_phone=""),
                 name="recovery_txn_org_phone",
             ),
+            # Analytics' watermark: the rows changed since its last run. Appended to at its right edge.
+            models.Index(fields=["updated_at"], name="recovery_txn_updated"),
         ]
 
     def __str__(self) -> str:

@@ -12,8 +12,11 @@ from django.utils import timezone
 from accounts.enums import Role
 from accounts.models import ApiKey, Invitation, Membership, Organization, User
 from accounts.services import SYSTEM, api_key_create, invitation_create, organization_create
+from analytics.demo_data import DEMO_REF_PREFIX, HISTORY, demo_data_generate
+from analytics.rollups import organization_zone, rollups_recompute
 from payments.demo import DemoGateway, demo_gateway_load
 from recovery.enums import EventSource
+from recovery.models import Transaction
 from recovery.services import Customer, FailureInput, transaction_record_failures
 from retries.demo import demo_recoveries_load
 
@@ -155,6 +158,23 @@ def _organization(*, slug: str, name: str, owner: User, time_zone: str, currency
     return organization
 
 
+# A year of history for the dashboard and the analytics API; `generate_demo_data` makes more.
+DEMO_HISTORY_FAILURES = 400
+
+
+def _demo_history(organization: Organization) -> None:
+    """A year of generated failures (written once) and the demo's rollups, rebuilt."""
+    if (
+        not Transaction.objects.for_org(organization, livemode=False)
+        .filter(transaction_ref__startswith=DEMO_REF_PREFIX)
+        .exists()
+    ):
+        demo_data_generate(organization=organization, livemode=False, failures=DEMO_HISTORY_FAILURES)
+    today = timezone.now().astimezone(organization_zone(organization)).date()
+    start, end = today - timedelta(days=HISTORY.days + 2), today + timedelta(days=2)
+    rollups_recompute(organization=organization, livemode=False, start=start, end=end)
+
+
 @transaction.atomic
 def demo_load() -> Demo:
     """Create (or bring back to its known state) the demo organizations, their people, a platform admin,
@@ -193,4 +213,5 @@ def demo_load() -> Demo:
     gateway = demo_gateway_load(organization=organization)
     transaction_record_failures(organization=organization, livemode=False, failures=_demo_failures())
     demo_recoveries_load(organization=organization)
+    _demo_history(organization)
     return Demo(organization=organization, user=user, admin=admin, teammates=teammates, gateway=gateway)

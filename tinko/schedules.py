@@ -92,4 +92,12 @@ PERIODIC_TASKS: list[PeriodicSpec] = [
         every_seconds=60,
         description="Closes hosted checkouts still open on settled payments, and sends receipts whose task was lost.",
     ),
+    PeriodicSpec(
+        name=f"{MANAGED_PREFIX}analytics rollups refresh",
+        task="analytics.rollups_refresh",
+        every_seconds=30,
+        description="Recomputes the analytics rollup days whose transactions changed since the last run "
+        "(idempotent; a run already in progress makes the next one a no-op).",
+        interval_editable=True,
+    ),
 ]

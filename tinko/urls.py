@@ -27,6 +27,7 @@ urlpatterns = [
     # The controls' `transactions/<ref>/pause` … before `transactions/<ref>`, which would take them for references.
     path("v1/", include("retries.api_urls")),
     path("v1/", include("recovery.api_urls")),
+    path("v1/", include("analytics.api_urls")),
     path("", include("payments.urls")),
     # Anything else under the API prefixes answers in the API's error envelope, DEBUG or not.
     re_path(r"^(?:v1|api)/", views.api_not_found),

@@ -14,7 +14,9 @@ from recovery.services.payments import (
     PaymentApplied,
     PaymentFor,
     PaymentReceived,
+    RefundReceived,
     transaction_mark_recovered,
+    transaction_record_refund,
     transactions_mark_recovered,
 )
 from recovery.services.rule_overrides import classifier_override_delete, classifier_override_save
@@ -28,6 +30,7 @@ __all__ = [
     "PaymentApplied",
     "PaymentFor",
     "PaymentReceived",
+    "RefundReceived",
     "classifier_override_delete",
     "classifier_override_save",
     "classifier_rule_delete",
@@ -37,5 +40,6 @@ __all__ = [
     "transaction_mark_recovered",
     "transaction_record_failure",
     "transaction_record_failures",
+    "transaction_record_refund",
     "transactions_mark_recovered",
 ]

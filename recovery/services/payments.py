@@ -71,37 +71,37 @@ def _mismatch_reason(txn: Transaction, payment: PaymentReceived) -> str | None:
     return None
 
 
+# Attempts that reached the gateway or the payer: what "recovered after N attempts" counts.
+_ACTED_STATUSES = (AttemptStatus.IN_PROGRESS, AttemptStatus.CHARGED, AttemptStatus.SENT, AttemptStatus.FAILED)
 # What an attempt did, as crediting a payment reads it: (channel, status, gateway payment id).
 _Acted = tuple[str, str, str]
 
 
 def _acted_by_transaction(transaction_ids: Sequence[int]) -> dict[int, list[_Acted]]:
     acted: dict[int, list[_Acted]] = {pk: [] for pk in transaction_ids}
-    rows = RecoveryAttempt.objects.filter(
-        transaction_id__in=transaction_ids,
-        status__in=[AttemptStatus.IN_PROGRESS, AttemptStatus.CHARGED, AttemptStatus.SENT],
-    ).values_list("transaction_id", "channel", "status", "gateway_payment_id")
+    rows = RecoveryAttempt.objects.filter(transaction_id__in=transaction_ids, status__in=_ACTED_STATUSES).values_list(
+        "transaction_id", "channel", "status", "gateway_payment_id"
+    )
     for transaction_id, channel, status, gateway_payment_id in rows:
         acted[transaction_id].append((channel, status, gateway_payment_id))
     return acted
 
 
-def _recovered_by(payment: PaymentReceived, acted: Sequence[_Acted]) -> RecoveredBy:
-    """The caller's word, else the transaction's attempts: a re-charge of this payment (or one in
-    flight, whose gateway id is not written yet), else a message that reached the payer, else the
-    payer paid on their own."""
+def _credit(payment: PaymentReceived, acted: Sequence[_Acted]) -> tuple[RecoveredBy, int]:
+    """What recovered it, and how many attempts had acted by then. The caller's word, else the
+    transaction's attempts: a re-charge of this payment (or one in flight, whose gateway id is not
+    written yet), else a message that reached the payer, else the payer paid on their own."""
     if payment.recovered_by is not None:
-        return payment.recovered_by
+        return payment.recovered_by, len(acted)
     messaged: RecoveredBy | None = None
     for channel, status, gateway_payment_id in acted:
         if channel == Channel.AUTO_CHARGE:
-            if gateway_payment_id == payment.gateway_payment_id or (
-                status == AttemptStatus.IN_PROGRESS and not gateway_payment_id
-            ):
-                return RecoveredBy.AUTO_CHARGE
+            charging = status in (AttemptStatus.IN_PROGRESS, AttemptStatus.CHARGED)
+            if charging and (gateway_payment_id == payment.gateway_payment_id or not gateway_payment_id):
+                return RecoveredBy.AUTO_CHARGE, len(acted)
         elif status == AttemptStatus.SENT:
             messaged = messaged or _CREDITED_CHANNELS.get(Channel(channel))
-    return messaged or RecoveredBy.PAYER
+    return messaged or RecoveredBy.PAYER, len(acted)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -134,6 +134,7 @@ _RECOVERY_FIELDS = (
     "recovered_amount",
     "recovered_at",
     "recovered_by",
+    "recovered_after_attempts",
     "recovery_note",
     "recovery_paused_at",
     "updated_at",
@@ -217,7 +218,7 @@ def _apply(paid: PaymentFor, txn: Transaction | None, acted: dict[int, list[_Act
     txn.status = TransactionStatus.RECOVERED
     txn.recovered_amount = payment.amount
     txn.recovered_at = payment.paid_at
-    txn.recovered_by = _recovered_by(payment, acted.get(txn.pk, ()))
+    txn.recovered_by, txn.recovered_after_attempts = _credit(payment, acted.get(txn.pk, ()))
     txn.recovery_note = payment.note
     txn.recovery_paused_at = None
     txn.updated_at = timezone.now()
@@ -250,3 +251,44 @@ def transaction_settled_notify(*, transaction: Transaction) -> None:
     payer portal closes the checkouts that could still take the payer's money)."""
     for name in settings.TRANSACTION_SETTLED_TASKS:
         task_enqueue_on_commit(name, transaction.pk)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class RefundReceived:
+    """A refund of a payment, as its gateway reports it: `amount` is this refund, `total_refunded`
+    (when the gateway says) everything refunded on the payment so far."""
+
+    transaction_ref: str
+    refunded_at: datetime
+    amount: int | None = None
+    total_refunded: int | None = None
+
+
+def transaction_record_refund(*, organization: Organization, livemode: bool, refund: RefundReceived) -> bool:
+    """Record a refund of a recovered transaction's payment (refunded after recovery); False when no
+    recovered transaction has its reference. A running total, when the gateway gives one, makes a
+    repeated delivery harmless; the refunded amount never exceeds what was recovered."""
+    log = {"org_id": organization.public_id, "livemode": livemode, "transaction_ref": refund.transaction_ref}
+    with transaction.atomic():
+        txn = (
+            Transaction.objects.for_org(organization, livemode=livemode)
+            .select_for_update()
+            .filter(transaction_ref=refund.transaction_ref, status=TransactionStatus.RECOVERED)
+            .first()
+        )
+        if txn is None or txn.recovered_amount is None:
+            logger.info("transaction_refund_unmatched", extra=log)
+            return False
+        if refund.total_refunded is not None:
+            refunded = max(txn.refunded_amount, refund.total_refunded)
+        else:
+            refunded = txn.refunded_amount + (refund.amount or 0)
+        refunded = min(refunded, txn.recovered_amount)
+        if refunded <= txn.refunded_amount:
+            return True
+        txn.refunded_amount = refunded
+        txn.refunded_at = refund.refunded_at
+        txn.updated_at = timezone.now()
+        txn.save(update_fields=["refunded_amount", "refunded_at", "updated_at"])
+    logger.info("transaction_refunded", extra={**log, "refunded_amount": refunded})
+    return True

@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -26,6 +26,7 @@ from schemathesis.checks import CHECKS, load_all_checks
 from schemathesis.core.transport import Response
 from schemathesis.generation.case import Case
 
+from analytics.params import MAX_RANGE
 from recovery.limits import METADATA_KEY_PATTERN
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_application())
@@ -59,12 +60,14 @@ def _as_a_client_sends(case: Case) -> Case:
     """A valid request, kept within the rules an OpenAPI 3.0 schema cannot state (each has its own tests).
 
     A key belongs to one body, so each request gets its own; occurred_at and paid_at may not be in the future;
-    metadata keys follow METADATA_KEY_PATTERN (`propertyNames`, which generators read only from 3.1).
+    metadata keys follow METADATA_KEY_PATTERN (`propertyNames`, which generators read only from 3.1);
+    analytics ranges run forwards and span at most two years.
     """
     if not (case.meta and case.meta.generation.mode.is_positive):
         return case
     if case.headers and "Idempotency-Key" in case.headers:
         case.headers["Idempotency-Key"] = next(_fresh_keys)
+    _analytics_range(case)
     body = case.body
     if not isinstance(body, dict):
         return case
@@ -76,6 +79,22 @@ def _as_a_client_sends(case: Case) -> Case:
     if isinstance(metadata, dict):
         body["metadata"] = {key: value for key, value in metadata.items() if METADATA_KEY_PATTERN.fullmatch(key)}
     return case
+
+
+def _analytics_range(case: Case) -> None:
+    """Analytics' `from` comes before `to`, at most two years apart (a rule between two parameters):
+    a generated pair that breaks it is dropped, as is one given alone (the other's default may break it)."""
+    query = case.query
+    if not isinstance(query, dict) or not ({"from", "to"} & query.keys()):
+        return
+    try:
+        span = date.fromisoformat(query["to"]) - date.fromisoformat(query["from"])
+        if timedelta(0) < span <= MAX_RANGE:
+            return
+    except (KeyError, TypeError, ValueError):
+        pass
+    query.pop("from", None)
+    query.pop("to", None)
 
 
 def test_every_check_is_enabled() -> None:
