@@ -12,7 +12,7 @@ import statistics
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 # One request: (method, path, body bytes or None, headers).
@@ -31,16 +31,18 @@ class LoadResult:
     seconds: float
     latencies_ms: list[float]
     statuses: dict[int, int]
+    # The server's own time per request, where it says (Server-Timing `app;dur=`, bench.middleware).
+    server_ms: list[float] = field(default_factory=list)
 
     @property
     def rps(self) -> float:
         return self.requests / self.seconds if self.seconds else 0.0
 
     def percentile(self, p: float) -> float:
-        if not self.latencies_ms:
-            return 0.0
-        ordered = sorted(self.latencies_ms)
-        return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+        return _percentile(self.latencies_ms, p)
+
+    def server_percentile(self, p: float) -> float:
+        return _percentile(self.server_ms, p)
 
     def summary(self) -> str:
         return (
@@ -48,6 +50,25 @@ class LoadResult:
             f"p99 {self.percentile(99):>7.2f} ms  mean {statistics.fmean(self.latencies_ms or [0]):>7.2f} ms  "
             f"n={self.requests} errors={self.errors} statuses={dict(sorted(self.statuses.items()))}"
         )
+
+
+def _percentile(values: list[float], p: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def _server_ms(header: str | None) -> float | None:
+    """`app;dur=12.5` → 12.5."""
+    for part in (header or "").split(";"):
+        name, _, value = part.strip().partition("=")
+        if name == "dur":
+            try:
+                return float(value)
+            except ValueError:
+                return None
+    return None
 
 
 def combined(name: str, results: Sequence[LoadResult]) -> LoadResult:
@@ -63,6 +84,7 @@ def combined(name: str, results: Sequence[LoadResult]) -> LoadResult:
         seconds=sum(result.seconds for result in results),
         latencies_ms=[latency for result in results for latency in result.latencies_ms],
         statuses=statuses,
+        server_ms=[server for result in results for server in result.server_ms],
     )
 
 
@@ -84,6 +106,7 @@ def run_load(
     counter = iter(range(total_requests))
     lock = threading.Lock()
     latencies: list[float] = []
+    server_times: list[float] = []
     statuses: dict[int, int] = {}
     errors = 0
     deadline = time.monotonic() + max_seconds
@@ -103,6 +126,7 @@ def run_load(
                 response = conn.getresponse()
                 response.read()
                 status = response.status
+                server = _server_ms(response.getheader("Server-Timing"))
             except (OSError, http.client.HTTPException):
                 conn.close()
                 conn = http.client.HTTPConnection(host, port, timeout=30)
@@ -112,6 +136,8 @@ def run_load(
             elapsed_ms = (time.perf_counter() - started) * 1000
             with lock:
                 latencies.append(elapsed_ms)
+                if server is not None:
+                    server_times.append(server)
                 statuses[status] = statuses.get(status, 0) + 1
         conn.close()
 
@@ -129,4 +155,5 @@ def run_load(
         seconds=seconds,
         latencies_ms=latencies,
         statuses=statuses,
+        server_ms=server_times,
     )

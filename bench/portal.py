@@ -10,10 +10,12 @@ through Tinko's own services. Each link is opened once (GET /pay/retry/<token>/)
 token into a session, as a payer's browser does; the run then asks for the token-free pay pages
 (GET /pay/link/<id>/ with that session's cookie) at --connections connections, taking turns with
 the baseline in --rounds rounds so that a drifting machine slows both alike. It prints req/s and
-p50/p95/p99 latency for each, and the target: pay page p95 ≤ 50 ms at 16 connections.
+p50/p95 of the server's own time (its Server-Timing header, bench.middleware) and p50/p95/p99 of
+the client's latency for each, and the target: pay page server time p95 ≤ 50 ms at 16
+connections.
 
-Latency is measured by the client on loopback, so it is the server's time plus queueing for a
-free worker (with fewer workers than connections, most of it).
+The client's latency is the server's time plus queueing for a free worker (with fewer workers than
+connections, most of it): it is printed for comparison, the target is on the server's time.
 """
 
 from __future__ import annotations
@@ -99,7 +101,8 @@ def sessions_open(base_url: str, paths: list[str]) -> list[tuple[str, str]]:
 
 def line(result: LoadResult) -> str:
     return (
-        f"{result.name:<30} {result.rps:>8.1f} req/s  p50 {result.percentile(50):>6.1f} ms  "
+        f"{result.name:<30} {result.rps:>8.1f} req/s  server p50 {result.server_percentile(50):>5.1f} ms  "
+        f"p95 {result.server_percentile(95):>5.1f} ms  |  client p50 {result.percentile(50):>6.1f} ms  "
         f"p95 {result.percentile(95):>6.1f} ms  p99 {result.percentile(99):>6.1f} ms  "
         f"n={result.requests} errors={result.errors} statuses={dict(sorted(result.statuses.items()))}"
     )
@@ -147,9 +150,12 @@ def main() -> None:
     pay = combined(f"pay page ({args.connections} conn)", pay_rounds)
     print(line(base))
     print(line(pay))
-    print(f"{'':<30} pay / baseline p95: {pay.percentile(95) / max(base.percentile(95), 0.001):.2f}x")
-    ok = pay.percentile(95) <= TARGET_P95_MS and pay.statuses == {200: pay.requests}
-    print(f"{'PASS' if ok else 'FAIL'}  pay page p95 {pay.percentile(95):.1f} ms (target ≤ {TARGET_P95_MS:.0f} ms)")
+    server_ratio = pay.server_percentile(95) / max(base.server_percentile(95), 0.001)
+    client_ratio = pay.percentile(95) / max(base.percentile(95), 0.001)
+    print(f"{'':<30} pay / baseline p95: server {server_ratio:.2f}x, client {client_ratio:.2f}x")
+    served = pay.server_percentile(95)
+    ok = bool(pay.server_ms) and served <= TARGET_P95_MS and pay.statuses == {200: pay.requests}
+    print(f"{'PASS' if ok else 'FAIL'}  pay page server time p95 {served:.1f} ms (target ≤ {TARGET_P95_MS:.0f} ms)")
 
 
 if __name__ == "__main__":

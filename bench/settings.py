@@ -5,10 +5,12 @@
 """
 
 from tinko.settings.base import *  # noqa: F403
-from tinko.settings.base import INSTALLED_APPS, REST_FRAMEWORK, env
+from tinko.settings.base import INSTALLED_APPS, MIDDLEWARE, REST_FRAMEWORK, env
 
 INSTALLED_APPS = [*INSTALLED_APPS, "bench"]
 ROOT_URLCONF = "bench.urls"
+# Every response says how long the server spent on it (Server-Timing), apart from queueing.
+MIDDLEWARE = ["bench.middleware.ServerTimingMiddleware", *MIDDLEWARE]
 # Measure the code, not the development conveniences.
 DEBUG = env.bool("DEBUG", default=False)
 # The per-key rate limit still runs (it is part of every request's cost) but must not cap the run.

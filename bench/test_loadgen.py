@@ -32,3 +32,18 @@ def test_combined_results_add_requests_time_and_statuses() -> None:
     assert (both.requests, both.errors, both.seconds, both.rps) == (5, 1, 3.0, 5 / 3.0)
     assert both.statuses == {201: 4, 409: 1}
     assert both.percentile(50) == 3.0
+
+
+def test_the_servers_own_time_is_read_from_server_timing(rf) -> None:
+    from django.http import HttpResponse
+
+    from bench.loadgen import LoadResult, _server_ms, combined
+    from bench.middleware import ServerTimingMiddleware
+
+    response = ServerTimingMiddleware(lambda request: HttpResponse("ok"))(rf.get("/"))
+
+    assert response["Server-Timing"].startswith("app;dur=")
+    assert _server_ms(response["Server-Timing"]) is not None
+    assert (_server_ms("app;dur=12.5"), _server_ms(None), _server_ms("app;desc=x")) == (12.5, None, None)
+    result = combined("x", [LoadResult("x", 2, 0, 1.0, [9.0, 30.0], {200: 2}, server_ms=[2.0, 4.0])])
+    assert (result.server_percentile(95), result.percentile(95)) == (4.0, 30.0)
