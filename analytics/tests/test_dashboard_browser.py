@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import expect
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from accounts.enums import Role
 from accounts.tests.factories import MembershipFactory
@@ -91,7 +91,8 @@ def phone(browser: Any, live_server: Any, shop: Any) -> Iterator[Any]:
 def test_filters_update_the_page_and_the_url_and_back_goes_back_on_a_desktop(desktop: Any) -> None:
     page = desktop
     failed = page.get_by_test_id("kpi-failed")
-    assert "₹" in failed.inner_text() and "9 payments" in failed.inner_text()
+    assert "₹" in failed.inner_text()
+    assert "9 payments" in failed.inner_text()
     assert page.locator("svg[role=img]").count() == 6
     assert _violations(page) == []
     screenshot(page, "console-dashboard-desktop")
