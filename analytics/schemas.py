@@ -44,6 +44,11 @@ class KpisOut(ClosedSerializer):
         "nothing was recovered.",
     )
     by_credit = CreditsOut(help_text="Recoveries by what brought the money back.")
+    by_attempts = serializers.DictField(
+        child=AmountOut(),
+        help_text='Recoveries by the attempts that had acted before the money came: "0" (before any attempt), '
+        '"1" … "5", and "6+".',
+    )
 
 
 class CurrencyKpisOut(ClosedSerializer):

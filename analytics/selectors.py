@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.db.models import F, QuerySet, Sum
@@ -29,7 +29,8 @@ from analytics.buckets import (
     ttr_field,
 )
 from analytics.enums import Credit, Granularity
-from analytics.models import DailyRollup, DeclineCodeRollup
+from analytics.models import DailyRollup, DeclineCodeRollup, RollupWatermark
+from analytics.rollups import WATERMARK
 
 TOP_CODES = 50
 _TTR_FIELDS = tuple(ttr_field(index) for index in range(len(TTR_BOUNDS) + 1))
@@ -77,6 +78,8 @@ class Kpis:
     refunded_amount: int
     median_time_to_recover_seconds: int | None
     by_credit: dict[str, Amount]
+    # Recoveries by the attempts that had acted before the money came: "0" (before any) … "6+".
+    by_attempts: dict[str, Amount]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -147,6 +150,10 @@ class CurrencyCohorts:
     cohorts: list[Cohort]
 
 
+def attempt_label(bucket: int) -> str:
+    return f"{bucket}+" if bucket == ATTEMPT_BUCKETS - 1 else str(bucket)
+
+
 def _rate(part: int, whole: int) -> float:
     return round(part / whole, 4) if whole else 0.0
 
@@ -191,6 +198,12 @@ def _kpis(row: dict[str, Any] | None) -> Kpis:
         refunded_amount=row["refunded_amount"],
         median_time_to_recover_seconds=median_seconds([row[name] for name in _TTR_FIELDS]),
         by_credit=_credits(row),
+        by_attempts={
+            attempt_label(bucket): Amount(
+                count=row[attempt_field(bucket, "count")], amount=row[attempt_field(bucket, "amount")]
+            )
+            for bucket in range(ATTEMPT_BUCKETS)
+        },
     )
 
 
@@ -312,10 +325,6 @@ def analytics_failure_distribution(*, query: AnalyticsQuery) -> list[Distributio
     ]
 
 
-def attempt_label(bucket: int) -> str:
-    return f"{bucket}+" if bucket == ATTEMPT_BUCKETS - 1 else str(bucket)
-
-
 _COHORT_FIELDS = (
     "failed_count",
     "recovered_count",
@@ -355,3 +364,8 @@ def analytics_cohorts(*, query: AnalyticsQuery) -> list[CurrencyCohorts]:
             )
         )
     return [CurrencyCohorts(currency=currency, cohorts=cohorts) for currency, cohorts in out.items()]
+
+
+def analytics_refreshed_at() -> datetime | None:
+    """When the periodic refresh last brought the rollups up to date (None: never yet)."""
+    return RollupWatermark.objects.filter(name=WATERMARK).values_list("refreshed_at", flat=True).first()

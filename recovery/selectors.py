@@ -9,11 +9,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from accounts.models import Organization
 from recovery.classifier import FALLBACK_RULE_ID, Classification, ClassifierInput, Rule, RuleSet, classify
-from recovery.enums import TransactionStatus
 from recovery.limits import PHONE_PUNCTUATION
 from recovery.models import ClassifierRule, FailureEvent, PaymentMismatch, Transaction
 from retries.models import RecoveryAttempt
@@ -191,13 +190,6 @@ def transaction_export_rows(
         if page.next_cursor is None:
             return
         cursor = page.next_cursor
-
-
-def transaction_status_counts(*, organization: Organization, livemode: bool) -> dict[str, int]:
-    """How many of the organization's live or test transactions are in each status (every status named)."""
-    rows = Transaction.objects.for_org(organization, livemode=livemode).values("status").annotate(n=Count("id"))
-    counts = {row["status"]: row["n"] for row in rows.order_by()}
-    return {status: counts.get(status, 0) for status in TransactionStatus.values}
 
 
 def transaction_get(*, organization: Organization, livemode: bool, transaction_ref: str) -> Transaction | None:

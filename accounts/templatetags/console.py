@@ -28,3 +28,9 @@ def may_manage(by: Membership, target: Membership) -> bool:
 def money(row: Any) -> str:
     """A row's `amount` (minor units) in its `currency`, e.g. `2,499.00 INR`."""
     return str(Money(int(row.amount), row.currency))
+
+
+@register.filter
+def percent(rate: float) -> str:
+    """`{{ 0.3333|percent }}` → `33.3%`: a share of 0 … 1 as people read it."""
+    return f"{float(rate) * 100:.1f}%"

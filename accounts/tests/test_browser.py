@@ -113,13 +113,14 @@ def test_the_demo_user_signs_in_lands_on_the_console_and_makes_a_key(page) -> No
     # The demo's payments are test data, and the console says so until switched to live data.
     banner = page.get_by_role("status").filter(has_text="Test data.")
     assert banner.is_visible()
-    assert page.get_by_text("test payments to recover").is_visible()
+    assert page.get_by_text("What failed and what came back, in test data.").is_visible()
+    assert "payments" in page.get_by_test_id("kpi-failed").inner_text()
     screenshot(page, "console-home-test-data")
     with page.expect_navigation():
         page.get_by_role("switch", name="Test data").click()
     assert page.get_by_role("switch", name="Test data").get_attribute("aria-checked") == "false"
     assert not banner.count()
-    assert page.get_by_text("live payments to recover").is_visible()
+    assert page.get_by_text("What failed and what came back, in live data.").is_visible()
     page.get_by_role("switch", name="Test data").focus()
     with page.expect_navigation():
         page.keyboard.press("Enter")

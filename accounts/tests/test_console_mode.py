@@ -7,6 +7,7 @@ from django.test import Client
 
 from accounts.enums import ApiKeyMode, Role
 from accounts.tests.factories import ApiKeyFactory, MembershipFactory, OrganizationFactory
+from analytics.rollups import rollups_refresh
 from recovery.tests.factories import record_failure
 
 BANNER = "You are seeing what test API keys and test gateway accounts recorded"
@@ -29,11 +30,13 @@ def test_an_organization_without_live_keys_shows_its_test_data(client, organizat
     record_failure(organization=organization)
     record_failure(organization=organization, livemode=True)
     record_failure(organization=organization, livemode=True)
+    rollups_refresh()
 
     home = client.get("/app/").content.decode()
 
     assert BANNER in home
-    assert '1</span> <span class="stat-label">test payment to recover' in home
+    assert "What failed and what came back, in test data." in home
+    assert '<span class="kpi-detail">1 payment</span>' in home
 
 
 @pytest.mark.django_db
@@ -41,11 +44,13 @@ def test_an_organization_with_a_live_key_opens_on_its_live_data(client, organiza
     ApiKeyFactory.issue(organization=organization, mode=ApiKeyMode.LIVE)
     record_failure(organization=organization, livemode=True)
     record_failure(organization=organization, livemode=True)
+    rollups_refresh()
 
     home = client.get("/app/").content.decode()
 
     assert BANNER not in home
-    assert '2</span> <span class="stat-label">live payments to recover' in home
+    assert "What failed and what came back, in live data." in home
+    assert '<span class="kpi-detail">2 payments</span>' in home
 
 
 @pytest.mark.django_db

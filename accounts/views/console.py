@@ -1,4 +1,4 @@
-"""The console's home, creating an organization, switching between organizations and between
+"""The console's home (the dashboard), creating an organization, switching between organizations and between
 their live and test data."""
 
 from __future__ import annotations
@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404, HttpResponseBadRequest, HttpResponseBase
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -19,28 +20,45 @@ from accounts.access import (
     signed_in_view,
 )
 from accounts.forms import OrganizationForm
-from accounts.models import ApiKey, Membership
 from accounts.selectors import membership_list_for_user, onboarding_checklist
 from accounts.services import organization_create
 from accounts.views.onboarding import onboarding_steps
-from recovery.selectors import transaction_status_counts
+from analytics.dashboard import DashboardFilterForm, dashboard_build, dashboard_filters
+from analytics.rollups import organization_zone
+from analytics.selectors import analytics_refreshed_at
+from payments.enums import GatewayProvider
+
+HOME = "console/home.html"
 
 
 @require_GET
 @console_view()
 def home(request: ConsoleRequest) -> HttpResponseBase:
+    """The dashboard: what failed and what came back in the chosen days, filters in the URL; an htmx
+    request gets the dashboard's fragment, a page load (or a history restore) the whole page."""
     organization = request.organization
-    return render(
-        request,
-        "console/home.html",
-        {
-            "checklist": onboarding_checklist(organization=organization, user=request.user),
-            "setup_steps": onboarding_steps(organization=organization),
-            "member_count": Membership.objects.for_org(organization).count(),
-            "active_key_count": ApiKey.objects.for_org(organization).filter(revoked_at__isnull=True).count(),
-            "transactions": transaction_status_counts(organization=organization, livemode=request.livemode),
-        },
-    )
+    form = DashboardFilterForm(request.GET)
+    today = timezone.now().astimezone(organization_zone(organization)).date()
+    filters = dashboard_filters(form, today=today)
+    dashboard = dashboard_build(organization=organization, livemode=request.livemode, filters=filters)
+    others = request.GET.copy()
+    others.pop("currency", None)
+    context = {
+        "form": form,
+        "dashboard": dashboard,
+        "gateways": GatewayProvider.choices,
+        "gateway_values": GatewayProvider.values,
+        "currency_query": others.urlencode(),
+        "time_zone": str(organization.time_zone),
+        "refreshed_at": analytics_refreshed_at(),
+    }
+    if request.htmx and not request.htmx.boosted and not request.htmx.history_restore_request:
+        return render(request, f"{HOME}#dashboard", context)
+    steps = onboarding_steps(organization=organization)
+    checklist = onboarding_checklist(organization=organization, user=request.user)
+    context["setup_steps"] = steps if not all(step.done for step in steps) else []
+    context["checklist"] = checklist if not all(item.done for item in checklist) else []
+    return render(request, HOME, context)
 
 
 @require_POST
