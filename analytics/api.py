@@ -66,6 +66,15 @@ def _series_point(point: Any, *, money: bool) -> dict[str, Any]:
     }
 
 
+def _series_answer(request: Request, name: str, *, money: bool) -> HttpResponse:
+    query = _query(request, series=True)
+    data = [
+        {"currency": item.currency, "points": [_series_point(point, money=money) for point in item.points]}
+        for item in analytics_series(query=query)
+    ]
+    return _answer(query, name, data, granularity=query.granularity)
+
+
 class AnalyticsKpisApi(APIView):
     required_role = Role.ANALYST
 
@@ -104,12 +113,7 @@ class AnalyticsRecoveryRateApi(APIView):
         responses={200: schemas.RecoveryRateListOut, **_ERRORS},
     )
     def get(self, request: Request) -> HttpResponse:
-        query = _query(request, series=True)
-        data = [
-            {"currency": item.currency, "points": [_series_point(point, money=False) for point in item.points]}
-            for item in analytics_series(query=query)
-        ]
-        return _answer(query, "recovery_rate", data, granularity=query.granularity)
+        return _series_answer(request, "recovery_rate", money=False)
 
 
 class AnalyticsRevenueRecoveredApi(APIView):
@@ -126,12 +130,7 @@ class AnalyticsRevenueRecoveredApi(APIView):
         responses={200: schemas.RevenueListOut, **_ERRORS},
     )
     def get(self, request: Request) -> HttpResponse:
-        query = _query(request, series=True)
-        data = [
-            {"currency": item.currency, "points": [_series_point(point, money=True) for point in item.points]}
-            for item in analytics_series(query=query)
-        ]
-        return _answer(query, "revenue_recovered", data, granularity=query.granularity)
+        return _series_answer(request, "revenue_recovered", money=True)
 
 
 class AnalyticsFailureDistributionApi(APIView):

@@ -11,14 +11,15 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 
 from accounts.models import Organization
-from recovery.classifier import ClassifierInput, sample_input
+from recovery.classifier import sample_input
 from recovery.enums import PaymentMethodType
+from recovery.forms import DeclineInputMixin
 from recovery.models import ClassifierRule, FailureEvent, PaymentMismatch, Transaction
 from recovery.selectors import classification_for
 from recovery.services import classifier_rule_delete, classifier_rule_save
 
 
-class ClassifierTestForm(forms.Form):
+class ClassifierTestForm(DeclineInputMixin, forms.Form):
     organization = forms.ModelChoiceField(
         queryset=Organization.objects.order_by("name"),
         required=False,
@@ -31,18 +32,6 @@ class ClassifierTestForm(forms.Form):
     network_decline_code = forms.CharField(max_length=8, required=False)
     network_advice_code = forms.CharField(max_length=8, required=False)
     advice_code = forms.CharField(max_length=64, required=False)
-
-    def classifier_input(self) -> ClassifierInput:
-        data = self.cleaned_data
-        return ClassifierInput(
-            gateway=data["gateway"],
-            code=data["code"],
-            message=data["message"],
-            payment_method_type=data["payment_method_type"],
-            network_decline_code=data["network_decline_code"],
-            network_advice_code=data["network_advice_code"],
-            advice_code=data["advice_code"],
-        )
 
 
 @admin.register(ClassifierRule)

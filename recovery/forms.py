@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import fields
 from typing import Any
 
 from django import forms
@@ -10,10 +11,27 @@ from django import forms
 from recovery.classifier import ClassifierInput
 from recovery.enums import PaymentMethodType
 from recovery.models import ClassifierRule
+from recovery.services.rule_overrides import OVERRIDE_FIELDS
 
 ALTERNATIVE_CHOICES = [
     (method.value, method.label) for method in PaymentMethodType if method != PaymentMethodType.OTHER
 ]
+
+
+class DeclineInputMixin:
+    """For a form that types in a decline: the `ClassifierInput` of the fields it has (the others
+    keep their defaults)."""
+
+    cleaned_data: dict[str, Any]
+
+    def classifier_input(self) -> ClassifierInput:
+        return ClassifierInput(
+            **{
+                field.name: self.cleaned_data[field.name]
+                for field in fields(ClassifierInput)
+                if field.name in self.cleaned_data
+            }
+        )
 
 
 class ClassifierOverrideForm(forms.ModelForm):
@@ -26,23 +44,7 @@ class ClassifierOverrideForm(forms.ModelForm):
 
     class Meta:
         model = ClassifierRule
-        fields = (
-            "slug",
-            "code_system",
-            "gateway",
-            "code",
-            "code_pattern",
-            "message_regex",
-            "category",
-            "retryable",
-            "action",
-            "cooldown_seconds",
-            "alternatives",
-            "priority",
-            "explanation",
-            "recommendation",
-            "is_active",
-        )
+        fields = OVERRIDE_FIELDS
         labels = {
             "slug": "Rule id",
             "code_system": "Which code it matches",
@@ -65,7 +67,7 @@ class ClassifierOverrideForm(forms.ModelForm):
         return slug
 
 
-class ClassifierTestForm(forms.Form):
+class ClassifierTestForm(DeclineInputMixin, forms.Form):
     """A decline typed in, to see which rule decides it."""
 
     gateway = forms.CharField(max_length=40, initial="stripe")
@@ -88,14 +90,3 @@ class ClassifierTestForm(forms.Form):
         if not any(data.get(name) for name in ("code", "network_decline_code", "network_advice_code", "message")):
             raise forms.ValidationError("Type a code or a message to test.")
         return data
-
-    def classifier_input(self) -> ClassifierInput:
-        data = self.cleaned_data
-        return ClassifierInput(
-            gateway=data["gateway"],
-            code=data["code"],
-            message=data["message"],
-            payment_method_type=data["payment_method_type"],
-            network_decline_code=data["network_decline_code"],
-            network_advice_code=data["network_advice_code"],
-        )

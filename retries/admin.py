@@ -19,6 +19,7 @@ from retries.services import (
     retry_policy_override_save,
     retry_policy_update,
 )
+from retries.views.policy_forms import ATTEMPT_FIELDS, WINDOW_FIELDS
 
 
 class RetryPolicyOverrideInline(admin.TabularInline):
@@ -42,23 +43,8 @@ class RetryPolicyAdmin(admin.ModelAdmin):
     actions = ("make_default",)
     fieldsets = (
         (None, {"fields": ("public_id", "organization", "name", "is_default")}),
-        (
-            "Attempts",
-            {
-                "fields": (
-                    "channels",
-                    "allow_auto_charge",
-                    "max_attempts",
-                    "first_delay",
-                    "backoff_multiplier",
-                    "max_delay",
-                    "jitter_percent",
-                    "give_up_after_days",
-                    "link_lifetime",
-                )
-            },
-        ),
-        ("Send window", {"fields": ("window_start", "window_end", "window_days", "time_zone_source")}),
+        ("Attempts", {"fields": ATTEMPT_FIELDS}),
+        ("Send window", {"fields": WINDOW_FIELDS}),
         ("History", {"fields": ("created_at", "updated_at")}),
     )
 

@@ -24,12 +24,12 @@ from accounts.exceptions import ApiKeyLimitError
 from accounts.forms import BrandingForm
 from accounts.models import ApiKey, Organization, OrganizationLogo
 from accounts.selectors import organization_branding
-from accounts.services import api_key_create, organization_update_branding
+from accounts.services import api_key_create
+from accounts.views.settings import branding_save
 from payments.enums import GatewayMode, GatewayProvider
-from payments.exceptions import GatewayCredentialsInvalid, GatewayError, UnknownProvider
 from payments.forms import GatewayConnectForm
 from payments.models import GatewayAccount
-from payments.services import gateway_account_connect
+from payments.views.console import gateway_connect_submitted
 from recovery.api.events import PAYMENT_FAILED_ENDPOINT
 from recovery.api.parsing import parse_failure
 from recovery.exceptions import TransactionConflict
@@ -118,18 +118,7 @@ def onboarding_branding(request: ConsoleRequest) -> HttpResponseBase:
     form = BrandingForm(request.POST or None, request.FILES or None, has_logo=has_logo, initial=initial)
     if request.method == "POST":
         if form.is_valid():
-            organization_update_branding(
-                organization=organization,
-                actor=request_actor(request),
-                display_name=form.cleaned_data["display_name"],
-                accent_colour=form.cleaned_data["accent_colour"],
-                support_email=form.cleaned_data["support_email"],
-                support_phone=form.cleaned_data["support_phone"],
-                payer_language=form.cleaned_data["payer_language"],
-                logo=form.cleaned_data["logo"],
-                remove_logo=form.cleaned_data.get("remove_logo", False),
-            )
-            messages.success(request, "Branding saved.")
+            branding_save(request, form)
             return redirect("console:onboarding_gateway")
         return _render(request, "branding", status=422, form=form)
     return _render(request, "branding", form=form)
@@ -142,29 +131,14 @@ def onboarding_gateway(request: ConsoleRequest) -> HttpResponseBase:
     _test_mode(request)
     form = GatewayConnectForm(request.POST or None, livemode=False, initial={"provider": GatewayProvider.SANDBOX})
     if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                connected = gateway_account_connect(
-                    organization=request.organization,
-                    provider=data["provider"],
-                    secret_key=data["secret_key"],
-                    key_id=data["key_id"],
-                    webhook_secret=data["webhook_secret"],
-                    mode=GatewayMode.TEST,
-                    actor=request_actor(request),
-                )
-            except (GatewayCredentialsInvalid, UnknownProvider) as exc:
-                form.add_error(None, str(exc))
-            except GatewayError as exc:
-                form.add_error(None, f"Could not reach the gateway to check the keys ({exc}). Try again in a minute.")
-            else:
-                messages.success(request, f"{connected.account.get_provider_display()} connected in test mode.")
-                if connected.generated_webhook_secret:
-                    # Shown once, here: the next step is a redirect.
-                    return _render(request, "gateway", form=form, connected=connected)
-                return redirect("console:onboarding_api_key")
-        return _render(request, "gateway", status=422, form=form)
+        connected = gateway_connect_submitted(request, form, mode=GatewayMode.TEST)
+        if connected is None:
+            return _render(request, "gateway", status=422, form=form)
+        messages.success(request, f"{connected.account.get_provider_display()} connected in test mode.")
+        if connected.generated_webhook_secret:
+            # Shown once, here: the next step is a redirect.
+            return _render(request, "gateway", form=form, connected=connected)
+        return redirect("console:onboarding_api_key")
     return _render(request, "gateway", form=form)
 
 

@@ -59,13 +59,8 @@ def settings_general(request: ConsoleRequest) -> HttpResponseBase:
     return redirect("console:settings")
 
 
-@require_POST
-@console_view(min_role=Role.ADMIN)
-def settings_branding(request: ConsoleRequest) -> HttpResponseBase:
-    has_logo = organization_branding(organization=request.organization).logo_url is not None
-    form = BrandingForm(request.POST, request.FILES, has_logo=has_logo)
-    if not form.is_valid():
-        return _render(request, branding=form, status=422)
+def branding_save(request: ConsoleRequest, form: BrandingForm) -> None:
+    """Store the organization's branding from a valid form (here and in onboarding)."""
     organization_update_branding(
         organization=request.organization,
         actor=request_actor(request),
@@ -78,6 +73,16 @@ def settings_branding(request: ConsoleRequest) -> HttpResponseBase:
         remove_logo=form.cleaned_data.get("remove_logo", False),
     )
     messages.success(request, "Branding saved.")
+
+
+@require_POST
+@console_view(min_role=Role.ADMIN)
+def settings_branding(request: ConsoleRequest) -> HttpResponseBase:
+    has_logo = organization_branding(organization=request.organization).logo_url is not None
+    form = BrandingForm(request.POST, request.FILES, has_logo=has_logo)
+    if not form.is_valid():
+        return _render(request, branding=form, status=422)
+    branding_save(request, form)
     return redirect("console:settings")
 
 

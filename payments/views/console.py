@@ -33,6 +33,32 @@ def _mode(request: ConsoleRequest) -> str:
     return GatewayMode.LIVE if request.livemode else GatewayMode.TEST
 
 
+def gateway_connect_submitted(
+    request: ConsoleRequest, form: GatewayConnectForm, *, mode: str
+) -> ConnectedGateway | None:
+    """Connect the organization's gateway with the keys of the submitted `form` (this page's and
+    onboarding's); None, the reason on the form, when it is invalid, the gateway refused the keys
+    or could not be reached."""
+    if not form.is_valid():
+        return None
+    data = form.cleaned_data
+    try:
+        return gateway_account_connect(
+            organization=request.organization,
+            provider=data["provider"],
+            secret_key=data["secret_key"],
+            key_id=data["key_id"],
+            webhook_secret=data["webhook_secret"],
+            mode=mode,
+            actor=request_actor(request),
+        )
+    except (GatewayCredentialsInvalid, UnknownProvider) as exc:
+        form.add_error(None, str(exc))
+    except GatewayError as exc:
+        form.add_error(None, f"Could not reach the gateway to check the keys ({exc}). Try again in a minute.")
+    return None
+
+
 def _account(request: ConsoleRequest, account_id: str) -> GatewayAccount:
     return get_object_or_404(
         GatewayAccount.objects.for_org(request.organization).select_related("organization"), public_id=account_id
@@ -71,29 +97,14 @@ def gateways(request: ConsoleRequest) -> HttpResponseBase:
 @console_view(min_role=Role.ADMIN)
 def gateway_connect(request: ConsoleRequest) -> HttpResponseBase:
     form = GatewayConnectForm(request.POST, livemode=request.livemode)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            connected = gateway_account_connect(
-                organization=request.organization,
-                provider=data["provider"],
-                secret_key=data["secret_key"],
-                key_id=data["key_id"],
-                webhook_secret=data["webhook_secret"],
-                mode=_mode(request),
-                actor=request_actor(request),
-            )
-        except (GatewayCredentialsInvalid, UnknownProvider) as exc:
-            form.add_error(None, str(exc))
-        except GatewayError as exc:
-            form.add_error(None, f"Could not reach the gateway to check the keys ({exc}). Try again in a minute.")
-        else:
-            account = connected.account
-            verb = "connected" if connected.created else "updated"
-            messages.success(request, f"{account.get_provider_display()} ({account.mode} mode) {verb}.")
-            # The page answers the POST itself: a secret Tinko made up is in this response only.
-            return _page(request, connected=connected)
-    return _page(request, form=form, status=422)
+    connected = gateway_connect_submitted(request, form, mode=_mode(request))
+    if connected is None:
+        return _page(request, form=form, status=422)
+    account = connected.account
+    verb = "connected" if connected.created else "updated"
+    messages.success(request, f"{account.get_provider_display()} ({account.mode} mode) {verb}.")
+    # The page answers the POST itself: a secret Tinko made up is in this response only.
+    return _page(request, connected=connected)
 
 
 @require_POST

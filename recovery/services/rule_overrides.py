@@ -13,6 +13,7 @@ from accounts.services.audit import Actor, audit_changes, audit_record
 from recovery.models import ClassifierRule
 from recovery.services.rules import classifier_rule_delete, classifier_rule_save
 
+# The fields an organization sets on its own rules, in the order its form shows them.
 OVERRIDE_FIELDS = (
     "slug",
     "code_system",
@@ -26,8 +27,8 @@ OVERRIDE_FIELDS = (
     "cooldown_seconds",
     "alternatives",
     "priority",
-    "recommendation",
     "explanation",
+    "recommendation",
     "is_active",
 )
 

@@ -52,6 +52,23 @@ def _left_behind(attempt: RecoveryAttempt, *, key: bool) -> RecoveryAttempt:
     return attempt
 
 
+def _stripe_re_charge_left_behind(organization, *, gateway_payment_id: str = "") -> tuple[Transaction, RecoveryAttempt]:
+    """A re-charge of a saved Stripe card left behind after its worker claimed the gateway call
+    (and stored the payment the gateway made, when one is given)."""
+    GatewayAccountFactory.stripe(organization=organization)
+    txn = factories.transaction(
+        organization=organization,
+        amount=2000,
+        currency="USD",
+        gateway_customer_id="cus_Rq7Payer0001",
+        gateway_payment_method_id="pm_1QpCard0001",
+    )
+    attempt = _left_behind(claimed(transaction=txn, channel=Channel.AUTO_CHARGE), key=True)
+    if gateway_payment_id:
+        RecoveryAttempt.objects.filter(pk=attempt.pk).update(gateway_payment_id=gateway_payment_id)
+    return txn, attempt
+
+
 def _charge_at_the_gateway(account: GatewayAccount, attempt: RecoveryAttempt, txn: Transaction) -> str:
     """What the worker's gateway call did before the worker died."""
     request = charge_request(attempt=attempt, transaction=txn)
@@ -138,16 +155,7 @@ def test_a_never_taken_up_attempt_of_a_closed_transaction_is_cancelled(organizat
 def test_a_stored_payment_is_retrieved_and_one_still_unsettled_is_looked_at_again_later(
     organization, fake_gateway
 ) -> None:
-    GatewayAccountFactory.stripe(organization=organization)
-    txn = factories.transaction(
-        organization=organization,
-        amount=2000,
-        currency="USD",
-        gateway_customer_id="cus_Rq7Payer0001",
-        gateway_payment_method_id="pm_1QpCard0001",
-    )
-    attempt = _left_behind(claimed(transaction=txn, channel=Channel.AUTO_CHARGE), key=True)
-    RecoveryAttempt.objects.filter(pk=attempt.pk).update(gateway_payment_id="pi_3QpOffSession01")
+    _, attempt = _stripe_re_charge_left_behind(organization, gateway_payment_id="pi_3QpOffSession01")
     processing = {**fixture("stripe", "api/payment_intent_succeeded.json"), "status": "processing"}
     fake_gateway.respond("GET", "/v1/payment_intents/pi_3QpOffSession01", processing)
     fake_gateway.respond(
@@ -167,16 +175,7 @@ def test_a_charge_the_gateway_never_settles_fails_after_the_limit_and_the_next_s
     organization, fake_gateway, settings
 ) -> None:
     settings.RETRY_UNSETTLED_MAX_SECONDS = 3600
-    GatewayAccountFactory.stripe(organization=organization)
-    txn = factories.transaction(
-        organization=organization,
-        amount=2000,
-        currency="USD",
-        gateway_customer_id="cus_Rq7Payer0001",
-        gateway_payment_method_id="pm_1QpCard0001",
-    )
-    attempt = _left_behind(claimed(transaction=txn, channel=Channel.AUTO_CHARGE), key=True)
-    RecoveryAttempt.objects.filter(pk=attempt.pk).update(gateway_payment_id="pi_3QpOffSession01")
+    txn, attempt = _stripe_re_charge_left_behind(organization, gateway_payment_id="pi_3QpOffSession01")
     processing = {**fixture("stripe", "api/payment_intent_succeeded.json"), "status": "processing"}
     fake_gateway.respond("GET", "/v1/payment_intents/pi_3QpOffSession01", processing)
     fake_gateway.respond("GET", "/v1/payment_intents/pi_3QpOffSession01", processing)
@@ -192,15 +191,7 @@ def test_a_charge_the_gateway_never_settles_fails_after_the_limit_and_the_next_s
 
 
 def test_a_stripe_charge_is_found_among_the_customers_payment_intents(organization, fake_gateway) -> None:
-    GatewayAccountFactory.stripe(organization=organization)
-    txn = factories.transaction(
-        organization=organization,
-        amount=2000,
-        currency="USD",
-        gateway_customer_id="cus_Rq7Payer0001",
-        gateway_payment_method_id="pm_1QpCard0001",
-    )
-    attempt = _left_behind(claimed(transaction=txn, channel=Channel.AUTO_CHARGE), key=True)
+    _, attempt = _stripe_re_charge_left_behind(organization)
     intent = {
         **fixture("stripe", "api/payment_intent_succeeded.json"),
         "metadata": {"tinko_attempt_id": attempt.public_id},
@@ -212,11 +203,7 @@ def test_a_stripe_charge_is_found_among_the_customers_payment_intents(organizati
 
 
 def test_when_the_gateway_cannot_be_asked_the_attempt_waits_for_a_later_look(organization, fake_gateway) -> None:
-    GatewayAccountFactory.stripe(organization=organization)
-    txn = factories.transaction(
-        organization=organization, gateway_customer_id="cus_Rq7Payer0001", gateway_payment_method_id="pm_1QpCard0001"
-    )
-    attempt = _left_behind(claimed(transaction=txn, channel=Channel.AUTO_CHARGE), key=True)
+    _, attempt = _stripe_re_charge_left_behind(organization)
     fake_gateway.respond("GET", "/v1/payment_intents", {"error": {"type": "api_error"}}, status=500)
 
     assert attempts_sweep() == {"unsettled": 1}

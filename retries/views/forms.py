@@ -41,15 +41,26 @@ class _DatesForm(forms.Form):
             self.add_error("until", "Pick a date on or after the start date.")
         return cleaned
 
+    def filtered(self, zone: ZoneInfo) -> tuple[dict[str, Any], datetime | None, datetime | None]:
+        """The valid fields (an invalid one is shown with its error and left out) and the dates as
+        [start, end) in `zone`."""
+        self.is_valid()
+        data = self.cleaned_data
+        return data, *day_bounds(data.get("since"), data.get("until"), zone)
 
-class TransactionFilterForm(_DatesForm):
-    q = forms.CharField(
-        label="Search",
+
+def _search_field(label: str, help_text: str) -> forms.CharField:
+    return forms.CharField(
+        label=label,
         required=False,
         max_length=255,
-        help_text="The full reference, or the payer's email or phone (+91 98765 43210).",
+        help_text=help_text,
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
     )
+
+
+class TransactionFilterForm(_DatesForm):
+    q = _search_field("Search", "The full reference, or the payer's email or phone (+91 98765 43210).")
     status = forms.ChoiceField(label="Status", required=False, choices=_any("Any status", TransactionStatus.choices))
     category = forms.ChoiceField(label="Category", required=False, choices=_any("Any category", Category.choices))
     gateway = forms.CharField(
@@ -72,13 +83,7 @@ class TransactionFilterForm(_DatesForm):
 
 
 class NotificationFilterForm(_DatesForm):
-    transaction = forms.CharField(
-        label="Transaction",
-        required=False,
-        max_length=255,
-        help_text="Its full reference or id (txn_…).",
-        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
-    )
+    transaction = _search_field("Transaction", "Its full reference or id (txn_…).")
     status = forms.ChoiceField(label="Status", required=False, choices=_any("Any status", NotificationStatus.choices))
     channel = forms.ChoiceField(label="Channel", required=False, choices=_any("Any channel", Channel.choices))
     field_order = ["transaction", "status", "channel", "since", "until"]

@@ -19,7 +19,7 @@ from messaging.selectors import (
     notification_get,
     notification_list,
 )
-from retries.views.forms import NotificationFilterForm, day_bounds
+from retries.views.forms import NotificationFilterForm
 
 TEMPLATE = "console/messages.html"
 PREVIEW_TEMPLATE = "console/message.html"
@@ -37,9 +37,7 @@ def message_problem(log: NotificationLog) -> str:
 @console_view()
 def message_list(request: ConsoleRequest) -> HttpResponseBase:
     form = NotificationFilterForm(request.GET)
-    form.is_valid()
-    data = form.cleaned_data
-    since, until = day_bounds(data.get("since"), data.get("until"), ZoneInfo(str(request.organization.time_zone)))
+    data, since, until = form.filtered(ZoneInfo(str(request.organization.time_zone)))
     filters = NotificationFilters(
         transaction=data.get("transaction") or None,
         status=data.get("status") or None,

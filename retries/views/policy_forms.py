@@ -17,7 +17,22 @@ from retries.enums import Channel
 from retries.models import MAX_ATTEMPTS, RetryPolicy, RetryPolicyOverride
 from retries.planner.text import duration
 from retries.preview import SampleFailure
+from retries.services import OVERRIDE_FIELDS
 from tinko.money import Money
+
+# A policy's fields under the headings the editor and the admin show them in.
+ATTEMPT_FIELDS = (
+    "channels",
+    "allow_auto_charge",
+    "max_attempts",
+    "first_delay",
+    "backoff_multiplier",
+    "max_delay",
+    "jitter_percent",
+    "give_up_after_days",
+    "link_lifetime",
+)
+WINDOW_FIELDS = ("window_start", "window_end", "window_days", "time_zone_source")
 
 _SPAN_PART = re.compile(r"(\d+)\s*(d|day|days|h|hr|hrs|hour|hours|m|min|mins|minute|minutes)\b")
 _UNITS = {"d": "days", "h": "hours", "m": "minutes"}
@@ -92,22 +107,7 @@ class RetryPolicyForm(forms.ModelForm):
 
     class Meta:
         model = RetryPolicy
-        fields = (
-            "name",
-            "channels",
-            "allow_auto_charge",
-            "max_attempts",
-            "first_delay",
-            "backoff_multiplier",
-            "max_delay",
-            "jitter_percent",
-            "give_up_after_days",
-            "link_lifetime",
-            "window_start",
-            "window_end",
-            "window_days",
-            "time_zone_source",
-        )
+        fields = ("name", *ATTEMPT_FIELDS, *WINDOW_FIELDS)
         labels = {
             "allow_auto_charge": "Re-charge saved payment methods automatically",
             "max_attempts": "Attempts",
@@ -132,9 +132,11 @@ class RetryPolicyForm(forms.ModelForm):
 
     def groups(self) -> list[tuple[str, list[forms.BoundField]]]:
         """The fields under their headings, as the editor shows them."""
-        window = ("window_start", "window_end", "window_days", "time_zone_source")
-        attempts = [name for name in self.fields if name not in window]
-        return [("Attempts", [self[name] for name in attempts]), ("Send window", [self[name] for name in window])]
+        attempts = [name for name in self.fields if name not in WINDOW_FIELDS]
+        return [
+            ("Attempts", [self[name] for name in attempts]),
+            ("Send window", [self[name] for name in WINDOW_FIELDS]),
+        ]
 
     def clean_channels(self) -> list[str]:
         return str(self.cleaned_data["channels"]).split(",")
@@ -147,17 +149,7 @@ class RetryPolicyOverrideForm(forms.ModelForm):
 
     class Meta:
         model = RetryPolicyOverride
-        fields = (
-            "category",
-            "schedule",
-            "allow_auto_charge",
-            "max_attempts",
-            "first_delay",
-            "backoff_multiplier",
-            "max_delay",
-            "pay_days",
-            "pay_day_time",
-        )
+        fields = OVERRIDE_FIELDS
         labels = {
             "allow_auto_charge": "Re-charge automatically",
             "max_attempts": "Attempts",

@@ -6,7 +6,8 @@ row); analysts see the page but none of the controls, and are refused if they po
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
@@ -18,8 +19,10 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.access import ConsoleRequest, console_view, request_actor
 from accounts.enums import Role, role_at_least
 from messaging.enums import NotificationStatus
+from messaging.models import NotificationLog
 from recovery.enums import PaymentEffect
 from recovery.models import Transaction
+from retries.controls import ControlResult
 from retries.exceptions import RecoveryConflict, TransactionNotFound
 from retries.member_actions import (
     Control,
@@ -33,6 +36,8 @@ from retries.views.messages import message_problem
 from tinko.money import Money
 
 TEMPLATE = "console/transaction.html"
+
+T = TypeVar("T")
 
 _DONE: dict[Control, str] = {
     Control.PAUSE: "Recovery paused: nothing more is scheduled until you resume it.",
@@ -92,26 +97,41 @@ def transaction_detail(request: ConsoleRequest, transaction_id: str) -> HttpResp
     return _page(request, _timeline(request, transaction_id))
 
 
-def _control(request: ConsoleRequest, transaction_id: str, control: Control) -> HttpResponseBase:
+def _act(
+    request: ConsoleRequest,
+    transaction_id: str,
+    action: Callable[..., T],
+    report: Callable[[T], None],
+    **params: Any,
+) -> HttpResponseBase:
+    """Call a member action on the transaction and report its result as a message: an unknown
+    transaction is a 404, a refused one an error message; either way back to its page."""
     txn = _timeline(request, transaction_id).transaction
     try:
-        result = recovery_control_by_member(
+        result = action(
             organization=request.organization,
             livemode=request.livemode,
             transaction_ref=txn.transaction_ref,
-            control=control,
             actor=request_actor(request),
+            **params,
         )
     except TransactionNotFound as exc:
         raise Http404(exc.message) from exc
     except RecoveryConflict as exc:
         messages.error(request, exc.message)
     else:
+        report(result)
+    return redirect("console:transaction", transaction_id=txn.public_id)
+
+
+def _control(request: ConsoleRequest, transaction_id: str, control: Control) -> HttpResponseBase:
+    def report(result: ControlResult) -> None:
         if result.changed:
             messages.success(request, _DONE[control])
         else:
             messages.info(request, _ALREADY[control])
-    return redirect("console:transaction", transaction_id=txn.public_id)
+
+    return _act(request, transaction_id, recovery_control_by_member, report, control=control)
 
 
 @require_POST
@@ -141,24 +161,13 @@ def transaction_restart(request: ConsoleRequest, transaction_id: str) -> HttpRes
 @require_POST
 @console_view(min_role=Role.ADMIN)
 def transaction_send_link(request: ConsoleRequest, transaction_id: str) -> HttpResponseBase:
-    txn = _timeline(request, transaction_id).transaction
-    try:
-        log = recovery_link_send_by_member(
-            organization=request.organization,
-            livemode=request.livemode,
-            transaction_ref=txn.transaction_ref,
-            actor=request_actor(request),
-        )
-    except TransactionNotFound as exc:
-        raise Http404(exc.message) from exc
-    except RecoveryConflict as exc:
-        messages.error(request, exc.message)
-    else:
+    def report(log: NotificationLog) -> None:
         if log.status == NotificationStatus.SENT:
             messages.success(request, f"A new recovery link was emailed to {log.recipient_masked}.")
         else:
             messages.error(request, f"The link was made but the email was not sent: {message_problem(log)}.")
-    return redirect("console:transaction", transaction_id=txn.public_id)
+
+    return _act(request, transaction_id, recovery_link_send_by_member, report)
 
 
 @require_POST

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET
 from accounts.access import ConsoleRequest, console_view
 from recovery.models import Transaction
 from recovery.selectors import InvalidCursor, TransactionFilters, transaction_export_rows, transaction_list
-from retries.views.forms import TransactionFilterForm, day_bounds
+from retries.views.forms import TransactionFilterForm
 from tinko.money import Money
 
 TEMPLATE = "console/transactions.html"
@@ -47,9 +47,7 @@ def _filters(request: ConsoleRequest) -> tuple[TransactionFilterForm, Transactio
     """The form as the URL fills it, the filters it means, and whether oldest come first. An
     invalid field is shown with its error and left out of the filters."""
     form = TransactionFilterForm(request.GET)
-    form.is_valid()
-    data = form.cleaned_data
-    since, until = day_bounds(data.get("since"), data.get("until"), ZoneInfo(str(request.organization.time_zone)))
+    data, since, until = form.filtered(ZoneInfo(str(request.organization.time_zone)))
     filters = TransactionFilters(
         search=data.get("q") or None,
         status=data.get("status") or None,
