@@ -118,11 +118,14 @@ class _Plan:
 
 
 class _Generator:
-    def __init__(self, *, organization: Organization, livemode: bool, seed: int, now: datetime) -> None:
+    def __init__(
+        self, *, organization: Organization, livemode: bool, seed: int, now: datetime, span: timedelta
+    ) -> None:
         self.organization = organization
         self.livemode = livemode
         self.random = random.Random(seed)
         self.now = now
+        self.span = span
         self.rules: RuleSet = classifier_ruleset_for(organization=organization)
         self.decisions: dict[tuple[str, str, str], Classification] = {}
         self.run = secrets.token_hex(3)
@@ -175,7 +178,7 @@ class _Generator:
         code = self._pick(market.codes)
         decision = self._decision(market, code)
         # More failures lately: a growing merchant.
-        failed_at = self.now - HISTORY * (1 - rnd.random() ** 0.8) - timedelta(seconds=rnd.randrange(60, 3600))
+        failed_at = self.now - self.span * (1 - rnd.random() ** 0.8) - timedelta(seconds=rnd.randrange(60, 3600))
         amount = self._amount(market)
         txn = Transaction(
             organization=self.organization,
@@ -276,12 +279,16 @@ def demo_data_generate(
     failures: int,
     seed: int = 13,
     now: datetime | None = None,
+    span: timedelta = HISTORY,
     progress: Callable[[int], None] | None = None,
 ) -> int:
-    """Write `failures` failed transactions of the past year, with their events and attempts, in
-    batches of their own transactions; returns how many were written. The rows are stamped as changed
-    now, so the periodic refresh counts them; `generate_demo_data` rebuilds the rollups at once."""
-    generator = _Generator(organization=organization, livemode=livemode, seed=seed, now=now or timezone.now())
+    """Write `failures` failed transactions of the past `span` (a year unless told), with their events
+    and attempts, in batches of their own transactions; returns how many were written. The rows are
+    stamped as changed now, so the periodic refresh counts them; `generate_demo_data` rebuilds the
+    rollups at once."""
+    generator = _Generator(
+        organization=organization, livemode=livemode, seed=seed, now=now or timezone.now(), span=span
+    )
     written = 0
     while written < failures:
         plans = [generator.plan(written + offset) for offset in range(min(BATCH, failures - written))]

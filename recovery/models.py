@@ -128,6 +128,11 @@ class Transaction(ModeOwned):
             models.Index(
                 fields=["organization", "livemode", "-created_at", "-public_id"], name="recovery_txn_org_created"
             ),
+            # The console's list filtered by status, newest or oldest first.
+            models.Index(
+                fields=["organization", "livemode", "status", "-created_at", "-public_id"],
+                name="recovery_txn_org_status",
+            ),
             models.Index(
                 fields=["organization", "livemode", "customer_email"],
                 condition=~Q(customer_email=""),

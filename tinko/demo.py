@@ -159,17 +159,21 @@ def _organization(*, slug: str, name: str, owner: User, time_zone: str, currency
 
 
 # A year of history for the dashboard and the analytics API; `generate_demo_data` makes more.
+# A few hundred failures of the last 60 days: the dashboard's default 30 days and the 30 before show something real.
 DEMO_HISTORY_FAILURES = 400
+DEMO_HISTORY_SPAN = timedelta(days=60)
 
 
 def _demo_history(organization: Organization) -> None:
-    """A year of generated failures (written once) and the demo's rollups, rebuilt."""
+    """Generated failures of the last 60 days (written once) and the demo's rollups, rebuilt."""
     if (
         not Transaction.objects.for_org(organization, livemode=False)
         .filter(transaction_ref__startswith=DEMO_REF_PREFIX)
         .exists()
     ):
-        demo_data_generate(organization=organization, livemode=False, failures=DEMO_HISTORY_FAILURES)
+        demo_data_generate(
+            organization=organization, livemode=False, failures=DEMO_HISTORY_FAILURES, span=DEMO_HISTORY_SPAN
+        )
     today = timezone.now().astimezone(organization_zone(organization)).date()
     start, end = today - timedelta(days=HISTORY.days + 2), today + timedelta(days=2)
     rollups_recompute(organization=organization, livemode=False, start=start, end=end)
