@@ -14,7 +14,7 @@ from accounts.models import Membership
 from accounts.services import organization_create
 from accounts.tests.factories import UserFactory
 from tinko.demo import DEMO_EMAIL, DEMO_PASSWORD
-from tinko.tests.browser import screenshot
+from tinko.tests.browser import screenshots
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PHONE = {"width": 375, "height": 740}
@@ -70,11 +70,13 @@ def test_sign_up_verify_invite_accept_switch_and_the_analyst_is_kept_out_of_keys
     page.get_by_role("button", name="Send invitation").click()
     page.get_by_text("Invitation sent to ravi@example.com").wait_for()
     assert _fits_the_screen(page)
+    screenshots(page, "console-team-invited")
     invitation_path = _last_link(r"https?://[^/\s]+(/invitations/\S+/)")
 
     # The teammate opens the link in their own browser, signs in and accepts.
     teammate = browser.new_context(base_url=live_server.url, viewport=PHONE).new_page()
     teammate.goto(invitation_path)
+    screenshots(teammate, "invitation")
     teammate.get_by_role("link", name="Sign in to accept").click()
     _sign_in(teammate, "ravi@example.com", "correct horse battery staple")
     teammate.get_by_role("button", name="Accept invitation").click()
@@ -97,6 +99,7 @@ def test_sign_up_verify_invite_accept_switch_and_the_analyst_is_kept_out_of_keys
     assert response is not None
     assert response.status == 403
     assert teammate.get_by_role("heading", level=1).inner_text() == "You can't open this page"
+    screenshots(teammate, "console-forbidden")
     teammate.context.close()
 
 
@@ -115,7 +118,7 @@ def test_the_demo_user_signs_in_lands_on_the_console_and_makes_a_key(page) -> No
     assert banner.is_visible()
     assert page.get_by_text("What failed and what came back, in test data.").is_visible()
     assert "payments" in page.get_by_test_id("kpi-failed").inner_text()
-    screenshot(page, "console-home-test-data")
+    screenshots(page, "console-home-test-data")
     with page.expect_navigation():
         page.get_by_role("switch", name="Test data").click()
     assert page.get_by_role("switch", name="Test data").get_attribute("aria-checked") == "false"

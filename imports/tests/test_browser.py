@@ -15,7 +15,7 @@ from accounts.tests.factories import MembershipFactory, UserFactory
 from imports.models import Import
 from imports.services import import_run
 from recovery.models import Transaction
-from tinko.tests.browser import screenshot
+from tinko.tests.browser import screenshots
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
@@ -56,6 +56,7 @@ def test_an_admin_imports_a_stripe_export_and_watches_it_finish(
     page.get_by_role("button", name="Sign In").click()
     page.get_by_role("heading", name="Import failed payments").wait_for()
     assert _accessibility_violations(page) == []
+    screenshots(page, "imports-upload")
 
     page.get_by_label("CSV file").set_input_files(str(_stripe_export(tmp_path, 40)))
     page.get_by_role("button", name="Upload and check columns").click()
@@ -71,7 +72,7 @@ def test_an_admin_imports_a_stripe_export_and_watches_it_finish(
     page.get_by_label("Amounts are in").select_option("major")
     preview.get_by_role("cell", name="10.99 USD").wait_for()
     assert _accessibility_violations(page) == []
-    screenshot(page, "imports-mapping")
+    screenshots(page, "imports-mapping")
 
     page.get_by_role("button", name="Start import").click()
     page.get_by_text("You can leave this page: the import goes on.").wait_for()
@@ -85,7 +86,7 @@ def test_an_admin_imports_a_stripe_export_and_watches_it_finish(
     assert 0 < int(progress.get_attribute("value") or 0) < 100
     assert page.get_by_text("Cancel this import…").is_visible()
     assert _accessibility_violations(page) == []
-    screenshot(page, "imports-progress")
+    screenshots(page, "imports-progress")
 
     import_run(import_id=upload.pk)
     page.get_by_text("Import finished: 31 failed payments recorded, 0 already there, 1 row refused.").wait_for()
@@ -96,5 +97,5 @@ def test_an_admin_imports_a_stripe_export_and_watches_it_finish(
         page.get_by_role("link", name="Download the error report (CSV)").click()
     assert download.value.suggested_filename == "unified_payments-errors.csv"
     assert _accessibility_violations(page) == []
-    screenshot(page, "imports-done")
+    screenshots(page, "imports-done")
     assert Transaction.objects.for_org(organization, livemode=False).count() == 31

@@ -17,7 +17,7 @@ from messaging.services import recovery_email_send, recovery_link_issue
 from recovery.models import Transaction
 from recovery.services import Customer
 from recovery.tests.factories import record_failure
-from tinko.tests.browser import screenshot
+from tinko.tests.browser import screenshot, screenshots
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -131,7 +131,7 @@ def test_search_filter_open_pause_and_resume_by_keyboard_on_a_desktop(desktop: A
     txn.refresh_from_db()
     assert txn.recovery_paused_at is not None
     assert _violations(page) == []
-    screenshot(page, "console-transaction-paused-desktop")
+    screenshots(page, "console-transaction-paused")
 
     page.get_by_role("button", name="Resume recovery").focus()
     page.keyboard.press("Enter")
@@ -160,11 +160,11 @@ def test_the_pages_and_a_message_as_the_payer_saw_it_on_a_phone(phone: Any, shop
     assert frame.get_by_text("Pay ₹2,499.00").first.get_attribute("href") == "#link-removed"
     assert _page_fits(page)
     assert _violations(page) == []
-    screenshot(page, "console-message-phone")
+    screenshots(page, "console-message")
 
     page.get_by_role("navigation", name="Breadcrumb").get_by_role("link", name="Messages").click()
     page.get_by_role("heading", name="Messages", level=1).wait_for()
     assert page.locator("#message-results tbody tr").count() == 1
     assert _page_fits(page)
     assert _violations(page) == []
-    screenshot(page, "console-messages-phone")
+    screenshots(page, "console-messages")

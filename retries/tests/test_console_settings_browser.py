@@ -13,7 +13,7 @@ from accounts.enums import Role
 from accounts.tests.factories import MembershipFactory, UserFactory
 from retries.models import RetryPolicy
 from retries.services import retry_policy_create_default
-from tinko.tests.browser import screenshot
+from tinko.tests.browser import screenshot, screenshots
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -88,7 +88,7 @@ def test_a_code_is_tested_against_the_rules_on_a_phone(page: Any) -> None:
 
     assert _violations(page) == []
     assert _fits_the_screen(page)
-    screenshot(page, "console-rules-test-phone")
+    screenshots(page, "console-rules-test")
 
 
 def test_onboarding_connects_the_sandbox_and_watches_a_test_failure_arrive(page: Any) -> None:
@@ -101,15 +101,15 @@ def test_onboarding_connects_the_sandbox_and_watches_a_test_failure_arrive(page:
     page.get_by_role("button", name="Check and connect").click()
     page.get_by_role("button", name="Create a test key").click()
     assert page.get_by_label("The new API key").input_value().startswith("tk_test_")
-    screenshot(page, "console-onboarding-api-key")
+    screenshots(page, "console-onboarding-api-key")
     page.get_by_role("link", name="Continue").click()
     page.get_by_text("Nothing yet: waiting for a test failure").wait_for()
     assert _violations(page) == []
 
     page.get_by_role("button", name="Send a test failure").click()
     page.locator("#arrivals").get_by_text("2,499.00 INR").wait_for()
-    screenshot(page, "console-onboarding-test-failure")
+    screenshots(page, "console-onboarding-test-failure")
     page.goto("/app/gateways/")
     page.get_by_text("The sandbox sends its webhooks to this URL by itself").wait_for()
     assert _violations(page) == []
-    screenshot(page, "console-gateways")
+    screenshots(page, "console-gateways")

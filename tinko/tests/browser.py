@@ -9,6 +9,8 @@ from django.conf import settings
 
 # Kept after a run (CI keeps them with the run's output): look at them.
 SCREENSHOTS_DIR = Path(settings.BASE_DIR) / "var" / "test-artefacts" / "screenshots"
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
 
 
 def screenshot(page: Any, name: str) -> Path:
@@ -17,3 +19,18 @@ def screenshot(page: Any, name: str) -> Path:
     path = SCREENSHOTS_DIR / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def screenshots(page: Any, name: str) -> tuple[Path, Path]:
+    """Save the whole page at a desktop's width and at a phone's, as `<name>-desktop.png` and
+    `<name>-phone.png`, then give the page its own viewport back."""
+    viewport = page.viewport_size
+    try:
+        page.set_viewport_size(DESKTOP)
+        desktop = screenshot(page, f"{name}-desktop")
+        page.set_viewport_size(PHONE)
+        phone = screenshot(page, f"{name}-phone")
+    finally:
+        if viewport:
+            page.set_viewport_size(viewport)
+    return desktop, phone
