@@ -68,7 +68,8 @@ def shop(organization_factory: Any) -> Any:
 def _signed_in(browser: Any, live_server: Any, user: Any, options: dict[str, Any]) -> Iterator[Any]:
     context = browser.new_context(base_url=live_server.url, **options)
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    # Generous: on a busy 2-core machine a dashboard swap has been seen to take several seconds.
+    page.set_default_timeout(30_000)
     page.goto("/accounts/login/")
     page.get_by_label("Email").fill(user.email)
     page.get_by_label("Password").fill(PASSWORD)
