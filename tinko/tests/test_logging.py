@@ -7,7 +7,7 @@ import json
 import logging
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse, HttpResponseForbidden
+from django.http import HttpResponse
 from django.test import RequestFactory
 from django.utils.log import log_response
 
