@@ -9,7 +9,6 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
-from django.utils.text import Truncator
 
 from accounts.models import Organization
 from recovery.classifier import sample_input
@@ -47,7 +46,7 @@ class ClassifierRuleAdmin(admin.ModelAdmin):
     """Rules take effect without a restart: every save and delete goes through the services."""
 
     change_list_template = "admin/recovery/classifierrule/change_list.html"
-    list_display = ("rule", "scope", "matches", "category", "action", "priority", "is_active")
+    list_display = ("rule", "scope", "category", "action", "priority", "is_active")
     list_display_links = ("rule",)
     list_select_related = ("organization",)
     list_filter = ("code_system", "category", "retryable", "action", "gateway", "is_active")
@@ -75,17 +74,14 @@ class ClassifierRuleAdmin(admin.ModelAdmin):
     )
     actions = ("test_selected_codes",)
 
+    class Media:
+        css = {"all": ("css/admin_classifier_rules.css",)}
+
     rule = truncated_display("slug", description="Rule")
 
     @admin.display(description="Scope", ordering="organization__slug")
     def scope(self, rule: ClassifierRule) -> str:
         return rule.organization.slug if rule.organization else "Global"
-
-    @admin.display(description="Matches")
-    def matches(self, rule: ClassifierRule) -> str:
-        """The gateway and what it matches, cut short: `stripe: do_not_honor`, `any: /insufficient.*/`."""
-        pattern = rule.code or (f"/{rule.code_pattern}/" if rule.code_pattern else f"“{rule.message_regex}”")
-        return Truncator(f"{rule.gateway or 'any'}: {pattern}").chars(40)
 
     def save_model(self, request: HttpRequest, obj: ClassifierRule, form: Any, change: bool) -> None:
         classifier_rule_save(rule=obj)
