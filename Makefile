@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 HTMX_VERSION := 2.0.11
+# `make run`'s web port; links in emails and payer pages follow it unless PUBLIC_BASE_URL is set.
+PORT ?= 8000
 
 .PHONY: run test setup lint typecheck pytest bench-http bench-server bench-ingest bench-webhooks bench-purge bench-dispatch bench-imports bench-portal vendor-htmx clean
 
@@ -22,8 +24,9 @@ setup: $(INSTALLED)
 	$(BIN)/python manage.py load_demo
 
 run: setup
-	@echo "Tinko: http://127.0.0.1:8000  (Ctrl-C stops web, worker and beat)"
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start
+	@echo "Tinko: http://127.0.0.1:$(PORT)  (Ctrl-C stops web, worker and beat)"
+	PATH="$(CURDIR)/$(BIN):$$PATH" PUBLIC_BASE_URL="$${PUBLIC_BASE_URL:-http://127.0.0.1:$(PORT)}" \
+		$(BIN)/honcho start --port $(PORT)
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .

@@ -12,6 +12,7 @@ from django.utils.html import format_html
 from payments.models import GatewayAccount, SandboxCheckout, WebhookEvent
 from payments.selectors import gateway_webhook_url, webhook_rejections_count
 from payments.services import webhook_event_requeue
+from tinko.admin_display import money_display, with_money_fields
 
 
 @admin.register(GatewayAccount)
@@ -110,9 +111,13 @@ class WebhookEventAdmin(admin.ModelAdmin):
 
 @admin.register(SandboxCheckout)
 class SandboxCheckoutAdmin(admin.ModelAdmin):
-    list_display = ("public_id", "organization", "amount", "currency", "status", "created_at", "expires_at")
+    list_display = ("public_id", "organization", "amount_money", "status", "created_at", "expires_at")
     list_filter = ("status",)
-    readonly_fields = [field.name for field in SandboxCheckout._meta.fields]
+    exclude = ("amount",)
+    readonly_fields = with_money_fields(
+        [field.name for field in SandboxCheckout._meta.fields], {"amount": "amount_money"}
+    )
+    amount_money = money_display("amount", description="Amount")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -17,6 +17,13 @@ from recovery.forms import DeclineInputMixin
 from recovery.models import ClassifierRule, FailureEvent, PaymentMismatch, Transaction
 from recovery.selectors import classification_for
 from recovery.services import classifier_rule_delete, classifier_rule_save
+from tinko.admin_display import money_display, truncated_display, with_money_fields
+
+_TRANSACTION_MONEY = {
+    "amount": "amount_money",
+    "recovered_amount": "recovered_amount_money",
+    "refunded_amount": "refunded_amount_money",
+}
 
 
 class ClassifierTestForm(DeclineInputMixin, forms.Form):
@@ -39,18 +46,9 @@ class ClassifierRuleAdmin(admin.ModelAdmin):
     """Rules take effect without a restart: every save and delete goes through the services."""
 
     change_list_template = "admin/recovery/classifierrule/change_list.html"
-    list_display = (
-        "slug",
-        "organization",
-        "code_system",
-        "gateway",
-        "code",
-        "category",
-        "retryable",
-        "action",
-        "priority",
-        "is_active",
-    )
+    list_display = ("rule", "scope", "category", "action", "priority", "is_active")
+    list_display_links = ("rule",)
+    list_select_related = ("organization",)
     list_filter = ("code_system", "category", "retryable", "action", "gateway", "is_active")
     search_fields = ("slug", "code", "code_pattern", "message_regex", "explanation", "organization__slug")
     autocomplete_fields = ("organization",)
@@ -75,6 +73,15 @@ class ClassifierRuleAdmin(admin.ModelAdmin):
         ("Provenance", {"fields": ("source", "created_at", "updated_at")}),
     )
     actions = ("test_selected_codes",)
+
+    class Media:
+        css = {"all": ("css/admin_classifier_rules.css",)}
+
+    rule = truncated_display("slug", description="Rule")
+
+    @admin.display(description="Scope", ordering="organization__slug")
+    def scope(self, rule: ClassifierRule) -> str:
+        return rule.organization.slug if rule.organization else "Global"
 
     def save_model(self, request: HttpRequest, obj: ClassifierRule, form: Any, change: bool) -> None:
         classifier_rule_save(rule=obj)
@@ -150,8 +157,9 @@ class FailureEventInline(admin.TabularInline):
 class PaymentMismatchInline(admin.TabularInline):
     model = PaymentMismatch
     extra = 0
-    fields = ("public_id", "amount", "currency", "gateway", "gateway_payment_id", "paid_at", "recovered", "reason")
+    fields = ("public_id", "amount_paid", "gateway", "gateway_payment_id", "paid_at", "recovered", "reason")
     readonly_fields = fields
+    amount_paid = money_display("amount", description="Amount paid")
     ordering = ("paid_at",)
     can_delete = False
 
@@ -168,17 +176,18 @@ class PaymentMismatchAdmin(admin.ModelAdmin):
         "organization",
         "livemode",
         "transaction",
-        "amount",
-        "currency",
+        "amount_paid",
         "recovered",
         "paid_at",
     )
+    amount_paid = money_display("amount", description="Amount paid")
+    exclude = ("amount",)
     list_filter = ("livemode", "recovered", "currency", "gateway")
     search_fields = ("public_id", "gateway_payment_id", "transaction__transaction_ref", "organization__slug")
     list_select_related = ("organization", "transaction")
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return [field.name for field in PaymentMismatch._meta.fields]
+        return with_money_fields([field.name for field in PaymentMismatch._meta.fields], {"amount": "amount_paid"})
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -192,8 +201,7 @@ class TransactionAdmin(admin.ModelAdmin):
         "transaction_ref",
         "organization",
         "livemode",
-        "amount",
-        "currency",
+        "amount_money",
         "gateway",
         "status",
         "category",
@@ -203,9 +211,13 @@ class TransactionAdmin(admin.ModelAdmin):
     search_fields = ("transaction_ref", "public_id", "customer_email", "organization__slug")
     list_select_related = ("organization",)
     inlines = (FailureEventInline, PaymentMismatchInline)
+    exclude = tuple(_TRANSACTION_MONEY)
+    amount_money = money_display("amount", description="Amount")
+    recovered_amount_money = money_display("recovered_amount", description="Recovered amount")
+    refunded_amount_money = money_display("refunded_amount", description="Refunded amount")
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return [field.name for field in Transaction._meta.fields]
+        return with_money_fields([field.name for field in Transaction._meta.fields], _TRANSACTION_MONEY)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

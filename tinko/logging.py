@@ -13,6 +13,27 @@ _SHARED_PROCESSORS: list[structlog.types.Processor] = [
 ]
 
 
+class ClientErrorsWithoutTraceback(logging.Filter):
+    """Django logs a refused request (403 PermissionDenied, 404) with the exception that refused it;
+    for a 4xx the path and status say it all, so the line goes out without the traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        status_code = getattr(record, "status_code", None)
+        if isinstance(status_code, int) and status_code < 500:
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+class WithoutResponseLines(logging.Filter):
+    """For `django.server` (runserver): drops its line about a response, which `django.request`
+    has already logged for every 4xx and 5xx, and keeps its other messages (broken pipes, HTTPS
+    spoken to an HTTP port)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not hasattr(record, "status_code")
+
+
 def formatter_factory(log_format: str = "json") -> logging.Formatter:
     """The formatter named in settings.LOGGING; `console` is for people, `json` for machines."""
     renderer: structlog.types.Processor

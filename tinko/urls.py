@@ -12,6 +12,7 @@ handler500 = "tinko.views.server_error"
 
 urlpatterns = [
     path("", views.landing, name="landing"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path(settings.ADMIN_URL_PATH, admin.site.urls),

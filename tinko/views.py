@@ -1,6 +1,7 @@
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
-from django.views.decorators.cache import never_cache
+from django.templatetags.static import static
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
@@ -11,6 +12,14 @@ from tinko.health import readiness_check
 @require_GET
 def landing(request: HttpRequest) -> HttpResponse:
     return render(request, "landing.html")
+
+
+@cache_control(max_age=86400, public=True)
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponseRedirect:
+    """Browsers ask for /favicon.ico where a page names no icon (the admin, files): the SVG icon.
+    Not permanent, so a new static file name (its hash changes with it) is picked up within a day."""
+    return HttpResponseRedirect(static("img/favicon.svg"))
 
 
 @never_cache

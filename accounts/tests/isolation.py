@@ -88,6 +88,7 @@ _ADMIN_ROWS: dict[str, AdminRowFactory] = {}
 # Routes outside /app/, /v1/ and the admin that take no id of any organization's object, and why.
 TENANT_FREE_ROUTES: dict[str, str] = {
     "landing": "the public home page",
+    "favicon": "a redirect to the site icon",
     "healthz": "liveness, no data",
     "readyz": "readiness of the database, cache and workers, no data",
     "api-schema": "the OpenAPI document",

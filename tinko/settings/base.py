@@ -431,14 +431,20 @@ LOGGING = {
     },
     "filters": {
         "link_tokens": {"()": "accounts.log_filters.LinkTokenFilter"},
+        "client_errors_without_traceback": {"()": "tinko.logging.ClientErrorsWithoutTraceback"},
+        "without_response_lines": {"()": "tinko.logging.WithoutResponseLines"},
     },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "structured", "filters": ["link_tokens"]},
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        # Configured here so Django's own console handler (plain text, under DEBUG) is dropped:
+        # its lines reach the root handler alone, once, in LOG_FORMAT.
+        "django": {"level": LOG_LEVEL},
+        "django.request": {"filters": ["client_errors_without_traceback"]},
         "django.db.backends": {"level": "WARNING"},
-        "django.server": {"level": "WARNING"},
+        "django.server": {"level": "WARNING", "propagate": True, "filters": ["without_response_lines"]},
         "celery": {"level": LOG_LEVEL},
         # gunicorn's access log (the path of every request) goes through the same handler, so
         # link tokens are redacted there too.

@@ -3,7 +3,9 @@ import json
 import logging
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.http import HttpRequest, HttpResponse
+from django.templatetags.static import static
 from django.test import Client, RequestFactory
 
 from tinko.health import WORKER_HEARTBEAT, heartbeat_record
@@ -148,3 +150,16 @@ def test_unknown_pages_get_an_html_404(client: Client) -> None:
 
     assert response.status_code == 404
     assert response["Content-Type"].startswith("text/html")
+
+
+def test_pages_name_the_svg_icon_and_favicon_ico_points_at_it(client: Client) -> None:
+    icon = static("img/favicon.svg")
+
+    landing = client.get("/").content.decode()
+    favicon = client.get("/favicon.ico")
+
+    assert f'<link rel="icon" href="{icon}" type="image/svg+xml">' in landing
+    assert favicon.status_code == 302
+    assert favicon["Location"] == icon
+    assert "max-age=86400" in favicon["Cache-Control"]
+    assert finders.find("img/favicon.svg")

@@ -1,0 +1,82 @@
+"""The console log: each line once, in the configured format; a refused request is one line."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.test import RequestFactory
+from django.utils.log import log_response
+
+from tinko.logging import formatter_factory
+
+
+def _handlers_reached(name: str) -> list[logging.Handler]:
+    """The handlers a record logged on `name` passes through, leaving out pytest's capture."""
+    reached: list[logging.Handler] = []
+    logger: logging.Logger | None = logging.getLogger(name)
+    while logger is not None:
+        reached += [handler for handler in logger.handlers if not type(handler).__module__.startswith("_pytest")]
+        logger = logger.parent if logger.propagate else None
+    return reached
+
+
+def test_django_and_its_web_server_log_each_line_once_through_the_structured_handler() -> None:
+    root_handlers = [handler for handler in logging.getLogger().handlers if handler.get_name() == "console"]
+
+    for name in ("django", "django.request", "django.server", "django.security.csrf", "django.template"):
+        assert _handlers_reached(name) == root_handlers, name
+
+
+def test_runserver_leaves_response_lines_to_django_request_and_keeps_its_own_messages() -> None:
+    server = logging.getLogger("django.server")
+    response_line = server.makeRecord(
+        "django.server", logging.WARNING, __file__, 1, '"GET /x HTTP/1.1" 404 179', (), None, extra={"status_code": 404}
+    )
+    https_notice = server.makeRecord(
+        "django.server", logging.ERROR, __file__, 1, "You're accessing the development server over HTTPS", (), None
+    )
+
+    assert not server.filter(response_line)
+    assert server.filter(https_notice)
+
+
+def _log_refusal(status: int, exception: Exception, rf: RequestFactory) -> dict[str, object]:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(formatter_factory("json"))
+    logger = logging.getLogger("django.request")
+    logger.addHandler(handler)
+    try:
+        try:
+            raise exception
+        except Exception as raised:
+            log_response(
+                "Refused: %s",
+                "/console/team/",
+                response=HttpResponse(status=status),
+                request=rf.get("/console/team/"),
+                exception=raised,
+            )
+    finally:
+        logger.removeHandler(handler)
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 1
+    return json.loads(lines[0])
+
+
+def test_a_403_is_one_line_without_a_traceback(rf: RequestFactory) -> None:
+    line = _log_refusal(403, PermissionDenied("Only owners."), rf)
+
+    assert line["event"] == "Refused: /console/team/"
+    assert line["status_code"] == 403
+    assert "exception" not in line
+
+
+def test_a_500_keeps_its_traceback(rf: RequestFactory) -> None:
+    line = _log_refusal(500, RuntimeError("broken"), rf)
+
+    assert "Traceback" in str(line["exception"])
