@@ -190,3 +190,16 @@ def test_an_analyst_is_offered_the_read_only_pages_in_the_navigation() -> None:
         assert f">{label}</a>" in nav, label
     for label in ("API keys", "Audit log", "Settings"):
         assert f">{label}</a>" not in nav, label
+
+
+@pytest.mark.django_db
+def test_the_getting_started_list_links_an_analyst_only_to_what_they_can_do() -> None:
+    organization = OrganizationFactory.create()
+    client = _analyst_client(organization)
+
+    html = client.get("/app/").content.decode()
+
+    assert 'href="/accounts/2fa/">Turn on two-factor sign-in' in html
+    for step in ("Create an API key", "Invite your team", "Brand your payer pages"):
+        assert step in html
+        assert f">{step}</a>" not in html, step
