@@ -159,7 +159,7 @@ def _text_not_cut(locator) -> bool:
 def test_the_console_header_fits_a_phone_and_its_menu_opens_from_the_keyboard(page) -> None:
     priya = UserFactory.create(email="priya.sharma@example.com")
     EmailAddress.objects.create(user=priya, email=priya.email, verified=True, primary=True)
-    organization_create(name="Chai & Co", owner=priya)
+    organization_create(name="Chai Point", owner=priya)
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto("/accounts/login/")
     _sign_in(page, priya.email, "correct horse battery staple")
@@ -176,6 +176,10 @@ def test_the_console_header_fits_a_phone_and_its_menu_opens_from_the_keyboard(pa
         assert _box_inside(page, part), part
     for label in (org_switcher.locator(".menu-label"), account.locator(".menu-label")):
         assert _text_not_cut(label), f"{label.inner_text()} is shown whole"
+    # Two rows: the brand, the organization and Menu; then the test-data switch and the account.
+    rows = {round(part.bounding_box()["y"]) for part in (org_switcher, menu)}
+    assert len(rows) == 1, "Menu shares the organization's row"
+    assert account.bounding_box()["y"] > org_switcher.bounding_box()["y"] + org_switcher.bounding_box()["height"]
     assert links.count() == 0, "the links wait behind the menu"
 
     # Skip link, brand, organization, then the menu: opened with Enter, its links next in the tab order.
