@@ -175,7 +175,7 @@ def onboarding_checklist(*, organization: Organization, user: User) -> list[Chec
             url_name="console:api_keys",
             min_role=Role.ADMIN,
         ),
-        ChecklistItem(label="Invite your team", done=has_team, url_name="console:team", min_role=Role.ANALYST),
+        ChecklistItem(label="Invite your team", done=has_team, url_name="console:team", min_role=Role.ADMIN),
         ChecklistItem(label="Brand your payer pages", done=branded, url_name="console:settings", min_role=Role.ADMIN),
         ChecklistItem(
             label="Turn on two-factor sign-in for your account",

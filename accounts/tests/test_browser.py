@@ -6,6 +6,7 @@ import re
 
 import pytest
 from allauth.account.models import EmailAddress
+from axe_playwright_python.sync_playwright import Axe
 from django.core import mail
 from django.core.management import call_command
 
@@ -18,6 +19,7 @@ from tinko.tests.browser import screenshots
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PHONE = {"width": 375, "height": 740}
+WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 
 
 def _last_link(pattern: str) -> str:
@@ -64,6 +66,7 @@ def test_sign_up_verify_invite_accept_switch_and_the_analyst_is_kept_out_of_keys
     assert _fits_the_screen(page)
 
     # Invite a teammate as an analyst.
+    page.locator(".nav-menu > summary").click()
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Team").click()
     page.get_by_label("Email address").fill("ravi@example.com")
     page.get_by_label("Role").select_option("analyst")
@@ -88,13 +91,13 @@ def test_sign_up_verify_invite_accept_switch_and_the_analyst_is_kept_out_of_keys
     teammate.locator(".org-switcher summary").click()
     teammate.get_by_role("button", name=re.compile(r"^Ravi's Shop")).click()
     assert teammate.get_by_role("heading", level=1).inner_text() == "Ravi's Shop"
-    assert teammate.get_by_role("link", name="API keys").is_visible(), "an owner there"
+    assert teammate.get_by_role("link", name="API keys", include_hidden=True).count() == 1, "an owner there"
     teammate.locator(".org-switcher summary").click()
     teammate.get_by_role("button", name=re.compile(r"^Chai & Co")).click()
     assert teammate.get_by_role("heading", level=1).inner_text() == "Chai & Co"
 
     # As an analyst in Chai & Co, the keys page is neither offered nor opened.
-    assert teammate.get_by_role("link", name="API keys").count() == 0
+    assert teammate.get_by_role("link", name="API keys", include_hidden=True).count() == 0
     response = teammate.goto("/app/api-keys/")
     assert response is not None
     assert response.status == 403
@@ -143,3 +146,87 @@ def test_the_demo_user_signs_in_lands_on_the_console_and_makes_a_key(page) -> No
         page.goto(path)
         assert _fits_the_screen(page), path
         assert page.get_by_role("heading", level=1).count() == 1, path
+
+
+def _box_inside(page, locator) -> bool:
+    box = locator.bounding_box()
+    viewport = page.viewport_size
+    assert box is not None
+    return box["x"] >= 0 and box["y"] >= 0 and box["x"] + box["width"] <= viewport["width"]
+
+
+def _text_not_cut(locator) -> bool:
+    return bool(locator.evaluate("element => element.scrollWidth <= element.clientWidth"))
+
+
+def test_the_console_header_fits_a_phone_and_its_menu_opens_from_the_keyboard(page) -> None:
+    priya = UserFactory.create(email="priya.sharma@example.com")
+    EmailAddress.objects.create(user=priya, email=priya.email, verified=True, primary=True)
+    organization_create(name="Chai Point", owner=priya)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/accounts/login/")
+    _sign_in(page, priya.email, "correct horse battery staple")
+    page.wait_for_url("**/app/")
+
+    org_switcher = page.locator(".org-switcher > summary")
+    account = page.locator(".account-menu > summary")
+    menu = page.locator(".nav-menu > summary")
+    links = page.get_by_role("navigation", name="Main").get_by_role("link")
+    screenshot(page, "console-header-phone")
+    assert _fits_the_screen(page)
+    for part in (org_switcher, account, page.get_by_role("switch", name="Test data"), menu):
+        assert part.is_visible()
+        assert _box_inside(page, part), part
+    for label in (org_switcher.locator(".menu-label"), account.locator(".menu-label")):
+        assert _text_not_cut(label), f"{label.inner_text()} is shown whole"
+    # Two rows: the brand, the organization and Menu; then the test-data switch and the account.
+    rows = {round(part.bounding_box()["y"]) for part in (org_switcher, menu)}
+    assert len(rows) == 1, "Menu shares the organization's row"
+    assert account.bounding_box()["y"] > org_switcher.bounding_box()["y"] + org_switcher.bounding_box()["height"]
+    assert links.count() == 0, "the links wait behind the menu"
+
+    # Skip link, brand, organization, then the menu: opened with Enter, its links next in the tab order.
+    for _ in range(4):
+        page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent.trim()") == "Menu"
+    page.keyboard.press("Enter")
+    assert [link.inner_text() for link in links.all()] == [
+        "Home",
+        "Transactions",
+        "Messages",
+        "Retry policies",
+        "Rules",
+        "Gateways",
+        "Team",
+        "Imports",
+        "API keys",
+        "Audit log",
+        "Settings",
+    ]
+    for link in links.all():
+        assert _box_inside(page, link), link.inner_text()
+    assert _fits_the_screen(page)
+    assert Axe().run(page, options=WCAG_AA).response["violations"] == []
+    screenshot(page, "console-header-phone-menu")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Home"
+    page.keyboard.press("Tab")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.get_by_role("heading", level=1).inner_text() == "Transactions"
+    assert links.count() == 0, "a new page starts with the menu closed"
+
+    # The account menu still opens, whole, on the phone.
+    account.click()
+    sign_out = page.get_by_role("button", name="Sign out")
+    assert sign_out.is_visible()
+    assert _box_inside(page, sign_out)
+
+    # On a desktop the links stand in a row and there is no menu to open.
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto("/app/")
+    assert not menu.is_visible()
+    assert links.count() == 11
+    assert all(link.is_visible() for link in links.all())
+    assert _fits_the_screen(page)
+    screenshot(page, "console-header-desktop")

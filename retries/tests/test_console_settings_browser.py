@@ -51,6 +51,8 @@ def test_a_policy_edit_updates_its_preview_as_you_type_and_saves(page: Any, view
     organization = _owner(page, time_zone="Asia/Kolkata", default_currency="INR")
     name = "phone" if viewport else "desktop"
 
+    if viewport:
+        page.get_by_text("Menu", exact=True).click()
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Retry policies").click()
     page.get_by_role("link", name="Standard").click()
     preview = page.locator("#schedule-preview")
