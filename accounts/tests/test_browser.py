@@ -15,7 +15,7 @@ from accounts.models import Membership
 from accounts.services import organization_create
 from accounts.tests.factories import UserFactory
 from tinko.demo import DEMO_EMAIL, DEMO_PASSWORD
-from tinko.tests.browser import screenshots
+from tinko.tests.browser import screenshot, screenshots
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PHONE = {"width": 375, "height": 740}
