@@ -1,13 +1,10 @@
 """Template helpers for the console."""
 
-from typing import Any
-
 from django import template
 
 from accounts.enums import role_at_least as _role_at_least
 from accounts.models import Membership
 from accounts.services import membership_may_manage
-from tinko.money import Money
 
 register = template.Library()
 
@@ -22,12 +19,6 @@ def role_at_least(membership: Membership | None, minimum: str) -> bool:
 def may_manage(by: Membership, target: Membership) -> bool:
     """`{% if request.membership|may_manage:member %}`: `by` may change or remove `target`."""
     return membership_may_manage(by=by, target=target)
-
-
-@register.filter
-def money(row: Any) -> str:
-    """A row's `amount` (minor units) in its `currency`, e.g. `2,499.00 INR`."""
-    return str(Money(int(row.amount), row.currency))
 
 
 @register.filter

@@ -119,7 +119,7 @@ def test_a_fresh_sign_up_goes_through_the_wizard_to_a_test_failure_on_the_dashbo
     _looked_at(page, "console-onboarding-test-failure-waiting")
     sent = _send_as_the_curl_command_would(live_server.url, page.get_by_label("The curl command").input_value(), key)
     page.locator("#arrivals").get_by_text(sent["transaction_ref"]).wait_for()
-    assert "2,499.00 INR funds, failed" in page.locator("#arrivals").inner_text()
+    assert "₹2,499.00 funds, failed" in page.locator("#arrivals").inner_text()
     _looked_at(page, "console-onboarding-test-failure-arrived")
 
     organization = Organization.objects.get(name="Meera's Mithai")

@@ -109,7 +109,7 @@ def test_onboarding_connects_the_sandbox_and_watches_a_test_failure_arrive(page:
     assert _violations(page) == []
 
     page.get_by_role("button", name="Send a test failure").click()
-    page.locator("#arrivals").get_by_text("2,499.00 INR").wait_for()
+    page.locator("#arrivals").get_by_text("₹2,499.00").wait_for()
     screenshots(page, "console-onboarding-test-failure")
     page.goto("/app/gateways/")
     page.get_by_text("The sandbox sends its webhooks to this URL by itself").wait_for()
