@@ -18,7 +18,7 @@ from analytics.rollups import rollups_refresh
 from recovery.enums import RecoveredBy
 from recovery.services import PaymentReceived, transaction_mark_recovered
 from recovery.tests.factories import record_failure
-from tinko.tests.browser import screenshot
+from tinko.tests.browser import screenshot, signed_in_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -67,16 +67,7 @@ def shop(organization_factory: Any) -> Any:
 
 
 def _signed_in(browser: Any, live_server: Any, user: Any, options: dict[str, Any]) -> Iterator[Any]:
-    context = browser.new_context(base_url=live_server.url, **options)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    page.wait_for_url("**/app/")
-    yield page
-    context.close()
+    yield from signed_in_page(browser, live_server, email=user.email, password=PASSWORD, options=options)
 
 
 @pytest.fixture

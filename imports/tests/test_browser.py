@@ -15,7 +15,7 @@ from accounts.tests.factories import MembershipFactory, UserFactory
 from imports.models import Import
 from imports.services import import_run
 from recovery.models import Transaction
-from tinko.tests.browser import screenshots
+from tinko.tests.browser import screenshots, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
@@ -50,10 +50,7 @@ def test_an_admin_imports_a_stripe_export_and_watches_it_finish(
     settings.IMPORT_BATCH_ROWS = 10
     admin = UserFactory.create(email="ravi@example.com")
     MembershipFactory.create(organization=organization, user=admin, role=Role.ADMIN)
-    page.goto("/accounts/login/?next=/app/imports/")
-    page.get_by_label("Email").fill(admin.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
+    sign_in(page, email=admin.email, password=PASSWORD, next_path="/app/imports/")
     page.get_by_role("heading", name="Import failed payments").wait_for()
     assert _accessibility_violations(page) == []
     screenshots(page, "imports-upload")

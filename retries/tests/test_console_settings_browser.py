@@ -13,7 +13,7 @@ from accounts.enums import Role
 from accounts.tests.factories import MembershipFactory, UserFactory
 from retries.models import RetryPolicy
 from retries.services import retry_policy_create_default
-from tinko.tests.browser import screenshot, screenshots
+from tinko.tests.browser import screenshot, screenshots, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -36,10 +36,7 @@ def _owner(page: Any, **organization: Any) -> Any:
     fields = {f"organization__{name}": value for name, value in organization.items()}
     member = MembershipFactory.create(user=user, role=Role.OWNER, **fields)
     retry_policy_create_default(organization=member.organization)
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
+    sign_in(page, email=user.email, password=PASSWORD)
     page.wait_for_url("**/app/")
     return member.organization
 

@@ -1,7 +1,9 @@
-"""What browser tests share beyond the fixtures in the root conftest: screenshots to look at."""
+"""What browser tests share beyond the fixtures in the root conftest: signing in, and screenshots
+to look at."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -34,3 +36,25 @@ def screenshots(page: Any, name: str) -> tuple[Path, Path]:
         if viewport:
             page.set_viewport_size(viewport)
     return desktop, phone
+
+
+def sign_in(page: Any, *, email: str, password: str, next_path: str = "") -> None:
+    """Sign in through the console's login form (then wait for where it leads)."""
+    page.goto(f"/accounts/login/?next={next_path}" if next_path else "/accounts/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign In").click()
+
+
+def signed_in_page(
+    browser: Any, live_server: Any, *, email: str, password: str, options: dict[str, Any]
+) -> Iterator[Any]:
+    """A page of its own browser context (`options`: viewport, touch …), signed in on the console's
+    home; the context is closed afterwards. For `yield from` in a fixture."""
+    context = browser.new_context(base_url=live_server.url, **options)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    sign_in(page, email=email, password=password)
+    page.wait_for_url("**/app/")
+    yield page
+    context.close()
