@@ -4,6 +4,7 @@ update the page and the URL, the back button goes back, the charts' numbers open
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,7 +19,7 @@ from analytics.rollups import rollups_refresh
 from recovery.enums import RecoveredBy
 from recovery.services import PaymentReceived, transaction_mark_recovered
 from recovery.tests.factories import record_failure
-from tinko.tests.browser import screenshot, signed_in_page
+from tinko.tests.browser import htmx_settled, screenshot, signed_in_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -94,11 +95,13 @@ def test_filters_update_the_page_and_the_url_and_back_goes_back_on_a_desktop(des
     page.get_by_label("Category:", exact=True).select_option("funds")
     expect(page).to_have_url(re.compile(r"/app/\?.*category=funds"))
     expect(page.get_by_test_id("kpi-failed")).not_to_contain_text("9 payments")
+    htmx_settled(page)
     assert page.evaluate("document.activeElement.id") == "id_category", "focus stays on the filter"
 
     # Custom dates: the inputs open, and the range lands in the URL.
     page.get_by_label("Dates:", exact=True).select_option("custom")
     expect(page).to_have_url(re.compile(r"range=custom"))
+    htmx_settled(page)
     assert page.get_by_label("From:", exact=True).is_enabled()
     page.get_by_label("Currency:", exact=True).select_option("USD")
     expect(page).to_have_url(re.compile(r"currency=USD"))
@@ -132,3 +135,29 @@ def test_the_dashboard_on_a_phone(phone: Any) -> None:
     expect(page).to_have_url(re.compile(r"method=upi"))
     page.get_by_test_id("kpi-failed").filter(has_text="3 payments").wait_for()
     screenshot(page, "console-dashboard-filtered-phone")
+
+
+def test_a_second_filter_chosen_while_the_first_is_loading_is_kept(desktop: Any, monkeypatch: Any) -> None:
+    """On a slow connection the merchant picks a category, then a method before the dashboard has
+    answered: the method is not lost when the first answer replaces the filters."""
+    from accounts.views import console
+
+    build = console.dashboard_build
+
+    def slow_for_the_category_alone(**kwargs: Any) -> Any:
+        filters = kwargs["filters"]
+        if filters.category and not filters.payment_method_type:
+            time.sleep(1.5)
+        return build(**kwargs)
+
+    monkeypatch.setattr(console, "dashboard_build", slow_for_the_category_alone)
+    page = desktop
+    page.get_by_label("Category:", exact=True).select_option("funds")
+    page.wait_for_function("() => document.querySelector('.htmx-request')")
+    page.get_by_label("Method:", exact=True).select_option("card")
+    expect(page).to_have_url(re.compile(r"category=funds.*method=card"))
+    htmx_settled(page)
+    assert page.get_by_label("Method:", exact=True).input_value() == "card"
+    shown = page.get_by_test_id("kpi-failed").inner_text()
+    page.reload()
+    assert page.get_by_test_id("kpi-failed").inner_text() == shown, "the page shows what its URL asks for"

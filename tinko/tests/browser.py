@@ -38,6 +38,14 @@ def screenshots(page: Any, name: str) -> tuple[Path, Path]:
     return desktop, phone
 
 
+def htmx_settled(page: Any) -> None:
+    """Wait until htmx has no request in flight and has settled what it swapped in: until then a
+    swapped-in form is not yet wired, as it is not for a person in those few milliseconds."""
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')"
+    )
+
+
 def sign_in(page: Any, *, email: str, password: str, next_path: str = "") -> None:
     """Sign in through the console's login form (then wait for where it leads)."""
     page.goto(f"/accounts/login/?next={next_path}" if next_path else "/accounts/login/")
