@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, Protocol
 
+from payments.exceptions import PaymentsError
 from tinko.money import Money
 
 # Keys under which Tinko's own references travel in Stripe metadata and Razorpay notes.
@@ -309,6 +310,13 @@ class GatewayAdapter(Protocol):
 
     def charge_saved_method(self, *, credentials: GatewayCredentials, request: SavedMethodCharge) -> ChargeResult:
         """Charge a saved method off-session, at most once per idempotency key."""
+        ...
+
+    def charge_saved_methods(
+        self, *, credentials: GatewayCredentials, requests: Sequence[SavedMethodCharge]
+    ) -> list[ChargeResult | PaymentsError]:
+        """`charge_saved_method` for several requests of one account (a worker's batch), in order:
+        each one's result, or the error that refused that one alone."""
         ...
 
     def find_saved_method_charge(

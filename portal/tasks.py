@@ -21,10 +21,9 @@ RECEIPT_LOST_AFTER = timedelta(minutes=2)
 
 
 @shared_task(name=SETTLE_TASK, ignore_result=True, soft_time_limit=120, time_limit=150)
-def checkouts_settle_task(transaction_id: int) -> None:
-    """A transaction was settled (TRANSACTION_SETTLED_TASKS): close its open checkouts."""
-    transaction = Transaction.objects.select_related("organization").filter(pk=transaction_id).first()
-    if transaction is not None:
+def checkouts_settle_task(*transaction_ids: int) -> None:
+    """Transactions were settled (TRANSACTION_SETTLED_TASKS): close their open checkouts."""
+    for transaction in Transaction.objects.select_related("organization").filter(pk__in=transaction_ids):
         payer_checkouts_settle(transaction=transaction)
 
 

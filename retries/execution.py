@@ -10,8 +10,10 @@ task. The worker takes them in three steps:
    worker died) finds the key written and leaves the attempt alone; if the first run never
    finishes, the sweeper asks the gateway what happened (retries.sweeping).
 2. Act, outside any database transaction, so that a crash never rolls back what a gateway or the
-   mail server did: each re-charge is its own gateway call carrying the attempt's deterministic key
-   (Razorpay: the adapter looks up the attempt's order by that receipt before charging); the
+   mail server did: the re-charges go to each gateway account together (the sandbox takes them in
+   one call; Stripe and Razorpay one API request each), every charge carrying its attempt's
+   deterministic key (Razorpay: the adapter looks up the attempt's order by that receipt before
+   charging); the
    emails go together, their links and logs written a statement for all and the messages sent over
    one connection, once per attempt (messaging's NotificationLog is unique per transaction,
    attempt and channel).
@@ -30,14 +32,16 @@ from typing import Protocol
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.db import transaction as db_transaction
-from django.db.models import F, Value
+from django.db.models import Case, CharField, F, Value, When
 from django.db.models.functions import Concat
 from django.utils import timezone
 
+from accounts.models import Organization
 from messaging.services import EmailRequest, LinkRequest, recovery_emails_send, recovery_links_issue
 from payments.exceptions import GatewayTransientError, PaymentsError
+from payments.interface import ChargeResult
 from payments.models import GatewayAccount
-from payments.services import gateway_saved_method_charge
+from payments.services import gateway_saved_method_charges
 from recovery.enums import TransactionStatus
 from recovery.models import Transaction
 from retries.enums import AttemptStatus, Channel
@@ -57,6 +61,7 @@ from retries.outcomes import (
     charge_request,
 )
 from retries.scheduling import policy_for
+from tinko.rows import instance_relate
 
 logger = logging.getLogger(__name__)
 
@@ -73,15 +78,18 @@ def _begin(attempt_ids: Sequence[int]) -> tuple[list[RecoveryAttempt], dict[int,
     now = timezone.now()
     done: dict[int, Executed] = {}
     with db_transaction.atomic():
-        found = (
+        found = list(
             RecoveryAttempt.objects.select_for_update(of=("self", "transaction"))
-            .select_related("transaction__organization")
+            .select_related("transaction")
             .filter(pk__in=attempt_ids, status=AttemptStatus.IN_PROGRESS)
             .order_by("pk")
         )
+        # A task's attempts share a few organizations: each read once, not once per row.
+        organizations = Organization.objects.in_bulk({attempt.transaction.organization_id for attempt in found})
         ready: list[RecoveryAttempt] = []
         for attempt in found:
             txn = attempt.transaction
+            instance_relate(txn, "organization", organizations[txn.organization_id])
             if attempt.channel == Channel.AUTO_CHARGE and attempt.idempotency_key:
                 done[attempt.pk] = Executed.TAKEN
             elif txn.status not in OPEN_STATUSES:
@@ -93,14 +101,16 @@ def _begin(attempt_ids: Sequence[int]) -> tuple[list[RecoveryAttempt], dict[int,
             Transaction.objects.filter(pk__in=opened, status=TransactionStatus.FAILED).update(
                 status=TransactionStatus.RECOVERING, updated_at=now
             )
+        # One more try for each; a re-charge claimed once more by its key (see the module's step 1).
         RecoveryAttempt.objects.filter(pk__in=[attempt.pk for attempt in ready]).update(
-            tries=F("tries") + 1, updated_at=now
+            tries=F("tries") + 1,
+            updated_at=now,
+            idempotency_key=Case(
+                When(channel=Channel.AUTO_CHARGE, then=Concat(Value(CHARGE_KEY_PREFIX), F("public_id"))),
+                default=F("idempotency_key"),
+                output_field=CharField(),
+            ),
         )
-        charges = [attempt for attempt in ready if attempt.channel == Channel.AUTO_CHARGE]
-        if charges:
-            RecoveryAttempt.objects.filter(pk__in=[attempt.pk for attempt in charges]).update(
-                idempotency_key=Concat(Value(CHARGE_KEY_PREFIX), F("public_id"))
-            )
     for attempt in ready:
         attempt.tries += 1
         attempt.updated_at = now
@@ -128,24 +138,49 @@ class _Accounts:
         return self.found[key]
 
 
-def _recharge(attempt: RecoveryAttempt, txn: Transaction, accounts: _Accounts) -> Settle:
-    if not txn.gateway_payment_method_id:
-        return partial(attempt_skip, attempt=attempt, transaction=txn, error="no saved payment method to re-charge")
-    account = accounts.of(txn)
-    if account is None:
-        mode = "live" if txn.livemode else "test"
-        error = f"no {txn.gateway} gateway account is connected in {mode} mode"
-        return partial(attempt_skip, attempt=attempt, transaction=txn, error=error)
-    try:
-        result = gateway_saved_method_charge(account=account, request=charge_request(attempt=attempt, transaction=txn))
-    except GatewayTransientError as exc:
-        return partial(attempt_retry_later, attempt=attempt, transaction=txn, error=str(exc))
-    except PaymentsError as exc:
+def _recharges(attempts: Sequence[RecoveryAttempt]) -> dict[int, Settle]:
+    """Re-charge the attempts' saved methods, one gateway call per account for its share (each
+    charge still carrying its attempt's key), and say how each settles."""
+    accounts = _Accounts()
+    settles: dict[int, Settle] = {}
+    by_account: dict[int, tuple[GatewayAccount, list[RecoveryAttempt]]] = {}
+    for attempt in attempts:
+        txn = attempt.transaction
+        account = accounts.of(txn) if txn.gateway_payment_method_id else None
+        if not txn.gateway_payment_method_id:
+            error = "no saved payment method to re-charge"
+        elif account is None:
+            error = f"no {txn.gateway} gateway account is connected in {'live' if txn.livemode else 'test'} mode"
+        else:
+            by_account.setdefault(account.pk, (account, []))[1].append(attempt)
+            continue
+        settles[attempt.pk] = partial(attempt_skip, attempt=attempt, transaction=txn, error=error)
+    for account, share in by_account.values():
+        try:
+            outcomes = gateway_saved_method_charges(
+                account=account,
+                requests=[charge_request(attempt=attempt, transaction=attempt.transaction) for attempt in share],
+            )
+        except SoftTimeLimitExceeded:
+            raise
+        except Exception:  # the sweeper asks the gateway what happened; the other accounts' go on
+            logger.exception("attempt_execution_error", extra={"attempt_ids": [attempt.public_id for attempt in share]})
+            continue
+        for attempt, outcome in zip(share, outcomes, strict=True):
+            settles[attempt.pk] = _charge_settle(attempt, outcome)
+    return settles
+
+
+def _charge_settle(attempt: RecoveryAttempt, outcome: ChargeResult | PaymentsError) -> Settle:
+    txn = attempt.transaction
+    if isinstance(outcome, GatewayTransientError):
+        return partial(attempt_retry_later, attempt=attempt, transaction=txn, error=str(outcome))
+    if isinstance(outcome, PaymentsError):
         # Refused as sent (bad keys, an unknown method, an amount the gateway cannot take): trying
         # the same request again cannot help.
-        refused = f"{type(exc).__name__}: {exc}"
+        refused = f"{type(outcome).__name__}: {outcome}"
         return partial(attempt_skip, attempt=attempt, transaction=txn, error=refused)
-    return partial(attempt_charge_settle, attempt=attempt, transaction=txn, result=result)
+    return partial(attempt_charge_settle, attempt=attempt, transaction=txn, result=outcome)
 
 
 def _cancel(attempt: RecoveryAttempt, *, reason: str) -> Settle:
@@ -183,7 +218,7 @@ def _settle(settles: dict[int, Settle]) -> dict[int, Executed | None]:
         return {}
     try:
         with db_transaction.atomic():
-            batch = Bookkeeping()
+            batch = Bookkeeping.claim(list(settles))
             settled: dict[int, Executed | None] = {
                 attempt_id: settle(batch=batch) for attempt_id, settle in settles.items()
             }
@@ -208,19 +243,10 @@ def attempts_execute(*, attempt_ids: Sequence[int]) -> list[Executed | None]:
     Safe to call again for the same attempts."""
     ids = list(dict.fromkeys(attempt_ids))
     ready, done = _begin(ids)
-    accounts = _Accounts()
-    settles: dict[int, Settle] = {}
     results: dict[int, Executed | None] = dict(done)
-    for attempt in ready:
-        if attempt.channel != Channel.AUTO_CHARGE:
-            continue
-        try:
-            settles[attempt.pk] = _recharge(attempt, attempt.transaction, accounts)
-        except SoftTimeLimitExceeded:
-            raise
-        except Exception:  # the sweeper finishes it; the rest of the task must not wait for that
-            logger.exception("attempt_execution_error", extra={"attempt_id": attempt.public_id})
-            results[attempt.pk] = None
+    charges = [attempt for attempt in ready if attempt.channel == Channel.AUTO_CHARGE]
+    settles = _recharges(charges) if charges else {}
+    results.update(dict.fromkeys((attempt.pk for attempt in charges if attempt.pk not in settles), None))
     emails = [attempt for attempt in ready if attempt.channel != Channel.AUTO_CHARGE]
     try:
         settles.update(_emails(emails) if emails else {})

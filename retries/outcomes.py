@@ -12,6 +12,7 @@ error rolls the whole batch back, and the worker then settles its attempts one a
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -20,6 +21,7 @@ from django.conf import settings
 from django.db import transaction as db_transaction
 from django.utils import timezone
 
+from accounts.models import Organization
 from messaging.enums import NotificationStatus, SuppressionReason
 from messaging.models import NotificationLog
 from payments.enums import GatewayMode, PaymentStatus
@@ -27,6 +29,7 @@ from payments.interface import ChargeResult, CustomerDetails, PaymentReferences,
 from payments.models import GatewayAccount
 from payments.selectors import gateway_account_for_org
 from recovery.enums import EventSource, RecoveredBy, TransactionStatus
+from recovery.exceptions import EventKeyReused, TransactionConflict
 from recovery.gateway_events import retry_failure_key
 from recovery.models import Transaction
 from recovery.services import (
@@ -35,6 +38,7 @@ from recovery.services import (
     PaymentReceived,
     transaction_mark_recovered,
     transaction_record_failure,
+    transaction_record_failures,
     transactions_mark_recovered,
 )
 from retries.enums import AttemptStatus
@@ -42,6 +46,8 @@ from retries.models import RecoveryAttempt
 from retries.planner.text import duration
 from retries.scheduling import recovery_replan, recovery_replan_many
 from tinko.money import Money
+from tinko.rows import instance_values
+from tinko.sql import update_rows
 
 logger = logging.getLogger(__name__)
 
@@ -99,16 +105,24 @@ def charge_account(transaction: Transaction) -> GatewayAccount | None:
     return gateway_account_for_org(organization=transaction.organization, provider=transaction.gateway, mode=mode)
 
 
-def _finish(attempt: RecoveryAttempt, status: AttemptStatus, *, now: datetime, **fields: Any) -> bool:
-    """Move the attempt from in_progress to `status`; False when another run already moved it."""
-    changed = RecoveryAttempt.objects.filter(pk=attempt.pk, status=AttemptStatus.IN_PROGRESS).update(
-        status=status, finished_at=now, updated_at=now, **fields
-    )
+def _finish(
+    attempt: RecoveryAttempt, status: AttemptStatus, *, now: datetime, batch: Bookkeeping | None = None, **fields: Any
+) -> bool:
+    """Move the attempt from in_progress to `status` (now, or with the rest of the `batch`); False
+    when another run already moved it."""
+    if batch is not None:
+        changed = batch.finish(attempt)
+    else:
+        changed = bool(
+            RecoveryAttempt.objects.filter(pk=attempt.pk, status=AttemptStatus.IN_PROGRESS).update(
+                status=status, finished_at=now, updated_at=now, **fields
+            )
+        )
     if changed:
         attempt.status, attempt.finished_at, attempt.updated_at = status, now, now
         for name, value in fields.items():
             setattr(attempt, name, value)
-    return bool(changed)
+    return changed
 
 
 def _open_transaction(transaction: Transaction) -> Transaction | None:
@@ -117,27 +131,72 @@ def _open_transaction(transaction: Transaction) -> Transaction | None:
     return current if current.status in OPEN_STATUSES else None
 
 
-class Bookkeeping:
-    """What settling a worker's batch of attempts causes, done together at the batch's end (`write`,
-    inside the batch's database transaction) in a few statements for all: the transactions that
-    re-charges paid are recovered, then the others' next steps planned."""
+# What finishing an attempt writes on its row.
+_FINISHED_FIELDS = ("status", "finished_at", "updated_at", "error", "gateway_payment_id")
 
-    def __init__(self) -> None:
+
+class Bookkeeping:
+    """Settling a worker's batch of attempts in one database transaction: `claim` locks those still
+    in progress (the batch's alone until it commits, so each is finished without a statement of its
+    own); `write`, at the batch's end, does what their outcomes caused in a few statements for all:
+    the finished attempts written, the transactions that re-charges paid recovered, the declines
+    recorded (which plans again), then the others' next steps planned."""
+
+    def __init__(self, claimed: set[int]) -> None:
+        self._claimed = claimed
+        self._finished: list[RecoveryAttempt] = []
         self._payments: list[PaymentFor] = []
+        self._declines: dict[tuple[int, bool], list[FailureInput]] = {}
+        self._organizations: dict[int, Organization] = {}
         self._replans: set[int] = set()
+
+    @classmethod
+    def claim(cls, attempt_ids: Sequence[int]) -> Bookkeeping:
+        """The bookkeeping of a batch of these attempts: those still in progress locked (call inside
+        the batch's transaction)."""
+        locked = RecoveryAttempt.objects.select_for_update().filter(
+            pk__in=attempt_ids, status=AttemptStatus.IN_PROGRESS
+        )
+        return cls(set(locked.values_list("pk", flat=True)))
+
+    def finish(self, attempt: RecoveryAttempt) -> bool:
+        """Take the attempt's end into the batch (its fields are set by the caller): False when the
+        batch did not claim it (another run has it)."""
+        if attempt.pk not in self._claimed:
+            return False
+        self._claimed.discard(attempt.pk)
+        self._finished.append(attempt)
+        return True
 
     def recover(self, transaction: Transaction, payment: PaymentReceived) -> None:
         self._payments.append(
             PaymentFor(organization=transaction.organization, livemode=transaction.livemode, payment=payment)
         )
 
+    def decline(self, transaction: Transaction, failure: FailureInput) -> None:
+        self._organizations[transaction.organization_id] = transaction.organization
+        self._declines.setdefault((transaction.organization_id, transaction.livemode), []).append(failure)
+
     def replan(self, transaction: Transaction) -> None:
         self._replans.add(transaction.pk)
 
     def write(self) -> None:
+        update_rows(
+            RecoveryAttempt,
+            _FINISHED_FIELDS,
+            [[attempt.pk, *instance_values(attempt, _FINISHED_FIELDS)] for attempt in self._finished],
+        )
+        self._finished = []
         if self._payments:
             transactions_mark_recovered(payments=self._payments)
             self._payments = []
+        for (organization_id, livemode), failures in self._declines.items():
+            organization = self._organizations[organization_id]
+            recorded = transaction_record_failures(organization=organization, livemode=livemode, failures=failures)
+            for result in recorded:
+                if isinstance(result, TransactionConflict | EventKeyReused):
+                    raise result
+        self._declines.clear()
         if not self._replans:
             return
         current = list(
@@ -183,7 +242,7 @@ def attempt_skip(
     """End an attempt that could not act (no gateway account, a refused request, no address, the payer
     said stop) and plan the next step (with the rest of the `batch`, if given)."""
     with db_transaction.atomic(savepoint=False):
-        if not _finish(attempt, AttemptStatus.SKIPPED, now=timezone.now(), error=error[:ERROR_MAX_LENGTH]):
+        if not _finish(attempt, AttemptStatus.SKIPPED, now=timezone.now(), batch=batch, error=error[:ERROR_MAX_LENGTH]):
             return Executed.TAKEN
         _replan(transaction, batch)
     return _log(attempt, Executed.SKIPPED, error=error)
@@ -232,7 +291,9 @@ def attempt_charge_settle(
         return _log(attempt, Executed.UNSETTLED, payment_id=result.payment_id, status=result.status)
     if result.status in (PaymentStatus.SUCCEEDED, PaymentStatus.REFUNDED):
         with db_transaction.atomic(savepoint=False):
-            if not _finish(attempt, AttemptStatus.CHARGED, now=now, gateway_payment_id=result.payment_id, error=""):
+            if not _finish(
+                attempt, AttemptStatus.CHARGED, now=now, batch=batch, gateway_payment_id=result.payment_id, error=""
+            ):
                 return Executed.TAKEN
             payment = PaymentReceived(
                 transaction_ref=transaction.transaction_ref,
@@ -257,6 +318,7 @@ def attempt_charge_settle(
             attempt,
             AttemptStatus.FAILED,
             now=now,
+            batch=batch,
             gateway_payment_id=result.payment_id,
             error=message[:ERROR_MAX_LENGTH],
         ):
@@ -278,9 +340,12 @@ def attempt_charge_settle(
             idempotency_key=retry_failure_key(attempt.public_id),
             source=EventSource.RETRY,
         )
-        transaction_record_failure(
-            organization=transaction.organization, livemode=transaction.livemode, failure=decline
-        )
+        if batch is not None:
+            batch.decline(transaction, decline)
+        else:
+            transaction_record_failure(
+                organization=transaction.organization, livemode=transaction.livemode, failure=decline
+            )
     return _log(attempt, Executed.DECLINED, payment_id=result.payment_id)
 
 
@@ -291,7 +356,7 @@ def attempt_email_settle(
     send is tried again later; a send still pending belongs to another run."""
     if log.status == NotificationStatus.SENT:
         with db_transaction.atomic(savepoint=False):
-            if not _finish(attempt, AttemptStatus.SENT, now=timezone.now(), error=""):
+            if not _finish(attempt, AttemptStatus.SENT, now=timezone.now(), batch=batch, error=""):
                 return Executed.TAKEN
             _replan(transaction, batch)
         return _log(attempt, Executed.SENT, notification_id=log.public_id)

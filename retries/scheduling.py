@@ -49,8 +49,7 @@ from retries.planner.types import reasons_as_json
 from retries.selectors import decline_of, planning_facts, retry_policy_snapshot
 from tinko.ids import new_public_id
 from tinko.local_cache import LocalCopy, SharedToken, WithoutRedis
-from tinko.rows import insert_fields, instance_build, instance_mark_saved, instance_relate, instance_values
-from tinko.sql import insert_rows
+from tinko.rows import instance_build, instance_relate, instances_insert
 
 logger = logging.getLogger(__name__)
 
@@ -175,18 +174,7 @@ def _attempt(txn: Transaction, step: NextStep, *, number: int, now: datetime) ->
 
 def attempts_insert(attempts: Sequence[RecoveryAttempt]) -> None:
     """Write new attempts in one statement and mark them saved."""
-    if not attempts:
-        return
-    fields = insert_fields(RecoveryAttempt)
-    written = insert_rows(
-        RecoveryAttempt,
-        fields,
-        [instance_values(attempt, fields) for attempt in attempts],
-        returning=("id", "public_id"),
-    )
-    by_public_id = {attempt.public_id: attempt for attempt in attempts}
-    for pk, public_id in written:
-        instance_mark_saved(by_public_id[public_id], pk=pk)
+    instances_insert(attempts)
 
 
 def first_attempt_build(*, txn: Transaction, decline: Decline, now: datetime) -> Planned:

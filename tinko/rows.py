@@ -16,6 +16,8 @@ from django.db import models
 from django.db.models import signals
 from django.db.models.base import ModelState
 
+from tinko.sql import insert_rows
+
 M = TypeVar("M", bound=models.Model)
 
 
@@ -88,3 +90,29 @@ def _foreign_key(model: type[models.Model], name: str) -> models.ForeignKey[Any,
 def instance_relate(instance: models.Model, name: str, related: models.Model) -> None:
     """Set the related object of foreign key `name` without a query (its id must already match)."""
     _foreign_key(type(instance), name).set_cached_value(instance, related)
+
+
+@functools.cache
+def _filled_on_save(model: type[models.Model]) -> tuple[models.Field[Any, Any], ...]:
+    """The columns whose field fills in a value as the row is first saved (a public id, auto_now)."""
+    return tuple(field for field in model._meta.concrete_fields if type(field).pre_save is not models.Field.pre_save)
+
+
+def instances_insert(instances: Sequence[models.Model], *, key: str = "public_id") -> None:
+    """Write new instances of one model in one statement (`tinko.sql.insert_rows`), their fields'
+    values on first save filled in as `save` fills them, and mark them saved with their ids, matched
+    back by `key`, a unique field."""
+    if not instances:
+        return
+    model = type(instances[0])
+    for field in _filled_on_save(model):
+        for instance in instances:
+            field.pre_save(instance, True)
+    fields = insert_fields(model)
+    pk = model._meta.pk
+    assert pk is not None
+    rows = [instance_values(instance, fields) for instance in instances]
+    written = insert_rows(model, fields, rows, returning=(pk.attname, key))
+    by_key = {getattr(instance, key): instance for instance in instances}
+    for pk, value in written:
+        instance_mark_saved(by_key[value], pk=pk)

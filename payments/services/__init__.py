@@ -8,8 +8,8 @@ from payments.services.accounts import (
     gateway_checkout_create,
     gateway_keys_rotate,
     gateway_payment_retrieve,
-    gateway_saved_method_charge,
     gateway_saved_method_charge_find,
+    gateway_saved_method_charges,
 )
 from payments.services.webhooks import (
     DUPLICATE_CONSTRAINTS,
@@ -50,8 +50,8 @@ __all__ = [
     "gateway_checkout_create",
     "gateway_keys_rotate",
     "gateway_payment_retrieve",
-    "gateway_saved_method_charge",
     "gateway_saved_method_charge_find",
+    "gateway_saved_method_charges",
     "webhook_event_process",
     "webhook_event_requeue",
     "webhook_events_sweep",

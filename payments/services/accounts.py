@@ -4,6 +4,7 @@ account's adapter (the payer's checkout, the retry engine's re-charge)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,6 +17,7 @@ from payments.crypto import secret_decrypt, secret_encrypt, secret_hint, secret_
 from payments.enums import GatewayProvider
 from payments.exceptions import (
     GatewayCredentialsInvalid,
+    PaymentsError,
     UnknownProvider,
 )
 from payments.interface import (
@@ -282,21 +284,28 @@ def gateway_checkout_create(*, account: GatewayAccount, request: CheckoutRequest
     return session
 
 
-def gateway_saved_method_charge(*, account: GatewayAccount, request: SavedMethodCharge) -> ChargeResult:
-    """Re-charge a saved payment method off-session, at most once per request.idempotency_key."""
-    result = gateway_adapter(account.provider).charge_saved_method(
-        credentials=gateway_credentials(account=account), request=request
+def gateway_saved_method_charges(
+    *, account: GatewayAccount, requests: Sequence[SavedMethodCharge]
+) -> list[ChargeResult | PaymentsError]:
+    """Re-charge saved payment methods off-session, each at most once per its idempotency key, in
+    order: each one's result, or the error that refused that one (the others still go)."""
+    if not requests:
+        return []
+    outcomes = gateway_adapter(account.provider).charge_saved_methods(
+        credentials=gateway_credentials(account=account), requests=requests
     )
-    logger.info(
-        "gateway_charge_attempted",
-        extra={
-            "org_id": account.organization_id,
-            "provider": account.provider,
-            "payment_id": result.payment_id,
-            "status": result.status,
-        },
-    )
-    return result
+    for outcome in outcomes:
+        if isinstance(outcome, ChargeResult):
+            logger.info(
+                "gateway_charge_attempted",
+                extra={
+                    "org_id": account.organization_id,
+                    "provider": account.provider,
+                    "payment_id": outcome.payment_id,
+                    "status": outcome.status,
+                },
+            )
+    return outcomes
 
 
 def gateway_saved_method_charge_find(*, account: GatewayAccount, request: SavedMethodCharge) -> ChargeResult | None:

@@ -395,6 +395,7 @@ def _record(
             .select_for_update()
             .filter(transaction_ref__in=existing)
         ):
+            instance_relate(txn, "organization", organization)
             rows[txn.transaction_ref] = txn
             for index in by_ref[txn.transaction_ref]:
                 effects[index] = _apply(txn, failures[index], decisions[index], now=now)

@@ -179,8 +179,7 @@ def transactions_mark_recovered(*, payments: Sequence[PaymentFor]) -> list[Payme
                 Transaction, _RECOVERY_FIELDS, [[txn.pk, *instance_values(txn, _RECOVERY_FIELDS)] for txn in recovered]
             )
             attempts_cancel_many(transaction_ids=[txn.pk for txn in recovered], reason="the transaction was recovered")
-            for txn in recovered:
-                transaction_settled_notify(transaction=txn)
+            transactions_settled_notify(transactions=recovered)
     for paid, result in zip(payments, applied, strict=True):
         if result.recovered and result.transaction is not None:
             logger.info(
@@ -246,11 +245,12 @@ def _payment_mismatch_record(
     return PaymentMismatch.objects.create(transaction=txn, **fields)
 
 
-def transaction_settled_notify(*, transaction: Transaction) -> None:
-    """Send TRANSACTION_SETTLED_TASKS for `transaction` once the surrounding transaction commits (the
-    payer portal closes the checkouts that could still take the payer's money)."""
+def transactions_settled_notify(*, transactions: Sequence[Transaction]) -> None:
+    """Send each of TRANSACTION_SETTLED_TASKS once for `transactions`, with all their ids, once the
+    surrounding transaction commits (the payer portal closes the checkouts that could still take
+    the payers' money)."""
     for name in settings.TRANSACTION_SETTLED_TASKS:
-        task_enqueue_on_commit(name, transaction.pk)
+        task_enqueue_on_commit(name, *(transaction.pk for transaction in transactions))
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
+from payments.exceptions import PaymentsError
 from payments.gateways.sandbox.adapter import SandboxAdapter
 from payments.interface import ChargeResult, GatewayCredentials, SavedMethodCharge
 
@@ -30,13 +32,16 @@ def _record(name: str, key: str) -> None:
 
 
 class CountingSandboxAdapter(SandboxAdapter):
-    def charge_saved_method(self, *, credentials: GatewayCredentials, request: SavedMethodCharge) -> ChargeResult:
-        result = super().charge_saved_method(credentials=credentials, request=request)
-        _record("charges", request.idempotency_key)
+    def charge_saved_methods(
+        self, *, credentials: GatewayCredentials, requests: Sequence[SavedMethodCharge]
+    ) -> list[ChargeResult | PaymentsError]:
+        outcomes = super().charge_saved_methods(credentials=credentials, requests=requests)
+        for request in requests:
+            _record("charges", request.idempotency_key)
         if (hooks_dir() / "hold").exists():
-            (hooks_dir() / "held").write_text(result.payment_id)
+            (hooks_dir() / "held").write_text(" ".join(getattr(outcome, "payment_id", "") for outcome in outcomes))
             time.sleep(HOLD_SECONDS)
-        return result
+        return outcomes
 
     def find_saved_method_charge(
         self, *, credentials: GatewayCredentials, request: SavedMethodCharge

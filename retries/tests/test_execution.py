@@ -108,13 +108,13 @@ def test_a_second_run_of_a_re_charge_never_calls_the_gateway(organization, accou
     txn = sandbox_transaction(organization=organization)
     attempt = claimed(transaction=txn, channel=Channel.AUTO_CHARGE)
     calls: list[str] = []
-    original = SandboxAdapter.charge_saved_method
+    original = SandboxAdapter.charge_saved_methods
 
-    def counting(self, *, credentials, request):
-        calls.append(request.idempotency_key)
-        return original(self, credentials=credentials, request=request)
+    def counting(self, *, credentials, requests):
+        calls.extend(request.idempotency_key for request in requests)
+        return original(self, credentials=credentials, requests=requests)
 
-    monkeypatch.setattr(SandboxAdapter, "charge_saved_method", counting)
+    monkeypatch.setattr(SandboxAdapter, "charge_saved_methods", counting)
 
     assert attempts_execute(attempt_ids=[attempt.pk]) == [Executed.CHARGED]
     assert attempts_execute(attempt_ids=[attempt.pk]) == [Executed.TAKEN]
@@ -163,11 +163,11 @@ def test_the_transaction_is_recovering_while_its_attempt_runs(organization, acco
     attempt = claimed(transaction=txn, channel=Channel.AUTO_CHARGE)
     seen: list[str] = []
 
-    def observing(*, account, request):
+    def observing(*, account, requests):
         seen.append(Transaction.objects.get(pk=txn.pk).status)
-        raise GatewayTransientError("Sandbox: timed out", provider="sandbox")
+        return [GatewayTransientError("Sandbox: timed out", provider="sandbox") for _ in requests]
 
-    monkeypatch.setattr(execution, "gateway_saved_method_charge", observing)
+    monkeypatch.setattr(execution, "gateway_saved_method_charges", observing)
 
     attempt_execute(attempt_id=attempt.pk)
 
@@ -182,10 +182,13 @@ def test_a_passing_gateway_error_sends_the_attempt_back_a_little_later_a_few_tim
     txn = sandbox_transaction(organization=organization)
     attempt = claimed(transaction=txn, channel=Channel.AUTO_CHARGE)
 
-    def outage(*, account, request):
-        raise GatewayTransientError("Sandbox: 503 Service Unavailable", provider="sandbox", http_status=503)
+    def outage(*, account, requests):
+        return [
+            GatewayTransientError("Sandbox: 503 Service Unavailable", provider="sandbox", http_status=503)
+            for _ in requests
+        ]
 
-    monkeypatch.setattr(execution, "gateway_saved_method_charge", outage)
+    monkeypatch.setattr(execution, "gateway_saved_method_charges", outage)
 
     assert attempt_execute(attempt_id=attempt.pk) == Executed.RESCHEDULED
     _reload(attempt)
@@ -346,10 +349,10 @@ def test_one_attempt_that_raises_does_not_stop_the_others(organization, account,
     first = claimed(transaction=sandbox_transaction(organization=organization), channel=Channel.AUTO_CHARGE)
     second = claimed(transaction=sandbox_transaction(organization=organization), channel=Channel.EMAIL)
 
-    def broken(attempt, txn, accounts):
+    def broken(*, account, requests):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(execution, "_recharge", broken)
+    monkeypatch.setattr(execution, "gateway_saved_method_charges", broken)
 
     assert attempts_execute(attempt_ids=[first.pk, second.pk]) == [None, Executed.SENT]
     _reload(first)

@@ -401,8 +401,8 @@ MESSAGING_CHANNELS = {
 }
 
 # --- payer portal --------------------------------------------------------------
-# Tasks sent (by name, with the transaction's id) when a transaction is recovered, so that what else
-# could still take the payer's money (open hosted checkouts) is closed.
+# Tasks sent (by name, with the ids of the transactions recovered together) when transactions are
+# recovered, so that what else could still take the payers' money (open hosted checkouts) is closed.
 TRANSACTION_SETTLED_TASKS = ["portal.checkouts_settle"]
 # How long a hosted checkout opened from the pay page lives (Stripe: 30 minutes to 24 hours).
 PORTAL_CHECKOUT_MINUTES = env.int("PORTAL_CHECKOUT_MINUTES", default=60)

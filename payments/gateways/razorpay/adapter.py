@@ -17,8 +17,9 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from payments.enums import CheckoutStatus, PaymentStatus, RefundStatus
-from payments.exceptions import GatewayCredentialsInvalid, GatewayTerminalError
+from payments.exceptions import GatewayCredentialsInvalid, GatewayTerminalError, PaymentsError
 from payments.gateways.amounts import from_gateway_amount, to_gateway_amount
+from payments.gateways.charging import charges_one_by_one
 from payments.gateways.payloads import string_map, timestamp
 from payments.gateways.razorpay import client, consts, webhooks
 from payments.interface import (
@@ -271,6 +272,14 @@ class RazorpayAdapter:
         created = client.recurring_payment_create(credentials, data)
         payment = client.payment_fetch(credentials, str(created["razorpay_payment_id"]))
         return self._charge_result(payment, str(order["id"]))
+
+    def charge_saved_methods(
+        self, *, credentials: GatewayCredentials, requests: Sequence[SavedMethodCharge]
+    ) -> list[ChargeResult | PaymentsError]:
+        """One order and payment per request, in turn (Razorpay takes one per call)."""
+        return charges_one_by_one(
+            lambda request: self.charge_saved_method(credentials=credentials, request=request), requests
+        )
 
     def find_saved_method_charge(
         self, *, credentials: GatewayCredentials, request: SavedMethodCharge

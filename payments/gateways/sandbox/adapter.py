@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from payments.enums import GatewayMode, PaymentStatus, RefundStatus, SandboxCheckoutStatus
-from payments.exceptions import GatewayCredentialsInvalid
+from payments.exceptions import GatewayCredentialsInvalid, PaymentsError
 from payments.gateways.sandbox import client, consts, gateway, webhooks
 from payments.interface import (
     ChargeResult,
@@ -123,6 +123,15 @@ class SandboxAdapter:
     def charge_saved_method(self, *, credentials: GatewayCredentials, request: SavedMethodCharge) -> ChargeResult:
         """Succeeds for sbx_pm_card_ok; sbx_pm_card_<decline code> declines with that code."""
         return self._charge_result(client.payment_charge(credentials, request))
+
+    def charge_saved_methods(
+        self, *, credentials: GatewayCredentials, requests: Sequence[SavedMethodCharge]
+    ) -> list[ChargeResult | PaymentsError]:
+        """All in one call to the sandbox (its payments and events written a statement each)."""
+        return [
+            outcome if isinstance(outcome, PaymentsError) else self._charge_result(outcome)
+            for outcome in client.payments_charge(credentials, requests)
+        ]
 
     def find_saved_method_charge(
         self, *, credentials: GatewayCredentials, request: SavedMethodCharge

@@ -3,6 +3,7 @@ server-side operations, each idempotent on the caller's key like Stripe's."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -12,10 +13,11 @@ from django.utils import timezone
 from payments.enums import SandboxPaymentStatus
 from payments.exceptions import GatewayTerminalError
 from payments.gateways.sandbox import consts
-from payments.gateways.sandbox.gateway import event_emit, payment_object
+from payments.gateways.sandbox.gateway import event_emit, events_emit, payment_object
 from payments.interface import CheckoutRequest, GatewayCredentials, RefundRequest, SavedMethodCharge
 from payments.models import GatewayAccount, SandboxCheckout, SandboxPayment
 from tinko.ids import new_public_id
+from tinko.rows import instance_build, instances_insert
 
 PROVIDER = "sandbox"
 
@@ -87,12 +89,16 @@ def payment_find(credentials: GatewayCredentials, idempotency_key: str) -> Sandb
     return SandboxPayment.objects.filter(gateway_account=account, idempotency_key=idempotency_key).first()
 
 
-@transaction.atomic
 def payment_charge(credentials: GatewayCredentials, request: SavedMethodCharge) -> SandboxPayment:
-    account = account_get(credentials)
-    existing = SandboxPayment.objects.filter(gateway_account=account, idempotency_key=request.idempotency_key).first()
-    if existing:
-        return existing
+    outcome = payments_charge(credentials, [request])[0]
+    if isinstance(outcome, GatewayTerminalError):
+        raise outcome
+    return outcome
+
+
+def _payment_build(account: GatewayAccount, request: SavedMethodCharge) -> SandboxPayment:
+    """The payment a charge of the request makes: succeeded for sbx_pm_card_ok, else declined with
+    the code the method names; GatewayTerminalError for a method the sandbox does not know."""
     method = request.gateway_payment_method_id
     decline = None
     if method != consts.PAYMENT_METHOD_OK:
@@ -100,9 +106,10 @@ def payment_charge(credentials: GatewayCredentials, request: SavedMethodCharge) 
         if not method.startswith(consts.PAYMENT_METHOD_PREFIX) or code not in consts.DECLINES:
             raise GatewayTerminalError(f"No such payment method: {method}", provider=PROVIDER, code="resource_missing")
         decline = consts.DECLINES[code]
-    payment = SandboxPayment.objects.create(
+    return instance_build(
+        SandboxPayment,
         organization_id=account.organization_id,
-        gateway_account=account,
+        gateway_account_id=account.pk,
         amount=request.amount.amount,
         currency=request.amount.currency,
         status=SandboxPaymentStatus.FAILED if decline else SandboxPaymentStatus.SUCCEEDED,
@@ -120,9 +127,43 @@ def payment_charge(credentials: GatewayCredentials, request: SavedMethodCharge) 
         customer_phone=request.customer.phone or "",
         idempotency_key=request.idempotency_key,
     )
-    event_type = consts.EVENT_PAYMENT_FAILED if decline else consts.EVENT_PAYMENT_SUCCEEDED
-    event_emit(account=account, event_type=event_type, data_object=payment_object(payment))
-    return payment
+
+
+def _charge_event_type(payment: SandboxPayment) -> str:
+    failed = payment.status == SandboxPaymentStatus.FAILED
+    return consts.EVENT_PAYMENT_FAILED if failed else consts.EVENT_PAYMENT_SUCCEEDED
+
+
+@transaction.atomic
+def payments_charge(
+    credentials: GatewayCredentials, requests: Sequence[SavedMethodCharge]
+) -> list[SandboxPayment | GatewayTerminalError]:
+    """Charge saved methods, each at most once per idempotency key (a key seen before answers with
+    its payment), in order; the new payments and their events are written a statement each."""
+    account = account_get(credentials)
+    payments = {
+        payment.idempotency_key: payment
+        for payment in SandboxPayment.objects.filter(
+            gateway_account=account, idempotency_key__in={request.idempotency_key for request in requests}
+        )
+    }
+    outcomes: list[SandboxPayment | GatewayTerminalError] = []
+    made: list[SandboxPayment] = []
+    for request in requests:
+        if request.idempotency_key not in payments:
+            try:
+                payments[request.idempotency_key] = _payment_build(account, request)
+            except GatewayTerminalError as refused:
+                outcomes.append(refused)
+                continue
+            made.append(payments[request.idempotency_key])
+        outcomes.append(payments[request.idempotency_key])
+    instances_insert(made)
+    events_emit(
+        account=account,
+        events=[(_charge_event_type(payment), payment_object(payment)) for payment in made],
+    )
+    return outcomes
 
 
 @transaction.atomic

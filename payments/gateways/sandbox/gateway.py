@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -24,6 +24,7 @@ from payments.models import GatewayAccount, SandboxCheckout, SandboxEvent, Sandb
 from payments.selectors import gateway_webhook_url
 from tinko.enqueue import task_enqueue_on_commit
 from tinko.ids import new_public_id
+from tinko.rows import instance_build, instances_insert
 
 logger = logging.getLogger(__name__)
 
@@ -91,30 +92,45 @@ def checkout_object(checkout: SandboxCheckout) -> dict[str, Any]:
 
 def event_emit(*, account: GatewayAccount, event_type: str, data_object: Mapping[str, Any]) -> SandboxEvent:
     """Record an event the sandbox owes Tinko and deliver it once the surrounding transaction commits."""
+    return events_emit(account=account, events=[(event_type, data_object)])[0]
+
+
+def events_emit(*, account: GatewayAccount, events: Sequence[tuple[str, Mapping[str, Any]]]) -> list[SandboxEvent]:
+    """Record several events (type, data object) in one statement, delivered by one task once the
+    surrounding transaction commits (each is still POSTed on its own, as a gateway would)."""
     now = timezone.now()
-    event_id = new_public_id("evt_sbx")
-    body = json.dumps(
-        {
-            "id": event_id,
-            "object": "event",
-            "type": event_type,
-            "created": int(now.timestamp()),
-            "livemode": False,
-            "data": {"object": dict(data_object)},
-        },
-        separators=(",", ":"),
-    )
-    event = SandboxEvent.objects.create(
-        public_id=event_id,
-        organization_id=account.organization_id,
-        gateway_account=account,
-        event_type=event_type,
-        body=body,
-        created_at=now,
-    )
-    task_enqueue_on_commit(consts.DELIVER_EVENT_TASK, event.pk)
-    logger.info("sandbox_event_emitted", extra={"org_id": account.organization_id, "event_id": event_id})
-    return event
+    created = int(now.timestamp())
+    emitted = []
+    for event_type, data_object in events:
+        event_id = new_public_id("evt_sbx")
+        body = json.dumps(
+            {
+                "id": event_id,
+                "object": "event",
+                "type": event_type,
+                "created": created,
+                "livemode": False,
+                "data": {"object": dict(data_object)},
+            },
+            separators=(",", ":"),
+        )
+        emitted.append(
+            instance_build(
+                SandboxEvent,
+                public_id=event_id,
+                organization_id=account.organization_id,
+                gateway_account_id=account.pk,
+                event_type=event_type,
+                body=body,
+                created_at=now,
+            )
+        )
+    instances_insert(emitted)
+    if emitted:
+        task_enqueue_on_commit(consts.DELIVER_EVENT_TASK, *(event.pk for event in emitted))
+    for event in emitted:
+        logger.info("sandbox_event_emitted", extra={"org_id": account.organization_id, "event_id": event.public_id})
+    return emitted
 
 
 def event_deliver(*, event: SandboxEvent) -> bool:

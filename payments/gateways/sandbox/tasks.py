@@ -23,15 +23,15 @@ UNDELIVERED_AFTER = timedelta(minutes=5)
     soft_time_limit=30,
     time_limit=45,
 )
-def sandbox_event_deliver_task(self: Task, sandbox_event_id: int) -> bool:
-    """POST one sandbox event to Tinko's webhook endpoint; retried with backoff until acknowledged."""
-    event = SandboxEvent.objects.select_related("gateway_account").filter(pk=sandbox_event_id).first()
-    if event is None:
-        return False
-    if gateway.event_deliver(event=event):
+def sandbox_event_deliver_task(self: Task, *sandbox_event_ids: int) -> bool:
+    """POST sandbox events to Tinko's webhook endpoint, each on its own; those not acknowledged are
+    retried together with backoff. True once all were."""
+    events = SandboxEvent.objects.select_related("gateway_account").filter(pk__in=sandbox_event_ids).order_by("pk")
+    pending = [event.pk for event in events if not gateway.event_deliver(event=event)]
+    if not pending:
         return True
     if self.request.retries < (self.max_retries or 0):
-        raise self.retry(countdown=task_backoff(self.request.retries, 5))
+        raise self.retry(args=pending, countdown=task_backoff(self.request.retries, 5))
     return False
 
 

@@ -12,8 +12,9 @@ from stripe.params import PaymentIntentCreateParams, RefundCreateParams
 from stripe.params.checkout import SessionCreateParams
 
 from payments.enums import CheckoutStatus, OutcomeType, PaymentStatus, RefundStatus
-from payments.exceptions import GatewayCredentialsInvalid, GatewayTerminalError, PaymentDeclined
+from payments.exceptions import GatewayCredentialsInvalid, GatewayTerminalError, PaymentDeclined, PaymentsError
 from payments.gateways.amounts import from_gateway_amount, to_gateway_amount
+from payments.gateways.charging import charges_one_by_one
 from payments.gateways.payloads import as_mapping, object_id, string_map, text, timestamp
 from payments.gateways.stripe import client, consts, webhooks
 from payments.interface import (
@@ -250,6 +251,14 @@ class StripeAdapter:
             if intent.get("last_payment_error")
             else None,
             gateway_charge_id=object_id(intent.get("latest_charge")),
+        )
+
+    def charge_saved_methods(
+        self, *, credentials: GatewayCredentials, requests: Sequence[SavedMethodCharge]
+    ) -> list[ChargeResult | PaymentsError]:
+        """One PaymentIntent per request, in turn (Stripe takes one per call)."""
+        return charges_one_by_one(
+            lambda request: self.charge_saved_method(credentials=credentials, request=request), requests
         )
 
     def find_saved_method_charge(

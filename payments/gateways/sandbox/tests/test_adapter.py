@@ -9,6 +9,7 @@ from payments.enums import PaymentStatus, RefundStatus
 from payments.exceptions import GatewayTerminalError
 from payments.gateways.sandbox.adapter import SandboxAdapter
 from payments.interface import (
+    ChargeResult,
     CheckoutRequest,
     ConnectionKeys,
     CustomerDetails,
@@ -195,3 +196,32 @@ def test_complete_credentials_keeps_the_stored_keys() -> None:
     keys = ConnectionKeys(secret_key=SANDBOX_SECRET_KEY, webhook_secret=SANDBOX_WEBHOOK_SECRET)
 
     assert adapter.complete_credentials(keys=keys) == keys
+
+
+@pytest.mark.django_db
+def test_a_batch_of_charges_is_one_call_each_refused_alone_each_once_per_key(
+    sandbox_account, django_capture_on_commit_callbacks
+):
+    credentials = gateway_credentials(account=sandbox_account)
+    requests = [
+        _charge("sbx_pm_card_ok", key="attempt-att_1"),
+        _charge("sbx_pm_card_nonsense", key="attempt-att_2"),
+        _charge("sbx_pm_card_insufficient_funds", key="attempt-att_3"),
+        _charge("sbx_pm_card_ok", key="attempt-att_1"),
+    ]
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        first = adapter.charge_saved_methods(credentials=credentials, requests=requests)
+    again = adapter.charge_saved_methods(credentials=credentials, requests=requests)
+
+    paid, refused, declined, repeated = first
+    assert isinstance(paid, ChargeResult) and paid.status == PaymentStatus.SUCCEEDED
+    assert isinstance(refused, GatewayTerminalError) and refused.code == "resource_missing"
+    assert isinstance(declined, ChargeResult) and declined.status == PaymentStatus.FAILED
+    assert repeated == paid, "the same key in one batch charges once"
+    assert [outcome for outcome in again if isinstance(outcome, ChargeResult)] == [paid, declined, paid]
+    assert SandboxPayment.objects.count() == 2
+    assert all(payment.public_id.startswith("sbxpay_") for payment in SandboxPayment.objects.all())
+    events = SandboxEvent.objects.order_by("pk")
+    assert [json.loads(event.body)["type"] for event in events] == ["payment.succeeded", "payment.failed"]
+    assert len(callbacks) == 1, "one delivery task for the batch's events, once it commits"
