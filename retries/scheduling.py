@@ -37,6 +37,7 @@ from retries.planner import (
     History,
     NextStep,
     PlanContext,
+    Planner,
     PolicySnapshot,
     Reason,
     ReasonCode,
@@ -95,10 +96,14 @@ def _accounts_connected(organization_id: int) -> frozenset[tuple[str, bool]]:
     return frozenset((provider, mode == GatewayMode.LIVE) for provider, mode in accounts)
 
 
+def _connected_of(organization_id: int) -> frozenset[tuple[str, bool]]:
+    """The organization's gateway accounts as (provider, livemode), from this process's copy."""
+    return _connected.snapshot().get(organization_id, lambda: _accounts_connected(organization_id))
+
+
 def gateway_connected(txn: Transaction) -> bool:
     """The transaction's organization has an account at its gateway in its mode (this process's copy)."""
-    connected = _connected.snapshot().get(txn.organization_id, lambda: _accounts_connected(txn.organization_id))
-    return (txn.gateway, txn.livemode) in connected
+    return (txn.gateway, txn.livemode) in _connected_of(txn.organization_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +142,10 @@ def time_zone_of(organization: Organization) -> ZoneInfo:
 def plan_context(txn: Transaction, *, reminders_stopped: bool = False) -> PlanContext:
     """What the planner needs to know of the transaction beyond its decline (`reminders_stopped`:
     the payer asked for no more messages, which a new transaction cannot have done yet)."""
+    return _context(txn, connected=gateway_connected(txn), reminders_stopped=reminders_stopped)
+
+
+def _context(txn: Transaction, *, connected: bool, reminders_stopped: bool) -> PlanContext:
     reachable = {Channel.EMAIL} if txn.customer_email else set()
     if txn.gateway_payment_method_id:
         reachable.add(Channel.AUTO_CHARGE)
@@ -145,7 +154,7 @@ def plan_context(txn: Transaction, *, reminders_stopped: bool = False) -> PlanCo
         amount=txn.amount,
         currency=txn.currency,
         has_saved_method=bool(txn.gateway_payment_method_id),
-        gateway_connected=gateway_connected(txn),
+        gateway_connected=connected,
         reachable=frozenset(reachable),
         reminders_stopped=reminders_stopped,
         issuer_country=str(txn.metadata.get("issuer_country", "")).upper() if txn.metadata else "",
@@ -180,19 +189,41 @@ def attempts_insert(attempts: Sequence[RecoveryAttempt]) -> None:
 def first_attempt_build(*, txn: Transaction, decline: Decline, now: datetime) -> Planned:
     """The first attempt of a transaction that `decline` has just opened, in memory (not written).
     Its history is that one failure, so the planner needs no query."""
-    policy = policy_for(organization=txn.organization)
-    history = History(first_failed_at=txn.first_failed_at, card_declines=(decline.occurred_at,))
-    decided = plan(
-        policy=policy,
-        decline=decline,
-        history=history,
-        now=now,
-        time_zone=time_zone_of(txn.organization),
-        context=plan_context(txn),
-    )
-    if isinstance(decided, Stop):
-        return Planned(attempt=None, stop=decided)
-    return Planned(attempt=_attempt(txn, decided, number=1, now=now))
+    (planned,) = first_attempts_build(opened=[(txn, decline)], now=now)
+    return planned
+
+
+def first_attempts_build(*, opened: Sequence[tuple[Transaction, Decline]], now: datetime) -> list[Planned]:
+    """`first_attempt_build` for many new transactions (a batch), in order. Each organization's
+    policy, time zone and gateway accounts are read once, and each plan is prepared once for all
+    the transactions alike and finished for each (`retries.planner.Planner`: the same plans as
+    one by one)."""
+    planner = Planner()
+    known: dict[int, tuple[PolicySnapshot, ZoneInfo, frozenset[tuple[str, bool]]]] = {}
+    planned: list[Planned] = []
+    for txn, decline in opened:
+        facts = known.get(txn.organization_id)
+        if facts is None:
+            organization = txn.organization
+            facts = known[txn.organization_id] = (
+                policy_for(organization=organization),
+                time_zone_of(organization),
+                _connected_of(txn.organization_id),
+            )
+        policy, zone, connected = facts
+        decided = planner.plan(
+            policy=policy,
+            decline=decline,
+            history=History(first_failed_at=txn.first_failed_at, card_declines=(decline.occurred_at,)),
+            now=now,
+            time_zone=zone,
+            context=_context(txn, connected=(txn.gateway, txn.livemode) in connected, reminders_stopped=False),
+        )
+        if isinstance(decided, Stop):
+            planned.append(Planned(attempt=None, stop=decided))
+        else:
+            planned.append(Planned(attempt=_attempt(txn, decided, number=1, now=now)))
+    return planned
 
 
 def _cancel_scheduled(transaction_ids: Sequence[int], *, reason: str, now: datetime) -> int:

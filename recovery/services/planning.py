@@ -8,7 +8,13 @@ from datetime import datetime
 
 from recovery.enums import TransactionEffect
 from recovery.models import FailureEvent, Transaction
-from retries.scheduling import Planned, attempts_insert, first_attempt_build, recovery_replan_many
+from retries.scheduling import (
+    Planned,
+    attempts_insert,
+    first_attempt_build,
+    first_attempts_build,
+    recovery_replan_many,
+)
 from retries.selectors import decline_of
 
 
@@ -19,9 +25,10 @@ def first_step_build(*, txn: Transaction, event: FailureEvent, now: datetime) ->
 
 def plan_recorded(recorded: Sequence[tuple[FailureEvent, TransactionEffect]], *, now: datetime) -> dict[int, Planned]:
     """The next step of each transaction that the failures just recorded opened or changed (keyed by
-    transaction id): a new transaction's first attempt, planned without a query and written in one
-    statement for all; an open one's replanned from its history. A recovered or cancelled
-    transaction that a late failure did not reopen gets none."""
+    transaction id): a new transaction's first attempt, planned without a query (each plan prepared
+    once for all the transactions alike) and written in one statement for all; an open one's
+    replanned from its history. A recovered or cancelled transaction that a late failure did not
+    reopen gets none."""
     latest: dict[int, tuple[FailureEvent, TransactionEffect]] = {}
     for event, effect in recorded:
         if effect in (TransactionEffect.NOT_REOPENED, TransactionEffect.UNCHANGED):
@@ -32,13 +39,14 @@ def plan_recorded(recorded: Sequence[tuple[FailureEvent, TransactionEffect]], *,
             latest[event.transaction_id] = (event, TransactionEffect.CREATED if created else effect)
         elif created:
             latest[event.transaction_id] = (seen[0], TransactionEffect.CREATED)
-    planned: dict[int, Planned] = {}
-    reopened: dict[int, FailureEvent] = {}
-    for transaction_id, (event, effect) in latest.items():
-        if effect == TransactionEffect.CREATED:
-            planned[transaction_id] = first_step_build(txn=event.transaction, event=event, now=now)
-        else:
-            reopened[transaction_id] = event
+    opened = [event for event, effect in latest.values() if effect == TransactionEffect.CREATED]
+    reopened = {
+        transaction_id: event
+        for transaction_id, (event, effect) in latest.items()
+        if effect != TransactionEffect.CREATED
+    }
+    firsts = first_attempts_build(opened=[(event.transaction, decline_of(event)) for event in opened], now=now)
+    planned = {event.transaction_id: step for event, step in zip(opened, firsts, strict=True)}
     attempts_insert([step.attempt for step in planned.values() if step.attempt is not None])
     if reopened:
         planned.update(

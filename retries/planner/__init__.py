@@ -1,6 +1,6 @@
 """The retry planner: a pure function of a policy, a decline, the history and the clock (no database)."""
 
-from retries.planner.engine import MIN_GAP, jitter_fraction, plan, window_zone
+from retries.planner.engine import MIN_GAP, Planner, Prepared, jitter_fraction, plan, prepare, window_zone
 from retries.planner.law import india_issued, recharge_verdict
 from retries.planner.policy import (
     DEFAULT_MAX_REATTEMPTS_30_DAYS,
@@ -37,7 +37,9 @@ __all__ = [
     "NextStep",
     "PastAttempt",
     "PlanContext",
+    "Planner",
     "PolicySnapshot",
+    "Prepared",
     "Reason",
     "ReasonCode",
     "SendWindow",
@@ -49,6 +51,7 @@ __all__ = [
     "next_open",
     "next_pay_day",
     "plan",
+    "prepare",
     "reasons_as_json",
     "recharge_verdict",
     "window_zone",

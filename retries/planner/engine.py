@@ -23,20 +23,23 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable
-from datetime import datetime, timedelta
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache, partial
+from operator import attrgetter
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from recovery.enums import Action, Category
 from retries.enums import COUNTED_ATTEMPT_STATUSES, Channel, Schedule, ZoneSource
-from retries.planner.law import Recharge, recharge_verdict
+from retries.planner.law import recharge_allowed, recharge_timing
 from retries.planner.policy import PolicySnapshot
 from retries.planner.text import channel_name, clock, duration, method_name, moment, ordinal
 from retries.planner.types import (
     Decline,
     History,
     NextStep,
+    PastAttempt,
     PlanContext,
     Reason,
     ReasonCode,
@@ -52,6 +55,9 @@ _CONTACT_NAMES: dict[Channel, str] = {Channel.EMAIL: "email address"}
 _TIMING = frozenset({ReasonCode.BACKOFF, ReasonCode.PAY_DAY, ReasonCode.OUTSIDE_WINDOW, ReasonCode.LINK})
 # Jitter shorter than this goes unsaid.
 _SAID_JITTER = timedelta(minutes=1)
+# What a prepared stop leaves unset.
+_ANY_MOMENT = datetime(1970, 1, 1, tzinfo=UTC)
+_UTC = ZoneInfo("UTC")
 
 
 class _Unsaid(NamedTuple):
@@ -117,8 +123,18 @@ def _link_words(channel: Channel, lifetime: timedelta, alternatives: tuple[str, 
     return text
 
 
+class _Turn(NamedTuple):
+    """A channel's turn as prepared: the reasons it may not be used now (none if it may), and for a
+    re-charge the notes said with it."""
+
+    channel: Channel
+    blocked: tuple[Reason, ...] = ()
+    notes: tuple[Reason, ...] = ()
+
+
 class _Planning:
-    """One call of `plan`: the inputs, and what every channel's turn needs from them."""
+    """One payment's plan being finished: the prepared plan's inputs and what every channel's turn
+    needs from them."""
 
     def __init__(
         self,
@@ -161,38 +177,31 @@ class _Planning:
             return None
         return opened
 
-    def recharge(self) -> tuple[datetime | None, list[Reason | _Unsaid]]:
-        verdict: Recharge = recharge_verdict(
-            policy=self.policy, decline=self.decline, history=self.history, context=self.context
-        )
-        if verdict.blocked:
-            return None, list(verdict.blocked)
+    def recharge(self, notes: tuple[Reason, ...]) -> tuple[datetime | None, list[Reason | _Unsaid]]:
+        """An allowed re-charge's time (`notes`: what is said with it)."""
+        not_before = recharge_timing(policy=self.policy, decline=self.decline, history=self.history)
         rule = self.policy.rule_for(self.decline.category)
         reasons: list[Reason | _Unsaid] = []
         if rule.schedule == Schedule.PAY_DAYS and rule.pay_days:
             soonest = self.after + MIN_GAP
             unbound = next_pay_day(soonest, rule.pay_days, rule.pay_day_time, self.zone)
-            earliest = max([soonest, *(bound.at for bound in verdict.not_before)])
+            earliest = max([soonest, *(bound.at for bound in not_before)])
             at = unbound if earliest == soonest else next_pay_day(earliest, rule.pay_days, rule.pay_day_time, self.zone)
             reasons.append(_Unsaid(ReasonCode.PAY_DAY, partial(_pay_day_words, rule.pay_days, at, self.zone)))
             # Only what pushed the re-charge past the first pay day is a reason.
-            reasons.extend(bound.reason for bound in verdict.not_before if bound.at > unbound)
+            reasons.extend(bound.reason for bound in not_before if bound.at > unbound)
         else:
             at, backoff = self.backoff()
             reasons.append(backoff)
-            for bound in sorted(verdict.not_before, key=lambda bound: bound.at):
+            for bound in sorted(not_before, key=lambda bound: bound.at):
                 if bound.at > at:
                     at = bound.at
                     reasons.append(bound.reason)
         settled = self.settle(at, reasons, "re-charge")
-        return settled, reasons + ([*verdict.notes] if settled is not None else [])
+        return settled, reasons + ([*notes] if settled is not None else [])
 
     def reach_payer(self, channel: Channel) -> tuple[datetime | None, list[Reason | _Unsaid]]:
-        if self.context.reminders_stopped:
-            return None, [Reason(ReasonCode.REMINDERS_STOPPED, "the payer stopped reminders: no more messages")]
-        if channel not in self.context.reachable:
-            name = _CONTACT_NAMES.get(channel, "address")
-            return None, [Reason(ReasonCode.NO_CONTACT, f"no {name} for the payer: no {channel_name(channel)}")]
+        """A payer channel's time (the payer can be reached on it: see `_payer_blocked`)."""
         at, backoff = self.backoff()
         reasons: list[Reason | _Unsaid] = [backoff]
         settled = self.settle(at, reasons, f"{channel_name(channel)} link")
@@ -200,6 +209,124 @@ class _Planning:
             return None, reasons
         words = partial(_link_words, channel, self.policy.link_lifetime, self.decline.alternatives)
         return settled, [*reasons, _Unsaid(ReasonCode.LINK, words)]
+
+
+def _payer_blocked(channel: Channel, context: PlanContext) -> tuple[Reason, ...]:
+    if context.reminders_stopped:
+        return (Reason(ReasonCode.REMINDERS_STOPPED, "the payer stopped reminders: no more messages"),)
+    if channel not in context.reachable:
+        name = _CONTACT_NAMES.get(channel, "address")
+        return (Reason(ReasonCode.NO_CONTACT, f"no {name} for the payer: no {channel_name(channel)}"),)
+    return ()
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A plan as far as it goes without the payment's own seed and times: what the policy, the
+    decline's codes, the attempts so far, the clock, the zone and the context (but for its seed)
+    decide. `finish` completes it for one payment; `plan` is `prepare(...).finish(...)`, so a plan
+    prepared once for many payments alike gives each exactly its own plan."""
+
+    policy: PolicySnapshot
+    now: datetime
+    # Decided whatever the payment's seed and times (a payment to wait for, every attempt used).
+    stop: Stop | None = None
+    after: datetime = _ANY_MOMENT
+    zone: ZoneInfo = _UTC
+    number: int = 1
+    turns: tuple[_Turn, ...] = ()
+    # How long the policy ever waits between attempts, from `after`.
+    longest: datetime = _ANY_MOMENT
+
+    def finish(self, *, decline: Decline, history: History, context: PlanContext) -> NextStep | Stop:
+        """The plan of the payment whose decline, history and context these are (the same as the
+        prepared plan's but for when the decline happened, the history's times and the seed)."""
+        if self.stop is not None:
+            return self.stop
+        policy = self.policy
+        if self.now >= history.first_failed_at + policy.give_up_after:
+            return Stop((Reason(ReasonCode.GAVE_UP, f"gave up: {_give_up_text(policy)}"),))
+        planning = _Planning(
+            policy=policy,
+            decline=decline,
+            history=history,
+            after=self.after,
+            zone=self.zone,
+            context=context,
+            number=self.number,
+        )
+        reasons: list[Reason | _Unsaid] = []
+        allowed: list[tuple[Channel, datetime, list[Reason | _Unsaid]]] = []
+        for turn in self.turns:
+            if turn.blocked:
+                reasons.extend(turn.blocked)
+                continue
+            channel = turn.channel
+            if channel == Channel.AUTO_CHARGE:
+                at, said = planning.recharge(turn.notes)
+            else:
+                at, said = planning.reach_payer(channel)
+            if at is None:
+                reasons.extend(reason for reason in said if reason.code not in _TIMING)
+            else:
+                allowed.append((channel, at, said))
+        if not allowed:
+            reasons.append(Reason(ReasonCode.NO_CHANNEL, "no channel left to try"))
+            return Stop(_spoken(reasons))
+        channel, at, said = allowed[0]
+        # A channel that must wait longer than the policy ever waits between attempts (a pay day, a
+        # Mastercard MAC 30) gives its turn to the earliest one that can go sooner.
+        if at > self.longest:
+            sooner = min(allowed, key=lambda candidate: candidate[1])
+            if sooner[1] < at:
+                first = channel_name(sooner[0])
+                text = f"{channel_name(channel)} not before {moment(at, planning.zone)}: {first} goes first"
+                reasons.append(Reason(ReasonCode.TURN_PASSED, text))
+                channel, at, said = sooner
+        return NextStep(channel=channel, at=at, reasons=_spoken([*reasons, *said]))
+
+
+def prepare(
+    *,
+    policy: PolicySnapshot,
+    decline: Decline,
+    attempts: tuple[PastAttempt, ...],
+    now: datetime,
+    time_zone: ZoneInfo,
+    context: PlanContext,
+) -> Prepared:
+    """The part of a plan that every payment shares whose decline is `decline` (whenever it
+    happened: pass `decline.timeless()`), whose attempts are `attempts` and whose context is
+    `context` (whatever its seed: pass `context.unseeded()`)."""
+    if decline.category == Category.UPI_PENDING or decline.action == Action.WAIT_FOR_CONFIRMATION:
+        text = "the payment is still pending: waiting for its final status, a new attempt could debit twice"
+        return Prepared(policy, now, Stop((Reason(ReasonCode.WAIT_FOR_FINAL_STATUS, text),), kind=StopKind.WAIT))
+    if policy.rule_for(decline.category).schedule == Schedule.WAIT_FOR_FINAL_STATUS:
+        text = f"{decline.category} decline: the policy waits for the final status, no retry"
+        return Prepared(policy, now, Stop((Reason(ReasonCode.WAIT_FOR_FINAL_STATUS, text),), kind=StopKind.WAIT))
+    counted = [attempt.at for attempt in attempts if attempt.status in COUNTED_ATTEMPT_STATUSES]
+    used = len(counted)
+    maximum = policy.max_attempts_for(decline.category)
+    if used >= maximum:
+        return Prepared(policy, now, Stop((Reason(ReasonCode.ATTEMPTS_USED, f"all {maximum} attempts used"),)))
+    after = max([now, *counted])
+    turn = used % len(policy.channels) if policy.channels else 0
+    turns: list[_Turn] = []
+    for channel in (*policy.channels[turn:], *policy.channels[:turn]):
+        if channel == Channel.AUTO_CHARGE:
+            verdict = recharge_allowed(policy=policy, decline=decline, context=context)
+            turns.append(_Turn(channel, blocked=verdict.blocked, notes=verdict.notes))
+        else:
+            turns.append(_Turn(channel, blocked=_payer_blocked(channel, context)))
+    return Prepared(
+        policy,
+        now,
+        after=after,
+        zone=window_zone(policy, context, time_zone),
+        number=used + 1,
+        turns=tuple(turns),
+        longest=after + policy.backoff_for(decline.category).max_delay * (1 + policy.jitter_percent / 100),
+    )
 
 
 def plan(
@@ -215,50 +342,54 @@ def plan(
 
     `time_zone` is the organization's; the policy may read its send window in the payer's.
     """
-    if decline.category == Category.UPI_PENDING or decline.action == Action.WAIT_FOR_CONFIRMATION:
-        text = "the payment is still pending: waiting for its final status, a new attempt could debit twice"
-        return Stop((Reason(ReasonCode.WAIT_FOR_FINAL_STATUS, text),), kind=StopKind.WAIT)
-    if policy.rule_for(decline.category).schedule == Schedule.WAIT_FOR_FINAL_STATUS:
-        text = f"{decline.category} decline: the policy waits for the final status, no retry"
-        return Stop((Reason(ReasonCode.WAIT_FOR_FINAL_STATUS, text),), kind=StopKind.WAIT)
-    counted = [attempt.at for attempt in history.attempts if attempt.status in COUNTED_ATTEMPT_STATUSES]
-    used = len(counted)
-    maximum = policy.max_attempts_for(decline.category)
-    if used >= maximum:
-        return Stop((Reason(ReasonCode.ATTEMPTS_USED, f"all {maximum} attempts used"),))
-    if now >= history.first_failed_at + policy.give_up_after:
-        return Stop((Reason(ReasonCode.GAVE_UP, f"gave up: {_give_up_text(policy)}"),))
-
-    planning = _Planning(
+    prepared = prepare(
         policy=policy,
-        decline=decline,
-        history=history,
-        after=max([now, *counted]),
-        zone=window_zone(policy, context, time_zone),
-        context=context,
-        number=used + 1,
+        decline=decline.timeless(),
+        attempts=history.attempts,
+        now=now,
+        time_zone=time_zone,
+        context=context.unseeded(),
     )
-    turn = used % len(policy.channels) if policy.channels else 0
-    reasons: list[Reason | _Unsaid] = []
-    allowed: list[tuple[Channel, datetime, list[Reason | _Unsaid]]] = []
-    for channel in (*policy.channels[turn:], *policy.channels[:turn]):
-        at, said = planning.recharge() if channel == Channel.AUTO_CHARGE else planning.reach_payer(channel)
-        if at is None:
-            reasons.extend(reason for reason in said if reason.code not in _TIMING)
-        else:
-            allowed.append((channel, at, said))
-    if not allowed:
-        reasons.append(Reason(ReasonCode.NO_CHANNEL, "no channel left to try"))
-        return Stop(_spoken(reasons))
-    channel, at, said = allowed[0]
-    # A channel that must wait longer than the policy ever waits between attempts (a pay day, a
-    # Mastercard MAC 30) gives its turn to the earliest one that can go sooner.
-    longest = planning.after + policy.backoff_for(decline.category).max_delay * (1 + policy.jitter_percent / 100)
-    if at > longest:
-        sooner = min(allowed, key=lambda candidate: candidate[1])
-        if sooner[1] < at:
-            first = channel_name(sooner[0])
-            text = f"{channel_name(channel)} not before {moment(at, planning.zone)}: {first} goes first"
-            reasons.append(Reason(ReasonCode.TURN_PASSED, text))
-            channel, at, said = sooner
-    return NextStep(channel=channel, at=at, reasons=_spoken([*reasons, *said]))
+    return prepared.finish(decline=decline, history=history, context=context)
+
+
+_decline_apart_from_time = attrgetter(*(field.name for field in fields(Decline) if field.name != "occurred_at"))
+_context_apart_from_seed = attrgetter(*(field.name for field in fields(PlanContext) if field.name != "seed"))
+
+
+class Planner:
+    """`plan` for many payments at once (a batch of new failures): each plan is prepared once for
+    every payment alike (see `Prepared`) and finished for each payment, which gives each exactly
+    what `plan` gives it alone. Keep one for a batch: it remembers every plan it prepared."""
+
+    def __init__(self) -> None:
+        self._prepared: dict[tuple[object, ...], Prepared] = {}
+
+    def plan(
+        self,
+        *,
+        policy: PolicySnapshot,
+        decline: Decline,
+        history: History,
+        now: datetime,
+        time_zone: ZoneInfo,
+        context: PlanContext,
+    ) -> NextStep | Stop:
+        """As `plan`."""
+        attempts = history.attempts
+        # What `prepare` reads, as plain tuples (quicker to make than the timeless decline and the
+        # unseeded context, which are equal when these are); the policy by identity: the prepared
+        # plan holds it, so its id is not reused meanwhile.
+        shared = (_decline_apart_from_time(decline), _context_apart_from_seed(context))
+        key = (id(policy), *shared, attempts, now, time_zone)
+        prepared = self._prepared.get(key)
+        if prepared is None:
+            prepared = self._prepared[key] = prepare(
+                policy=policy,
+                decline=decline.timeless(),
+                attempts=attempts,
+                now=now,
+                time_zone=time_zone,
+                context=context.unseeded(),
+            )
+        return prepared.finish(decline=decline, history=history, context=context)

@@ -193,16 +193,31 @@ def _timing(policy: PolicySnapshot, decline: Decline, history: History) -> list[
     return not_before
 
 
-def recharge_verdict(*, policy: PolicySnapshot, decline: Decline, history: History, context: PlanContext) -> Recharge:
-    """Whether an off-session re-charge is allowed at all, and the earliest times that bind it."""
+def recharge_allowed(*, policy: PolicySnapshot, decline: Decline, context: PlanContext) -> Recharge:
+    """Whether an off-session re-charge is allowed at all (`blocked`), and what is said with it
+    (`notes`): read from the decline's codes, the policy and the context, never from when the
+    decline happened or the context's seed, so one answer serves every payment declined alike."""
     rule = policy.rule_for(decline.category)
     forbidden = _law(decline) or _decline_forbids(decline) or _policy_forbids(policy, rule, context)
     if forbidden is not None:
         return Recharge(blocked=(forbidden,))
-    notes: tuple[Reason, ...] = ()
     if india_issued(decline, context):
         india_forbids, india_note = _india(decline, context)
         if india_forbids is not None:
             return Recharge(blocked=(india_forbids,))
-        notes = (india_note,) if india_note is not None else ()
-    return Recharge(not_before=tuple(_timing(policy, decline, history)), notes=notes)
+        return Recharge(notes=(india_note,) if india_note is not None else ())
+    return Recharge()
+
+
+def recharge_timing(*, policy: PolicySnapshot, decline: Decline, history: History) -> tuple[NotBefore, ...]:
+    """The earliest times that bind an allowed re-charge: the decline's own waits (from when it
+    happened) and the per-card caps (from the history)."""
+    return tuple(_timing(policy, decline, history))
+
+
+def recharge_verdict(*, policy: PolicySnapshot, decline: Decline, history: History, context: PlanContext) -> Recharge:
+    """Whether an off-session re-charge is allowed at all, and the earliest times that bind it."""
+    allowed = recharge_allowed(policy=policy, decline=decline, context=context)
+    if allowed.blocked:
+        return allowed
+    return Recharge(not_before=recharge_timing(policy=policy, decline=decline, history=history), notes=allowed.notes)

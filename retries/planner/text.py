@@ -20,6 +20,8 @@ def method_name(method: str) -> str:
     return _METHOD_NAMES.get(method, method)
 
 
+# Plans made together name the same few moments (a send window's next opening, a pay day).
+@functools.lru_cache(maxsize=1024)
 def moment(at: datetime, zone: ZoneInfo) -> str:
     """`at` as a person in `zone` reads it: `Mon 2 Dec 09:00 Asia/Kolkata`."""
     local = at.astimezone(zone)
@@ -32,6 +34,7 @@ def _day(day: date) -> str:
     return f"{day:%a} {day.day} {day:%b}"
 
 
+@functools.lru_cache(maxsize=1024)
 def clock(at: datetime, zone: ZoneInfo) -> str:
     """`09:00 Asia/Kolkata`."""
     local = at.astimezone(zone)

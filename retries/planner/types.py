@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -11,6 +11,11 @@ from zoneinfo import ZoneInfo
 from recovery.classifier import Classification
 from recovery.enums import Action, Category
 from retries.enums import AttemptStatus, Channel, PaymentPurpose
+
+# What a decline's time and a context's seed read as where a plan is prepared for every payment
+# alike (see `engine.prepare`): nothing there may depend on them.
+_ANY_TIME = datetime(1970, 1, 1, tzinfo=UTC)
+_ANY_SEED = ""
 
 
 class ReasonCode(StrEnum):
@@ -135,6 +140,10 @@ class Decline:
             card_network=card_network.strip().lower(),
         )
 
+    def timeless(self) -> Decline:
+        """This decline as every payment declined alike at another moment shares it."""
+        return replace(self, occurred_at=_ANY_TIME)
+
 
 @dataclass(frozen=True, slots=True)
 class PastAttempt:
@@ -177,6 +186,10 @@ class PlanContext:
     issuer_country: str = ""  # ISO 3166 alpha-2 of the card's issuer or the UPI bank; empty if unknown
     mandate_active: bool = False  # India: the saved method has an active e-mandate
     purpose: PaymentPurpose = PaymentPurpose.OTHER
+
+    def unseeded(self) -> PlanContext:
+        """This context as every payment known alike but for its seed shares it."""
+        return replace(self, seed=_ANY_SEED)
 
 
 def reasons_as_json(reasons: tuple[Reason, ...]) -> list[dict[str, Any]]:
