@@ -99,10 +99,32 @@ class PlanningFacts:
         return max((attempt.number for attempt in self.attempts), default=0) + 1
 
 
+_DECLINE_FIELDS = (
+    "category",
+    "retryable",
+    "action",
+    "occurred_at",
+    "payment_method_type",
+    "gateway",
+    "rule",
+    "cooldown_seconds",
+    "alternatives",
+    "failure_code",
+    "network_decline_code",
+    "network_advice_code",
+    "advice_code",
+)
+
+
 def planning_facts(*, transaction_ids: Sequence[int]) -> dict[int, PlanningFacts]:
     """What the planner reads of each transaction, in three queries for them all."""
     known = {pk: PlanningFacts() for pk in transaction_ids}
-    events = FailureEvent.objects.filter(transaction_id__in=transaction_ids).order_by("occurred_at", "id")
+    # What the planner reads of a failure (decline_of), not the gateway's payload and the rest.
+    events = (
+        FailureEvent.objects.filter(transaction_id__in=transaction_ids)
+        .only("transaction_id", *_DECLINE_FIELDS)
+        .order_by("occurred_at", "id")
+    )
     for event in events:
         entry = known[event.transaction_id]
         entry.declines.append(event.occurred_at)

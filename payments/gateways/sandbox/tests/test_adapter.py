@@ -215,9 +215,12 @@ def test_a_batch_of_charges_is_one_call_each_refused_alone_each_once_per_key(
     again = adapter.charge_saved_methods(credentials=credentials, requests=requests)
 
     paid, refused, declined, repeated = first
-    assert isinstance(paid, ChargeResult) and paid.status == PaymentStatus.SUCCEEDED
-    assert isinstance(refused, GatewayTerminalError) and refused.code == "resource_missing"
-    assert isinstance(declined, ChargeResult) and declined.status == PaymentStatus.FAILED
+    assert isinstance(paid, ChargeResult)
+    assert paid.status == PaymentStatus.SUCCEEDED
+    assert isinstance(refused, GatewayTerminalError)
+    assert refused.code == "resource_missing"
+    assert isinstance(declined, ChargeResult)
+    assert declined.status == PaymentStatus.FAILED
     assert repeated == paid, "the same key in one batch charges once"
     assert [outcome for outcome in again if isinstance(outcome, ChargeResult)] == [paid, declined, paid]
     assert SandboxPayment.objects.count() == 2
