@@ -336,7 +336,9 @@ ORGANIZATION_CREATED_HANDLERS = ["retries.services.retry_policy_create_default"]
 # them to workers this many per task.
 RETRY_DISPATCH_BATCH = env.int("RETRY_DISPATCH_BATCH", default=500)
 RETRY_DISPATCH_MAX_IN_FLIGHT = env.int("RETRY_DISPATCH_MAX_IN_FLIGHT", default=20_000)
-RETRY_EXECUTE_CHUNK = env.int("RETRY_EXECUTE_CHUNK", default=50)
+# A task's work is a few statements whatever its size (retries.execution), so bigger tasks cost less
+# per attempt; a dispatcher batch still spreads over RETRY_DISPATCH_BATCH / RETRY_EXECUTE_CHUNK workers.
+RETRY_EXECUTE_CHUNK = env.int("RETRY_EXECUTE_CHUNK", default=200)
 # An attempt in progress and untouched this long was left by a worker that died (or a lost task):
 # the sweeper asks the gateway (or the message log) what happened. Above the execute task's time
 # limit (9 minutes), so that a worker still at work is never second-guessed.
