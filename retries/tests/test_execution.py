@@ -32,17 +32,11 @@ from retries.tests.running import (
     claim_again,
     claimed,
     later_attempts,
-    sandbox_account,
     sandbox_transaction,
 )
 from tinko.money import Money
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def account(organization):
-    return sandbox_account(organization)
 
 
 def _reload(*rows):

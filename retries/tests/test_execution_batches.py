@@ -24,16 +24,10 @@ from retries.tests.running import (
     SAVED_OK,
     claimed,
     later_attempts,
-    sandbox_account,
     sandbox_transaction,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def account(organization):
-    return sandbox_account(organization)
 
 
 def _batch(organization, methods: list[str]) -> list[RecoveryAttempt]:
