@@ -12,8 +12,7 @@ from django.conf import settings
 from django.db import IntegrityError
 from django.db import transaction as db_transaction
 from django.db.models.functions import Lower
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from accounts.models import Membership
 from accounts.selectors import Branding, organization_branding
@@ -24,6 +23,7 @@ from messaging.i18n import amount_display, moment_display, payer_language_choose
 from messaging.interface import Delivery, OutboundMessage, PayerContact
 from messaging.models import NotificationLog, RecoveryLink, ReminderOptOut
 from messaging.registry import channel_get
+from messaging.rendering import Rendering, templates_render_many
 from messaging.selectors import recovery_link_state
 from messaging.services.links import recovery_link_url
 from messaging.services.optouts import reminders_stop_url
@@ -84,7 +84,7 @@ def recovery_emails_send(*, requests: Sequence[EmailRequest]) -> list[Notificati
     owned = _claim_all(sends, mask=channel.mask)
     reasons = _suppression_reasons(owned)
     finished: list[NotificationLog] = []
-    ready: list[tuple[_Send, OutboundMessage]] = []
+    ready: list[tuple[_Send, Branding]] = []
     brandings: dict[int, Branding] = {}
     for send in owned:
         assert send.log is not None
@@ -95,8 +95,8 @@ def recovery_emails_send(*, requests: Sequence[EmailRequest]) -> list[Notificati
         organization = send.request.transaction.organization
         if organization.pk not in brandings:
             brandings[organization.pk] = organization_branding(organization=organization)
-        ready.append((send, _message(send, branding=brandings[organization.pk])))
-    outcomes = channel.send_many([message for _, message in ready]) if ready else []
+        ready.append((send, brandings[organization.pk]))
+    outcomes = channel.send_many(_messages(ready)) if ready else []
     now = timezone.now()
     for (send, _), outcome in zip(ready, outcomes, strict=True):
         finished.append(_delivered(send, outcome, now=now))
@@ -270,15 +270,19 @@ def _unsubscribe_headers(stop_url: str) -> dict[str, str]:
     return headers
 
 
-def _message(send: _Send, *, branding: Branding) -> OutboundMessage:
-    transaction, link, log, address = send.request.transaction, send.request.link, send.log, send.address
+# The recovery email's subject, text and HTML: ordinary templates (templates/emails/).
+_TEMPLATES = ("emails/recovery_subject.txt", "emails/recovery_message.txt", "emails/recovery_message.html")
+# What differs from one payer to the next. The rest of the context (brand, language, the decline's
+# copy) is shared by a task's emails, which are rendered once for all who share it.
+_PAYER_VALUES = frozenset({"payer_name", "amount", "pay_url", "expires", "stop_url"})
+
+
+def _context(send: _Send, *, branding: Branding) -> dict[str, Any]:
+    transaction, link, log = send.request.transaction, send.request.link, send.log
     assert log is not None
-    assert address is not None
-    organization = transaction.organization
     language = log.language
     copy = decline_copy(category=transaction.category, currency=transaction.currency)
-    stop_url = reminders_stop_url(log)
-    context = {
+    return {
         "language": language,
         "brand_name": branding.name,
         "logo_url": f"{settings.PUBLIC_BASE_URL}{branding.logo_url}" if branding.logo_url else "",
@@ -292,27 +296,40 @@ def _message(send: _Send, *, branding: Branding) -> OutboundMessage:
         "pay_url": f"{recovery_link_url(link)}?lang={language}",
         "expires": moment_display(
             moment=link.expires_at,
-            time_zone=str(organization.time_zone),
+            time_zone=str(transaction.organization.time_zone),
             language=language,
             currency=transaction.currency,
         ),
-        "stop_url": stop_url,
+        "stop_url": reminders_stop_url(log),
     }
-    with translation.override(language):
-        subject = " ".join(render_to_string("emails/recovery_subject.txt", context).split())
-        text = render_to_string("emails/recovery_message.txt", context)
-        html = render_to_string("emails/recovery_message.html", context)
-    return OutboundMessage(
-        recipient=address,
-        subject=subject,
-        text=text,
-        html=html,
-        language=language,
-        reference=log.public_id,
-        sender_name=branding.name,
-        reply_to=branding.support_email,
-        headers=_unsubscribe_headers(stop_url),
+
+
+def _messages(sends: Sequence[tuple[_Send, Branding]]) -> list[OutboundMessage]:
+    """The sends' emails, each with its organization's branding, in order."""
+    contexts = [_context(send, branding=branding) for send, branding in sends]
+    rendered = templates_render_many(
+        template_names=_TEMPLATES,
+        renderings=[Rendering(language=context["language"], context=context) for context in contexts],
+        varying=_PAYER_VALUES,
     )
+    messages: list[OutboundMessage] = []
+    for (send, branding), context, (subject, text, html) in zip(sends, contexts, rendered, strict=True):
+        assert send.log is not None
+        assert send.address is not None
+        messages.append(
+            OutboundMessage(
+                recipient=send.address,
+                subject=" ".join(subject.split()),
+                text=text,
+                html=html,
+                language=context["language"],
+                reference=send.log.public_id,
+                sender_name=branding.name,
+                reply_to=branding.support_email,
+                headers=_unsubscribe_headers(context["stop_url"]),
+            )
+        )
+    return messages
 
 
 def recovery_email_render(*, log: NotificationLog, transaction: Transaction) -> OutboundMessage:
@@ -326,7 +343,7 @@ def recovery_email_render(*, log: NotificationLog, transaction: Transaction) -> 
         address=log.recipient_masked,
         log=log,
     )
-    return _message(send, branding=organization_branding(organization=transaction.organization))
+    return _messages([(send, organization_branding(organization=transaction.organization))])[0]
 
 
 def payer_address_reachable(*, transaction: Transaction, address: str) -> bool:
