@@ -28,8 +28,9 @@ from messaging.selectors import recovery_link_state
 from messaging.services.links import recovery_link_url
 from messaging.services.optouts import reminders_stop_url
 from recovery.models import Transaction
-from tinko.rows import instance_values
-from tinko.sql import update_rows
+from tinko.ids import new_public_id
+from tinko.rows import insert_fields, instance_build, instance_mark_saved, instance_relate, instance_values
+from tinko.sql import insert_rows, update_rows
 
 logger = logging.getLogger(__name__)
 
@@ -135,20 +136,31 @@ def _claim_all(sends: list[_Send], *, mask: Callable[[str], str]) -> list[_Send]
     the same attempt is there, claim them one by one. The sends this call owns, in order."""
     for send in sends:
         transaction, link = send.request.transaction, send.request.link
-        send.log = NotificationLog(
+        send.log = instance_build(
+            NotificationLog,
+            public_id=new_public_id("ntf"),
             organization_id=transaction.organization_id,
             livemode=transaction.livemode,
-            transaction=transaction,
+            transaction_id=transaction.pk,
             attempt_number=link.attempt_number,
             channel=Channel.EMAIL,
             template=Template.RECOVERY,
-            link=link,
+            link_id=link.pk,
             language=send.language,
             recipient_masked=mask(send.address) if send.address else "",
         )
+        instance_relate(send.log, "transaction", transaction)
+        instance_relate(send.log, "link", link)
+    logs = [send.log for send in sends if send.log is not None]
+    fields = insert_fields(NotificationLog)
     try:
         with db_transaction.atomic():
-            NotificationLog.objects.bulk_create([send.log for send in sends if send.log is not None])
+            written = insert_rows(
+                NotificationLog, fields, [instance_values(log, fields) for log in logs], returning=("id", "public_id")
+            )
+        by_public_id = {log.public_id: log for log in logs}
+        for pk, public_id in written:
+            instance_mark_saved(by_public_id[public_id], pk=pk)
         return sends
     except IntegrityError:
         pass
@@ -232,7 +244,11 @@ def _suppression_reasons(sends: list[_Send]) -> dict[int, SuppressionReason]:
         ReminderOptOut.objects.filter(transaction_id__in=transaction_ids).values_list("transaction_id", flat=True)
     )
     # As the rows stand now: the payment may have come back since the send was planned.
-    links = RecoveryLink.objects.select_related("transaction").in_bulk([send.request.link.pk for send in sends])
+    links = (
+        RecoveryLink.objects.select_related("transaction")
+        .only("status", "expires_at", "transaction__status")
+        .in_bulk([send.request.link.pk for send in sends])
+    )
     now = timezone.now()
     reasons: dict[int, SuppressionReason] = {}
     for send in sends:
