@@ -8,7 +8,8 @@ with it (a filter, a comparison) is noticed and then rendered for each payer as 
 How: the shared render puts a marker in place of each varying value that is not empty. A marker
 holds a `&`, so the render shows whether the template escaped it (`&amp;`) or printed it as it is,
 and a marker that a filter changed no longer reads as one and is noticed. The first context of each
-group is also rendered plainly and must come out the same, or the group is rendered plainly.
+kind is also rendered plainly and must come out the same, or contexts of that kind are rendered
+plainly. Shared renders are kept for the process, as Django keeps the templates they came from.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.template.loader import render_to_string
+from django.template.loader import get_template
 from django.utils import translation
 from django.utils.html import conditional_escape
 
@@ -79,19 +80,12 @@ class Rendering:
     context: Mapping[str, Any]
 
 
-def _render(template_names: Sequence[str], context: Mapping[str, Any]) -> tuple[str, ...]:
-    return tuple(render_to_string(name, context) for name in template_names)
-
-
-def _group_key(rendering: Rendering, varying: Collection[str]) -> tuple[Any, ...]:
-    # Shared values compared as text in their language (lazy copy included); varying ones only by
-    # whether they are empty, and empty ones by what they are ("" and None print differently).
-    with translation.override(rendering.language):
-        values = tuple(
-            (name, True if name in varying and value else (type(value), str(value)))
-            for name, value in sorted(rendering.context.items())
-        )
-    return (rendering.language, *values)
+# Shared renders by the templates as loaded and everything in a context but its varying values;
+# None where the templates cannot be shared so. Django's cached loader keeps a template until it
+# changes (a reload makes new ones, so new keys): a shared render lives as long as its templates.
+_SHARED: dict[tuple[Any, ...], tuple[_Skeleton, ...] | None] = {}
+_SHARED_MAX = 1024
+_UNKNOWN = object()
 
 
 def templates_render_many(
@@ -100,36 +94,53 @@ def templates_render_many(
     """Each rendering's context through each of `template_names` in its language, exactly as
     `render_to_string` under `translation.override` would: contexts that differ only in the values
     named in `varying` share one render of each template."""
-    groups: dict[tuple[Any, ...], list[int]] = {}
-    for index, rendering in enumerate(renderings):
-        groups.setdefault(_group_key(rendering, varying), []).append(index)
-    results: dict[int, tuple[str, ...]] = {}
-    for members in groups.values():
-        first = renderings[members[0]]
-        with translation.override(first.language):
-            results[members[0]] = _render(template_names, first.context)
-            if len(members) == 1:
-                continue
-            skeletons = _skeletons(template_names, first.context, varying)
-            if skeletons is None or _filled(skeletons, first.context) != results[members[0]]:
-                logger.warning("templates_not_shareable", extra={"templates": list(template_names)})
-                skeletons = None
-            for index in members[1:]:
-                context = renderings[index].context
-                results[index] = _render(template_names, context) if skeletons is None else _filled(skeletons, context)
-    return [results[index] for index in range(len(renderings))]
+    templates = tuple(get_template(name) for name in template_names)
+    loaded = tuple(getattr(template, "template", template) for template in templates)
+    results: list[tuple[str, ...]] = []
+    for rendering in renderings:
+        with translation.override(rendering.language):
+            key = (*loaded, *_group_key(rendering, varying))
+            shared = _SHARED.get(key, _UNKNOWN)
+            if isinstance(shared, tuple):
+                rendered = tuple(skeleton.fill(rendering.context) for skeleton in shared)
+            else:
+                rendered = _render(templates, rendering.context)
+                if shared is _UNKNOWN:
+                    _remember(key, _skeletons_checked(templates, rendering.context, varying, rendered=rendered))
+        results.append(rendered)
+    return results
 
 
-def _filled(skeletons: tuple[_Skeleton, ...], context: Mapping[str, Any]) -> tuple[str, ...]:
-    return tuple(skeleton.fill(context) for skeleton in skeletons)
+def _group_key(rendering: Rendering, varying: Collection[str]) -> tuple[Any, ...]:
+    # Shared values compared as text in the active language (lazy copy included); varying ones only
+    # by whether they are empty, and empty ones by what they are ("" and None print differently).
+    values = tuple(
+        (name, True if name in varying and value else (type(value), str(value)))
+        for name, value in sorted(rendering.context.items())
+    )
+    return (rendering.language, *values)
 
 
-def _skeletons(
-    template_names: Sequence[str], context: Mapping[str, Any], varying: Collection[str]
+def _remember(key: tuple[Any, ...], skeletons: tuple[_Skeleton, ...] | None) -> None:
+    if len(_SHARED) >= _SHARED_MAX:
+        _SHARED.clear()
+    _SHARED[key] = skeletons
+
+
+def _render(templates: Sequence[Any], context: Mapping[str, Any]) -> tuple[str, ...]:
+    return tuple(template.render(context) for template in templates)
+
+
+def _skeletons_checked(
+    templates: Sequence[Any], context: Mapping[str, Any], varying: Collection[str], *, rendered: tuple[str, ...]
 ) -> tuple[_Skeleton, ...] | None:
+    """The templates' shared renders for contexts like `context`, if filling them in with its values
+    gives `rendered` (its plain render); None otherwise."""
     names = [name for name in varying if context.get(name)]
     marked = {**context, **{name: _marker(index) for index, name in enumerate(names)}}
-    skeletons = [_skeleton(rendered, names) for rendered in _render(template_names, marked)]
-    if any(skeleton is None for skeleton in skeletons):
+    skeletons = [_skeleton(text, names) for text in _render(templates, marked)]
+    shared = tuple(skeleton for skeleton in skeletons if skeleton is not None)
+    if len(shared) < len(skeletons) or tuple(skeleton.fill(context) for skeleton in shared) != rendered:
+        logger.warning("templates_not_shareable", extra={"templates": [template.origin.name for template in templates]})
         return None
-    return tuple(skeleton for skeleton in skeletons if skeleton is not None)
+    return shared
