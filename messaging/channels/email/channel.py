@@ -6,8 +6,8 @@ import random
 import smtplib
 import sys
 from collections.abc import Sequence
-from email._policybase import Compat32
 from email.message import Message
+from email.policy import Compat32
 from email.utils import formataddr, make_msgid, parseaddr
 from functools import lru_cache
 from typing import Any, ClassVar
