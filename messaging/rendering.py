@@ -106,7 +106,10 @@ def templates_render_many(
             else:
                 rendered = _render(templates, rendering.context)
                 if shared is _UNKNOWN:
-                    _remember(key, _skeletons_checked(templates, rendering.context, varying, rendered=rendered))
+                    checked = _skeletons_checked(templates, rendering.context, varying, rendered=rendered)
+                    if checked is None:
+                        logger.warning("templates_not_shareable", extra={"templates": list(template_names)})
+                    _remember(key, checked)
         results.append(rendered)
     return results
 
@@ -141,6 +144,5 @@ def _skeletons_checked(
     skeletons = [_skeleton(text, names) for text in _render(templates, marked)]
     shared = tuple(skeleton for skeleton in skeletons if skeleton is not None)
     if len(shared) < len(skeletons) or tuple(skeleton.fill(context) for skeleton in shared) != rendered:
-        logger.warning("templates_not_shareable", extra={"templates": [template.origin.name for template in templates]})
         return None
     return shared

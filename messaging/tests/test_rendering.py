@@ -101,13 +101,14 @@ def test_each_value_is_escaped_as_the_template_escapes_it_there() -> None:
         "{{ name|length }} letters",
     ],
 )
-def test_a_template_that_does_more_with_a_value_than_print_it_is_rendered_for_each_payer(template) -> None:
+def test_a_template_that_does_more_with_a_value_than_print_it_is_rendered_for_each_payer(template, caplog) -> None:
     renderings = [Rendering(language="en", context={"name": name}) for name in ["Asha", "Ravi Kumar", "asha"]]
 
     with _templates({"t.txt": template}):
         rendered = templates_render_many(template_names=["t.txt"], renderings=renderings, varying={"name"})
 
         assert rendered == [_plain(["t.txt"], rendering) for rendering in renderings]
+    assert caplog.messages == ["templates_not_shareable"]
 
 
 def test_an_empty_value_is_told_apart_from_a_printed_one() -> None:
