@@ -7,7 +7,7 @@ HTMX_VERSION := 2.0.11
 # `make run`'s web port; links in emails and payer pages follow it unless PUBLIC_BASE_URL is set.
 PORT ?= 8000
 
-.PHONY: run test setup lint typecheck pytest bench-http bench-server bench-ingest bench-webhooks bench-purge bench-dispatch bench-imports bench-portal vendor-htmx clean
+.PHONY: run test setup lint typecheck pytest bench-http bench-server bench-ingest bench-webhooks bench-purge bench-dispatch bench-emails bench-imports bench-portal vendor-htmx clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Tinko needs Python 3.11 or newer (set PYTHON=...)")'
@@ -71,6 +71,11 @@ bench-purge: $(INSTALLED)
 bench-dispatch: $(INSTALLED)
 	DJANGO_SETTINGS_MODULE=bench.dispatch_settings $(BIN)/python manage.py migrate --noinput
 	DJANGO_SETTINGS_MODULE=bench.dispatch_settings $(BIN)/python -m bench.dispatch $(BENCH_ARGS)
+
+# Process time per recovery email, 50 a call as a worker task sends them (PostgreSQL: DATABASE_URL).
+bench-emails: $(INSTALLED)
+	DJANGO_SETTINGS_MODULE=bench.dispatch_settings $(BIN)/python manage.py migrate --noinput
+	DJANGO_SETTINGS_MODULE=bench.dispatch_settings $(BIN)/python -m bench.emails $(BENCH_ARGS)
 
 # A CSV import of --rows failed payments, in process: rows/s and resident memory (DATABASE_URL).
 bench-imports: $(INSTALLED)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel.dates import format_datetime
 
 from accounts.enums import PayerLanguage
@@ -21,12 +23,18 @@ def payer_language_choose(*, organization: Organization, requested: str | None) 
     return str(organization.payer_language)
 
 
-def babel_locale(*, language: str, currency: str) -> str:
+def babel_locale(*, language: str, currency: str) -> Locale:
     """Hindi is written for India; English too for rupees (₹1,00,000.00), otherwise in the
     international style (1,000,000), which is how a payer abroad groups digits."""
     if language == PayerLanguage.HINDI:
-        return "hi_IN"
-    return "en_IN" if currency == "INR" else "en"
+        return _locale("hi_IN")
+    return _locale("en_IN" if currency == "INR" else "en")
+
+
+@cache
+def _locale(identifier: str) -> Locale:
+    # Parsed once per process: Babel parses an identifier given as text on every call.
+    return Locale.parse(identifier)
 
 
 def amount_display(*, amount: int, currency: str, language: str) -> str:

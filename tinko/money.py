@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from babel import Locale
 from babel.numbers import format_currency
 
 # ISO 4217 active codes whose minor unit is not 2 (the default).
@@ -230,6 +231,6 @@ class Money:
         exponent = minor_unit_exponent(self.currency)
         return f"{self.decimal:,.{exponent}f} {self.currency}"
 
-    def format(self, *, locale: str) -> str:
+    def format(self, *, locale: str | Locale) -> str:
         """For people, in a Babel (CLDR) locale: `en_IN` and `hi_IN` give ₹1,00,000.00, `en` gives ₹100,000.00."""
         return format_currency(self.decimal, self.currency, locale=locale)

@@ -12,8 +12,7 @@ from django.conf import settings
 from django.db import IntegrityError
 from django.db import transaction as db_transaction
 from django.db.models.functions import Lower
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from accounts.models import Membership
 from accounts.selectors import Branding, organization_branding
@@ -24,12 +23,14 @@ from messaging.i18n import amount_display, moment_display, payer_language_choose
 from messaging.interface import Delivery, OutboundMessage, PayerContact
 from messaging.models import NotificationLog, RecoveryLink, ReminderOptOut
 from messaging.registry import channel_get
+from messaging.rendering import Rendering, templates_render_many
 from messaging.selectors import recovery_link_state
 from messaging.services.links import recovery_link_url
 from messaging.services.optouts import reminders_stop_url
 from recovery.models import Transaction
-from tinko.rows import instance_values
-from tinko.sql import update_rows
+from tinko.ids import new_public_id
+from tinko.rows import insert_fields, instance_build, instance_mark_saved, instance_relate, instance_values
+from tinko.sql import insert_rows, update_rows
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +85,7 @@ def recovery_emails_send(*, requests: Sequence[EmailRequest]) -> list[Notificati
     owned = _claim_all(sends, mask=channel.mask)
     reasons = _suppression_reasons(owned)
     finished: list[NotificationLog] = []
-    ready: list[tuple[_Send, OutboundMessage]] = []
+    ready: list[tuple[_Send, Branding]] = []
     brandings: dict[int, Branding] = {}
     for send in owned:
         assert send.log is not None
@@ -95,8 +96,8 @@ def recovery_emails_send(*, requests: Sequence[EmailRequest]) -> list[Notificati
         organization = send.request.transaction.organization
         if organization.pk not in brandings:
             brandings[organization.pk] = organization_branding(organization=organization)
-        ready.append((send, _message(send, branding=brandings[organization.pk])))
-    outcomes = channel.send_many([message for _, message in ready]) if ready else []
+        ready.append((send, brandings[organization.pk]))
+    outcomes = channel.send_many(_messages(ready)) if ready else []
     now = timezone.now()
     for (send, _), outcome in zip(ready, outcomes, strict=True):
         finished.append(_delivered(send, outcome, now=now))
@@ -135,20 +136,31 @@ def _claim_all(sends: list[_Send], *, mask: Callable[[str], str]) -> list[_Send]
     the same attempt is there, claim them one by one. The sends this call owns, in order."""
     for send in sends:
         transaction, link = send.request.transaction, send.request.link
-        send.log = NotificationLog(
+        send.log = instance_build(
+            NotificationLog,
+            public_id=new_public_id("ntf"),
             organization_id=transaction.organization_id,
             livemode=transaction.livemode,
-            transaction=transaction,
+            transaction_id=transaction.pk,
             attempt_number=link.attempt_number,
             channel=Channel.EMAIL,
             template=Template.RECOVERY,
-            link=link,
+            link_id=link.pk,
             language=send.language,
             recipient_masked=mask(send.address) if send.address else "",
         )
+        instance_relate(send.log, "transaction", transaction)
+        instance_relate(send.log, "link", link)
+    logs = [send.log for send in sends if send.log is not None]
+    fields = insert_fields(NotificationLog)
     try:
         with db_transaction.atomic():
-            NotificationLog.objects.bulk_create([send.log for send in sends if send.log is not None])
+            written = insert_rows(
+                NotificationLog, fields, [instance_values(log, fields) for log in logs], returning=("id", "public_id")
+            )
+        by_public_id = {log.public_id: log for log in logs}
+        for pk, public_id in written:
+            instance_mark_saved(by_public_id[public_id], pk=pk)
         return sends
     except IntegrityError:
         pass
@@ -232,7 +244,11 @@ def _suppression_reasons(sends: list[_Send]) -> dict[int, SuppressionReason]:
         ReminderOptOut.objects.filter(transaction_id__in=transaction_ids).values_list("transaction_id", flat=True)
     )
     # As the rows stand now: the payment may have come back since the send was planned.
-    links = RecoveryLink.objects.select_related("transaction").in_bulk([send.request.link.pk for send in sends])
+    links = (
+        RecoveryLink.objects.select_related("transaction")
+        .only("status", "expires_at", "transaction__status")
+        .in_bulk([send.request.link.pk for send in sends])
+    )
     now = timezone.now()
     reasons: dict[int, SuppressionReason] = {}
     for send in sends:
@@ -270,15 +286,19 @@ def _unsubscribe_headers(stop_url: str) -> dict[str, str]:
     return headers
 
 
-def _message(send: _Send, *, branding: Branding) -> OutboundMessage:
-    transaction, link, log, address = send.request.transaction, send.request.link, send.log, send.address
+# The recovery email's subject, text and HTML: ordinary templates (templates/emails/).
+_TEMPLATES = ("emails/recovery_subject.txt", "emails/recovery_message.txt", "emails/recovery_message.html")
+# What differs from one payer to the next. The rest of the context (brand, language, the decline's
+# copy) is shared by a task's emails, which are rendered once for all who share it.
+_PAYER_VALUES = frozenset({"payer_name", "amount", "pay_url", "expires", "stop_url"})
+
+
+def _context(send: _Send, *, branding: Branding) -> dict[str, Any]:
+    transaction, link, log = send.request.transaction, send.request.link, send.log
     assert log is not None
-    assert address is not None
-    organization = transaction.organization
     language = log.language
     copy = decline_copy(category=transaction.category, currency=transaction.currency)
-    stop_url = reminders_stop_url(log)
-    context = {
+    return {
         "language": language,
         "brand_name": branding.name,
         "logo_url": f"{settings.PUBLIC_BASE_URL}{branding.logo_url}" if branding.logo_url else "",
@@ -292,27 +312,40 @@ def _message(send: _Send, *, branding: Branding) -> OutboundMessage:
         "pay_url": f"{recovery_link_url(link)}?lang={language}",
         "expires": moment_display(
             moment=link.expires_at,
-            time_zone=str(organization.time_zone),
+            time_zone=str(transaction.organization.time_zone),
             language=language,
             currency=transaction.currency,
         ),
-        "stop_url": stop_url,
+        "stop_url": reminders_stop_url(log),
     }
-    with translation.override(language):
-        subject = " ".join(render_to_string("emails/recovery_subject.txt", context).split())
-        text = render_to_string("emails/recovery_message.txt", context)
-        html = render_to_string("emails/recovery_message.html", context)
-    return OutboundMessage(
-        recipient=address,
-        subject=subject,
-        text=text,
-        html=html,
-        language=language,
-        reference=log.public_id,
-        sender_name=branding.name,
-        reply_to=branding.support_email,
-        headers=_unsubscribe_headers(stop_url),
+
+
+def _messages(sends: Sequence[tuple[_Send, Branding]]) -> list[OutboundMessage]:
+    """The sends' emails, each with its organization's branding, in order."""
+    contexts = [_context(send, branding=branding) for send, branding in sends]
+    rendered = templates_render_many(
+        template_names=_TEMPLATES,
+        renderings=[Rendering(language=context["language"], context=context) for context in contexts],
+        varying=_PAYER_VALUES,
     )
+    messages: list[OutboundMessage] = []
+    for (send, branding), context, (subject, text, html) in zip(sends, contexts, rendered, strict=True):
+        assert send.log is not None
+        assert send.address is not None
+        messages.append(
+            OutboundMessage(
+                recipient=send.address,
+                subject=" ".join(subject.split()),
+                text=text,
+                html=html,
+                language=context["language"],
+                reference=send.log.public_id,
+                sender_name=branding.name,
+                reply_to=branding.support_email,
+                headers=_unsubscribe_headers(context["stop_url"]),
+            )
+        )
+    return messages
 
 
 def recovery_email_render(*, log: NotificationLog, transaction: Transaction) -> OutboundMessage:
@@ -326,7 +359,7 @@ def recovery_email_render(*, log: NotificationLog, transaction: Transaction) -> 
         address=log.recipient_masked,
         log=log,
     )
-    return _message(send, branding=organization_branding(organization=transaction.organization))
+    return _messages([(send, organization_branding(organization=transaction.organization))])[0]
 
 
 def payer_address_reachable(*, transaction: Transaction, address: str) -> bool:

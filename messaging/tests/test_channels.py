@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import time_machine
 from django.core import mail
 from django.core.mail import EmailMultiAlternatives
 from django.test import override_settings
@@ -83,6 +84,30 @@ def test_a_sender_name_with_hindi_and_commas_is_encoded() -> None:
     sent = mail.outbox[0].message()
     assert sent["From"].startswith("=?utf-8?")
     assert sent["From"].endswith("<no-reply@tinko.test>")
+
+
+@time_machine.travel("2026-11-20 09:00:00Z", tick=False)
+def test_each_message_is_written_byte_for_byte_as_django_writes_it_but_for_its_boundary() -> None:
+    messages = [
+        _message(subject="चाय पॉइंट: आपका ₹1,00,000.00 का भुगतान नहीं हो पाया", sender_name="चाय पॉइंट, दिल्ली"),
+        _message(
+            recipient="ravi@example.com", reply_to="help@chai.example", headers={"List-Unsubscribe": "<https://x>"}
+        ),
+        _message(text="a very long line " * 80, html="<p>" + "x" * 1200 + "</p>", language="en"),
+    ]
+
+    EmailChannel().send_many([*messages, *messages])
+
+    for sent in mail.outbox:
+        django_email = EmailMultiAlternatives()
+        django_email.__dict__.update(sent.__dict__)
+        ours, django = sent.message(), django_email.message()
+        written = ours.as_bytes(linesep="\r\n")
+        boundary = ours.get_boundary().encode()
+        assert written.count(boundary) == 4
+        assert written.replace(boundary, b"B") == django.as_bytes(linesep="\r\n").replace(
+            django.get_boundary().encode(), b"B"
+        )
 
 
 @pytest.mark.parametrize(

@@ -47,9 +47,9 @@ def test_amounts_are_written_for_the_payer(amount, currency, language, written) 
 
 
 def test_english_for_rupees_is_indian_english() -> None:
-    assert babel_locale(language="en", currency="INR") == "en_IN"
-    assert babel_locale(language="en", currency="EUR") == "en"
-    assert babel_locale(language="hi", currency="EUR") == "hi_IN"
+    assert str(babel_locale(language="en", currency="INR")) == "en_IN"
+    assert str(babel_locale(language="en", currency="EUR")) == "en"
+    assert str(babel_locale(language="hi", currency="EUR")) == "hi_IN"
 
 
 @pytest.mark.parametrize(
