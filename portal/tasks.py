@@ -10,8 +10,7 @@ from django.utils import timezone
 from messaging.exceptions import ChannelError
 from portal.enums import CheckoutStatus
 from portal.models import PayerCheckout
-from portal.services import RECEIPT_TASK, payer_checkouts_settle, payer_checkouts_to_settle, payer_receipt_send
-from recovery.models import Transaction
+from portal.services import RECEIPT_TASK, payer_checkouts_settle_many, payer_checkouts_to_settle, payer_receipt_send
 from tinko.enqueue import task_enqueue_each
 
 SETTLE_TASK = "portal.checkouts_settle"
@@ -23,8 +22,7 @@ RECEIPT_LOST_AFTER = timedelta(minutes=2)
 @shared_task(name=SETTLE_TASK, ignore_result=True, soft_time_limit=120, time_limit=150)
 def checkouts_settle_task(*transaction_ids: int) -> None:
     """Transactions were settled (TRANSACTION_SETTLED_TASKS): close their open checkouts."""
-    for transaction in Transaction.objects.select_related("organization").filter(pk__in=transaction_ids):
-        payer_checkouts_settle(transaction=transaction)
+    payer_checkouts_settle_many(transaction_ids=transaction_ids)
 
 
 @shared_task(

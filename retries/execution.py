@@ -146,10 +146,9 @@ def _recharges(attempts: Sequence[RecoveryAttempt]) -> dict[int, Settle]:
     by_account: dict[int, tuple[GatewayAccount, list[RecoveryAttempt]]] = {}
     for attempt in attempts:
         txn = attempt.transaction
-        account = accounts.of(txn) if txn.gateway_payment_method_id else None
         if not txn.gateway_payment_method_id:
             error = "no saved payment method to re-charge"
-        elif account is None:
+        elif (account := accounts.of(txn)) is None:
             error = f"no {txn.gateway} gateway account is connected in {'live' if txn.livemode else 'test'} mode"
         else:
             by_account.setdefault(account.pk, (account, []))[1].append(attempt)

@@ -9,7 +9,13 @@ from portal.services.checkouts import (
 )
 from portal.services.links import payer_new_link_send
 from portal.services.receipts import payer_receipt_send
-from portal.services.settle import RECEIPT_TASK, Settled, payer_checkouts_settle, payer_checkouts_to_settle
+from portal.services.settle import (
+    RECEIPT_TASK,
+    Settled,
+    payer_checkouts_settle,
+    payer_checkouts_settle_many,
+    payer_checkouts_to_settle,
+)
 
 __all__ = [
     "RECEIPT_TASK",
@@ -20,6 +26,7 @@ __all__ = [
     "payer_checkout_open",
     "payer_checkout_returned",
     "payer_checkouts_settle",
+    "payer_checkouts_settle_many",
     "payer_checkouts_to_settle",
     "payer_new_link_send",
     "payer_receipt_send",

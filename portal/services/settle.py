@@ -5,6 +5,7 @@ checkout and its link, and gets a receipt."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.utils import timezone
@@ -88,6 +89,14 @@ def payer_checkouts_settle(*, transaction: Transaction) -> Settled:
             extra={"transaction_id": transaction.public_id, "closed": closed, "paid": paid, "left_open": left_open},
         )
     return Settled(closed=closed, paid=paid, left_open=left_open)
+
+
+def payer_checkouts_settle_many(*, transaction_ids: Sequence[int]) -> None:
+    """`payer_checkouts_settle` for each of the transactions that has a checkout at all: most that a
+    worker recovers never had one, and one query leaves them out."""
+    with_checkouts = PayerCheckout.objects.filter(transaction_id__in=transaction_ids).values("transaction_id")
+    for transaction in Transaction.objects.select_related("organization").filter(pk__in=with_checkouts):
+        payer_checkouts_settle(transaction=transaction)
 
 
 def payer_checkouts_to_settle(*, limit: int = 200) -> list[int]:

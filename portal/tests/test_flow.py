@@ -31,7 +31,7 @@ from portal.tests.factories import (
     sandbox_posts_through,
 )
 from recovery.enums import RecoveredBy, TransactionStatus
-from recovery.services import PaymentReceived, transaction_mark_recovered
+from recovery.services import PaymentFor, PaymentReceived, transaction_mark_recovered, transactions_mark_recovered
 
 pytestmark = pytest.mark.django_db
 
@@ -282,6 +282,36 @@ def test_an_expired_link_sends_a_new_one_to_the_address_on_file_a_few_times_at_m
     assert "We have sent a new link to a***@e***.com" in sent[0].content.decode()
     assert {email.to[0] for email in mail.outbox} == {"asha.rao@example.com"}
     assert RecoveryLink.objects.filter(transaction=transaction).count() == 4, "the expired one and three new ones"
+
+
+def test_payments_recovered_together_close_the_checkouts_of_those_that_had_one(
+    client: Client, shop, django_capture_on_commit_callbacks
+) -> None:
+    """A worker's re-charges recover many transactions at once: one task for all of them closes the
+    open checkouts of those that had one."""
+    with_checkout = sandbox_payment(organization=shop)
+    without = sandbox_payment(organization=shop)
+    sandbox = _sandbox(_checkout(client, opened(client, issued_link(transaction=with_checkout)), "card"))
+    payments = [
+        PaymentFor(
+            organization=shop,
+            livemode=False,
+            payment=PaymentReceived(
+                transaction_ref=transaction.transaction_ref,
+                amount=transaction.amount,
+                currency="INR",
+                paid_at=timezone.now(),
+            ),
+        )
+        for transaction in (with_checkout, without)
+    ]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        transactions_mark_recovered(payments=payments)
+
+    sandbox.refresh_from_db()
+    assert sandbox.status == SandboxCheckoutStatus.EXPIRED
+    assert PayerCheckout.objects.get().status == CheckoutStatus.CLOSED
 
 
 def test_a_payment_recovered_another_way_closes_the_open_checkout(
