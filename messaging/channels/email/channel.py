@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import random
 import smtplib
-import sys
 from collections.abc import Sequence
-from email.message import Message
-from email.policy import Compat32
 from email.utils import formataddr, make_msgid, parseaddr
-from functools import lru_cache
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
+from django.core.mail.message import SafeMIMEMultipart, SafeMIMEText
 
+from messaging.channels.email.mime import WrittenMessage, email_message
 from messaging.enums import Channel
 from messaging.exceptions import ChannelError
 from messaging.interface import Delivery, OutboundMessage, PayerContact
@@ -40,47 +37,11 @@ def _transient(exc: smtplib.SMTPException | OSError) -> bool:
     return True
 
 
-class _HeadersFoldedOnce(Compat32):
-    """The policy Django's messages are written with (compat32), remembering how it folded a header:
-    a task's emails share most of theirs (sender, reply address, each part's type and encoding), and
-    folding one walks through email.header every time. A header comes out byte for byte the same."""
-
-    def fold_binary(self, name: str, value: Any) -> bytes:
-        if isinstance(value, str):
-            return _folded(
-                name, value, linesep=self.linesep, max_line_length=self.max_line_length, cte_type=self.cte_type
-            )
-        return super().fold_binary(name, value)
-
-
-@lru_cache(maxsize=1024)
-def _folded(name: str, value: str, *, linesep: str, max_line_length: int | None, cte_type: str) -> bytes:
-    policy = Compat32(linesep=linesep, max_line_length=max_line_length, cte_type=cte_type)
-    return policy.fold_binary(name, value)
-
-
-_HEADERS_FOLDED_ONCE = _HeadersFoldedOnce()
-
-
-def _boundary(parts: Sequence[str]) -> str:
-    """A multipart boundary in the stdlib's form that no part contains. The stdlib's writer chooses one
-    itself only when none is set, and compiles a regular expression per message to check it."""
-    while True:
-        boundary = f"{'=' * 15}{random.randrange(sys.maxsize):019d}=="
-        if not any(f"--{boundary}" in part for part in parts):
-            return boundary
-
-
 class _Email(EmailMultiAlternatives):
-    """Django's email, written as it always is, for less work: its boundary set before it is written,
-    its headers folded through `_HeadersFoldedOnce`."""
+    """Django's email, written as Django writes it without building Django's MIME objects (`mime`)."""
 
-    def message(self) -> Message:
-        message = super().message()
-        if message.is_multipart():
-            message.set_boundary(_boundary([str(self.body), *(str(content) for content, _ in self.alternatives)]))
-        message.policy = _HEADERS_FOLDED_ONCE
-        return message
+    def message(self) -> WrittenMessage | SafeMIMEMultipart | SafeMIMEText:
+        return email_message(self)
 
 
 class EmailChannel:
@@ -118,18 +79,7 @@ class EmailChannel:
     def _send_one(
         self, message: OutboundMessage, connection: BaseEmailBackend, *, sender: tuple[str, str], domain: str
     ) -> Delivery | ChannelError:
-        message_id = make_msgid(idstring=message.reference, domain=domain)
-        email = _Email(
-            subject=message.subject,
-            body=message.text,
-            from_email=formataddr((message.sender_name or sender[0], sender[1])),
-            to=[message.recipient],
-            reply_to=[message.reply_to] if message.reply_to else None,
-            headers={**message.headers, "Message-ID": message_id, "Content-Language": message.language},
-            connection=connection,
-        )
-        if message.html:
-            email.attach_alternative(message.html, "text/html")
+        email = _email(message, sender=sender, domain=domain, connection=connection)
         try:
             accepted = email.send()
         except (smtplib.SMTPException, OSError) as exc:
@@ -138,4 +88,27 @@ class EmailChannel:
             return ChannelError(f"{type(exc).__name__}: {reason}", transient=_transient(exc))
         if not accepted:
             return ChannelError("The mail backend accepted no message.", transient=True)
-        return Delivery(provider_message_id=message_id)
+        return Delivery(provider_message_id=str(email.extra_headers["Message-ID"]))
+
+
+def _email(
+    message: OutboundMessage, *, sender: tuple[str, str], domain: str, connection: BaseEmailBackend | None
+) -> _Email:
+    """The Django email of one message: our Message-ID (named after the message's reference) and its
+    language in the headers, the HTML as the alternative part."""
+    email = _Email(
+        subject=message.subject,
+        body=message.text,
+        from_email=formataddr((message.sender_name or sender[0], sender[1])),
+        to=[message.recipient],
+        reply_to=[message.reply_to] if message.reply_to else None,
+        headers={
+            **message.headers,
+            "Message-ID": make_msgid(idstring=message.reference, domain=domain),
+            "Content-Language": message.language,
+        },
+        connection=connection,
+    )
+    if message.html:
+        email.attach_alternative(message.html, "text/html")
+    return email
