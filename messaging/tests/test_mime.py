@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from email.policy import Compat32
 from typing import Any
 
 import pytest
@@ -12,7 +13,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from messaging.channels.email.channel import _email
-from messaging.channels.email.mime import WrittenMessage
+from messaging.channels.email.mime import WrittenMessage, _header
 from messaging.interface import OutboundMessage
 
 _SENDER = ("Tinko", "no-reply@tinko.test")
@@ -191,8 +192,8 @@ def _same_as_djangos(email: EmailMultiAlternatives) -> None:
 def test_headers_around_the_line_length_are_folded_where_django_folds_them() -> None:
     # The writer folds nothing itself up to 78 characters a line: every length either side, with
     # spaces where a fold could go, a space at either end, tabs, and words too long to fold.
-    for filler in ("ab ", "abcdefghij ", "a\tb ", "x", "₹ab "):
-        for length in range(40, 100):
+    for filler in ("ab ", "abcdefghij ", "a\tb ", "x", "a;b,", "₹ab ", "अ"):
+        for length in range(40, 180):
             value = (filler * 100)[:length]
             for text in (value, f"{value} ", f" {value}", f"{value}  x"):
                 message = OutboundMessage(
@@ -213,3 +214,24 @@ def test_a_part_turns_quoted_printable_exactly_where_a_line_passes_998_octets() 
             for text in (line, f"short\n{line}\r\nend", f"{line}\n"):
                 message = OutboundMessage(recipient="a@example.com", text=text, html=text, reference="ntf_abc")
                 _same_as_djangos(_email(message, sender=_SENDER, domain="tinko.test", connection=None))
+
+
+_TOKENS = st.text(alphabet=st.characters(min_codepoint=33, max_codepoint=126), min_size=1, max_size=90)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    name=st.sampled_from(["Subject", "From", "To", "List-Unsubscribe", "X", "Content-Type"]),
+    value=st.one_of(
+        _HEADER_TEXT,
+        st.lists(_TOKENS, min_size=1, max_size=4).map("\n ".join),
+        st.builds(
+            lambda size, rest: "=" * size + "".join(f"\n {'b' * n}" for n in rest),
+            st.integers(55, 80),
+            st.lists(st.integers(70, 80), max_size=2),
+        ),
+    ),
+    linesep=st.sampled_from(["\n", "\r\n"]),
+)
+def test_a_header_is_folded_as_compat32_folds_it(name: str, value: str, linesep: str) -> None:
+    assert _header(name, value, linesep) == Compat32(linesep=linesep).fold_binary(name, value)

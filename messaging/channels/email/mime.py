@@ -49,6 +49,8 @@ _HEADER_LINE = 78
 _ENCODED_LINE = 76
 # Printable ASCII with no space at either end: what compat32 and email.header leave as it is.
 _PLAIN = re.compile(r"[!-~](?:[ -~]*[!-~])?")
+# Unbreakable words, one a line: how Django stores an encoded subject or sender name.
+_TOKEN_LINES = re.compile(r"[!-~]+(?:\n [!-~]+)*")
 _LINE_END = re.compile(rb"\r\n|\r|\n")
 _TEXT_TYPE = re.compile(r"text/[a-z0-9][a-z0-9.+-]*")
 # Headers Django fills from the email's fields unless `headers` names them (in its own way).
@@ -83,7 +85,24 @@ def _header(name: str, value: str, linesep: str) -> bytes:
     """One header as compat32 writes it (`Compat32.fold_binary`)."""
     if len(name) + 2 + len(value) <= _HEADER_LINE and _PLAIN.fullmatch(value):
         return f"{name}: {value}{linesep}".encode("ascii")
+    if _TOKEN_LINES.fullmatch(value):
+        # Words compat32 cannot break (a long URL, RFC 2047 encoded words one a line): each keeps its
+        # own line, the first one after the name only if it fits there.
+        first, *rest = value.split("\n ")
+        if all(len(token) < _HEADER_LINE for token in rest):
+            lead = f" {first}" if len(name) + 2 + len(first) <= _HEADER_LINE else f" {linesep} {first}"
+            return "".join([f"{name}:{lead}", *(f"{linesep} {token}" for token in rest), linesep]).encode("ascii")
     return _folded(name, value, linesep=linesep)
+
+
+def _multipart_type(boundary: str, linesep: str) -> bytes:
+    """The multipart Content-Type header: folded once per line separator for a stand-in boundary of
+    the same form, which folds the same way (no character compat32 breaks at, the same length)."""
+    if not _OUR_BOUNDARY.fullmatch(boundary):
+        return _header("Content-Type", f'multipart/alternative; boundary="{boundary}"', linesep)
+    return _header("Content-Type", f'multipart/alternative; boundary="{_STAND_IN}"', linesep).replace(
+        _STAND_IN.encode("ascii"), boundary.encode("ascii")
+    )
 
 
 def _stored(name: str, value: Any) -> str:
@@ -97,6 +116,10 @@ def _stored(name: str, value: Any) -> str:
 @lru_cache(maxsize=1024)
 def _stored_encoded(name: str, text: str) -> str:
     return forbid_multi_line_headers(name, text, _CHARSET)[1]
+
+
+_OUR_BOUNDARY = re.compile(r"={15}[0-9]{19}==")
+_STAND_IN = f"{'=' * 15}{'0' * 19}=="
 
 
 def _boundary(parts: Sequence[str]) -> str:
@@ -115,7 +138,8 @@ class _Part:
 
     def __init__(self, text: str, subtype: str) -> None:
         content = text.encode(_CHARSET)
-        if len(content) > RFC5322_EMAIL_LINE_LENGTH_LIMIT and any(
+        # A line in octets is at least as long as in Python's text lines (which end at more characters).
+        if max(map(len, content.splitlines()), default=0) > RFC5322_EMAIL_LINE_LENGTH_LIMIT and any(
             len(line.encode(_CHARSET)) > RFC5322_EMAIL_LINE_LENGTH_LIMIT for line in text.splitlines()
         ):
             # Django's choice (SafeMIMEText.set_payload): quoted-printable shortens long lines.
@@ -253,11 +277,14 @@ class WrittenMessage:
     def _write(self, linesep: str) -> bytes:
         """What email.generator.BytesGenerator writes for Django's message (`mangle_from_=False`)."""
         newline = linesep.encode("ascii")
-        out = [_header(name, value, linesep) for name, value in self._headers]
         if self._boundary is None:
             [part] = self._parts
+            out = [_header(name, value, linesep) for name, value in self._headers]
             out += [newline, _LINE_END.sub(newline, part.payload)]
             return b"".join(out)
+        # Its first header is the multipart Content-Type.
+        out = [_multipart_type(self._boundary, linesep)]
+        out += [_header(name, value, linesep) for name, value in self._headers[1:]]
         delimiter = f"--{self._boundary}".encode("ascii")
         out += [newline, delimiter, newline]
         for index, part in enumerate(self._parts):
