@@ -1,7 +1,9 @@
 """Structured logging: every line is one JSON object carrying the request or task id."""
 
 import logging
+from typing import Any
 
+import orjson
 import structlog
 
 _SHARED_PROCESSORS: list[structlog.types.Processor] = [
@@ -34,13 +36,21 @@ class WithoutResponseLines(logging.Filter):
         return not hasattr(record, "status_code")
 
 
+def _json_line(event: dict[str, Any], default: Any = None) -> str:
+    """One line of JSON written by orjson, in under half json.dumps's time: a retry worker writes a
+    few lines per attempt. Unlike json.dumps it keeps non-ASCII text as UTF-8 and writes datetimes
+    in ISO 8601; keys that are not strings become strings, and anything else it cannot write goes
+    through structlog's fallback (its repr)."""
+    return orjson.dumps(event, default=default, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
 def formatter_factory(log_format: str = "json") -> logging.Formatter:
     """The formatter named in settings.LOGGING; `console` is for people, `json` for machines."""
     renderer: structlog.types.Processor
     if log_format == "console":
         renderer = structlog.dev.ConsoleRenderer(colors=False)
     else:
-        renderer = structlog.processors.JSONRenderer()
+        renderer = structlog.processors.JSONRenderer(serializer=_json_line)
     return structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=_SHARED_PROCESSORS,
         processors=[

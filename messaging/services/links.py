@@ -19,6 +19,7 @@ from messaging.models import RecoveryLink
 from messaging.selectors import LINK_DEAD_TRANSACTION_STATUSES, recovery_link_find, recovery_link_state
 from messaging.tokens import recovery_link_token
 from recovery.models import Transaction
+from tinko.rows import instances_insert
 
 logger = logging.getLogger(__name__)
 
@@ -110,7 +111,7 @@ def recovery_links_issue(*, requests: Sequence[LinkRequest]) -> list[IssuedLink 
     }
     try:
         with db_transaction.atomic():
-            RecoveryLink.objects.bulk_create(list(fresh.values()))
+            instances_insert(list(fresh.values()))
     except IntegrityError:
         return [_issue_or_none(request) for request in requests]
     return [_logged(fresh[index]) if index in fresh else None for index in range(len(requests))]

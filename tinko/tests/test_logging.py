@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+from datetime import UTC, datetime
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
@@ -80,3 +81,36 @@ def test_a_500_keeps_its_traceback(rf: RequestFactory) -> None:
     line = _log_refusal(500, RuntimeError("broken"), rf)
 
     assert "Traceback" in str(line["exception"])
+
+
+def test_a_json_line_carries_unicode_datetimes_odd_keys_and_unknown_objects() -> None:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(formatter_factory("json"))
+    logger = logging.getLogger("tinko.tests.json_line")
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        logger.warning(
+            "भुगतान नहीं हुआ",
+            extra={
+                "at": datetime(2026, 11, 30, 9, 0, tzinfo=UTC),
+                "by_number": {1: "first"},
+                "thing": _Unknown(),
+            },
+        )
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = True
+    [line] = stream.getvalue().splitlines()
+    written = json.loads(line)
+
+    assert written["event"] == "भुगतान नहीं हुआ"
+    assert written["at"] == "2026-11-30T09:00:00+00:00"
+    assert written["by_number"] == {"1": "first"}
+    assert written["thing"] == "<unknown thing>"
+
+
+class _Unknown:
+    def __repr__(self) -> str:
+        return "<unknown thing>"
