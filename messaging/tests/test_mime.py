@@ -9,11 +9,12 @@ from typing import Any
 import pytest
 import time_machine
 from django.core.mail import BadHeaderError, EmailMultiAlternatives
+from django.core.mail.message import forbid_multi_line_headers
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from messaging.channels.email.channel import _email
-from messaging.channels.email.mime import WrittenMessage, _header
+from messaging.channels.email.mime import WrittenMessage, _header, _stored
 from messaging.interface import OutboundMessage
 
 _SENDER = ("Tinko", "no-reply@tinko.test")
@@ -235,3 +236,32 @@ _TOKENS = st.text(alphabet=st.characters(min_codepoint=33, max_codepoint=126), m
 )
 def test_a_header_is_folded_as_compat32_folds_it(name: str, value: str, linesep: str) -> None:
     assert _header(name, value, linesep) == Compat32(linesep=linesep).fold_binary(name, value)
+
+
+# Text that "Q" encodes shorter (mostly ASCII), that base64 does (Hindi), and every kind of character
+# in between: one to four octets, ASCII that "Q" escapes, line breaks only str.splitlines knows.
+_ENCODED_TEXT = st.one_of(
+    _HEADER_TEXT,
+    st.text(alphabet=st.sampled_from("ab ₹=?_\t:,é"), max_size=160),
+    st.text(alphabet=st.sampled_from("अआ पाया₹1,0.€𝄞é"), max_size=160),
+    st.text(alphabet=st.characters(codec="utf-8"), max_size=160),
+    st.text(max_size=60).map(lambda text: text + "\u2028x"),
+)
+
+
+def _stored_or_refused(store: Callable[[], str]) -> str | type[Exception]:
+    try:
+        return store()
+    except (ValueError, UnicodeError) as exc:
+        return type(exc)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(name=st.sampled_from(["Subject", "List-Unsubscribe", "X-Tinko", "From", "Reply-To"]), text=_ENCODED_TEXT)
+@example(name="Subject", text="चाय पॉइंट: आपका ₹1,00,000.00 का भुगतान नहीं हो पाया")
+@example(name="Subject", text="Chai Point: your payment of ₹1,00,000.00 did not go through, and again " * 3)
+@example(name="Subject", text="\ud800 surrogate")
+def test_a_header_value_is_stored_as_django_stores_it(name: str, text: str) -> None:
+    assert _stored_or_refused(lambda: _stored(name, text)) == _stored_or_refused(
+        lambda: forbid_multi_line_headers(name, text, "utf-8")[1]
+    )

@@ -8,7 +8,9 @@ the same bytes without the tree:
 
 - each header value is stored as Django stores it: through Django's own `forbid_multi_line_headers`
   (its refusal of newlines, its address sanitising, its RFC 2047 encoding of non-ASCII text), except
-  for plain one-line ASCII, which that function returns unchanged;
+  for plain one-line ASCII, which that function returns unchanged, and non-ASCII text without an
+  address or a line break (a subject in Hindi or with ₹), whose encoded words are written here as
+  email.header writes them;
 - each header is folded by the standard library's compat32 policy, except one that plainly fits on
   its line (printable ASCII, no space at either end, at most 78 characters with its name), which
   compat32 writes unchanged;
@@ -27,7 +29,8 @@ import random
 import re
 import sys
 from collections.abc import Callable, Sequence
-from email import quoprimime
+from email import base64mime, quoprimime
+from email.charset import RFC2047_CHROME_LEN
 from email.policy import Compat32
 from email.utils import formatdate, make_msgid
 from functools import lru_cache
@@ -36,6 +39,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.message import (
+    ADDRESS_HEADERS,
     RFC5322_EMAIL_LINE_LENGTH_LIMIT,
     SafeMIMEMultipart,
     SafeMIMEText,
@@ -110,7 +114,62 @@ def _stored(name: str, value: Any) -> str:
     text = str(value)
     if _PLAIN.fullmatch(text) and (len(text) <= _ENCODED_LINE or name.lower() != "subject"):
         return text
+    if not text.isascii() and name.lower() not in ADDRESS_HEADERS and not _LINE_BREAKS.search(text):
+        try:
+            return _encoded_words(text)
+        except UnicodeEncodeError:
+            pass  # a lone surrogate: Django raises its own error for it
     return _stored_encoded(name, text)
+
+
+# Where str.splitlines breaks a line, which email.header.Header.encode encodes line by line.
+_LINE_BREAKS = re.compile("[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
+# What an encoded word may carry past its chrome (`=?utf-8?b?…?=`) on Header's first line (78
+# characters) and on the next ones (78 less the continuation space).
+_FIRST_WORD = _HEADER_LINE - len(_CHARSET) - RFC2047_CHROME_LEN
+_NEXT_WORD = _FIRST_WORD - 1
+# Each ASCII character's length in the "Q" encoding of RFC 2047; any other octet is written =XX.
+_Q_LENGTHS = bytes(quoprimime.header_length(bytes([octet])) for octet in range(128))
+
+
+@lru_cache(maxsize=1024)
+def _encoded_words(text: str) -> str:
+    """`Header(text, "utf-8").encode()`, as Django encodes a non-ASCII header that holds no address,
+    for one line of text: the same words split at the same characters, each word's length counted
+    as it grows rather than by encoding every prefix again.
+
+    Header chooses base64 or "Q" for the whole text (base64 only when strictly shorter), then fills
+    each word greedily, a character at a time, while its encoding fits."""
+    octets = text.encode(_CHARSET)
+    sizes = [_octets(code_point) for code_point in map(ord, text)]
+    q_sizes = [
+        _Q_LENGTHS[code_point] if code_point < 0x80 else 3 * size
+        for code_point, size in zip(map(ord, text), sizes, strict=True)
+    ]
+    base64 = (len(octets) + 2) // 3 * 4 < sum(q_sizes)
+    words: list[str] = []
+    start = end = q_length = 0
+    room = _FIRST_WORD
+    for size, q_size in zip(sizes, q_sizes, strict=True):
+        grown = (end - start + size + 2) // 3 * 4 if base64 else q_length + q_size
+        if grown > room:
+            words.append(_word(octets[start:end], base64=base64))
+            start, q_length, room = end, 0, _NEXT_WORD
+        end += size
+        q_length += q_size
+    words.append(_word(octets[start:end], base64=base64))
+    return "\n ".join(words)
+
+
+def _octets(code_point: int) -> int:
+    """How many octets UTF-8 takes for a character."""
+    return 1 if code_point < 0x80 else 2 if code_point < 0x800 else 3 if code_point < 0x10000 else 4
+
+
+def _word(octets: bytes, *, base64: bool) -> str:
+    if base64:
+        return base64mime.header_encode(octets, _CHARSET)
+    return quoprimime.header_encode(octets, _CHARSET)
 
 
 @lru_cache(maxsize=1024)
