@@ -6,18 +6,17 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
 
-from django.conf import settings
 from django.db import IntegrityError
 from django.db import transaction as db_transaction
-from django.urls import reverse
 from django.utils import timezone
 
 from messaging.enums import LinkState, LinkStatus
 from messaging.exceptions import TransactionClosed
 from messaging.models import RecoveryLink
 from messaging.selectors import LINK_DEAD_TRANSACTION_STATUSES, recovery_link_find, recovery_link_state
-from messaging.tokens import recovery_link_token
+from messaging.tokens import recovery_link_token, token_url
 from recovery.models import Transaction
 from tinko.rows import instances_insert
 
@@ -28,19 +27,22 @@ logger = logging.getLogger(__name__)
 class IssuedLink:
     """A link and the URL that carries its token (`${PUBLIC_BASE_URL}/pay/retry/<token>/`)."""
 
-    url: str
     expires_at: datetime
     link: RecoveryLink
+
+    @cached_property
+    def url(self) -> str:
+        # Signed when first asked for: a worker that hands the link to the email writes it there.
+        return recovery_link_url(self.link)
 
 
 def recovery_link_url(link: RecoveryLink) -> str:
     """The link's public URL; the same every time, since the token is the signed public id."""
-    path = reverse("messaging:recovery_link", kwargs={"token": recovery_link_token(link.public_id)})
-    return f"{settings.PUBLIC_BASE_URL}{path}"
+    return token_url(view="messaging:recovery_link", token=recovery_link_token(link.public_id))
 
 
 def _issued(link: RecoveryLink) -> IssuedLink:
-    return IssuedLink(url=recovery_link_url(link), expires_at=link.expires_at, link=link)
+    return IssuedLink(expires_at=link.expires_at, link=link)
 
 
 @dataclass(frozen=True)

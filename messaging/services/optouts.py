@@ -4,22 +4,19 @@ from __future__ import annotations
 
 import logging
 
-from django.conf import settings
 from django.db import IntegrityError
 from django.db import transaction as db_transaction
-from django.urls import reverse
 
 from messaging.enums import OptOutSource
 from messaging.models import NotificationLog, ReminderOptOut
-from messaging.tokens import reminders_stop_token
+from messaging.tokens import reminders_stop_token, token_url
 
 logger = logging.getLogger(__name__)
 
 
 def reminders_stop_url(notification: NotificationLog) -> str:
     """The message's stop link, also its List-Unsubscribe URL: the opaque token is all it needs."""
-    path = reverse("messaging:reminders_stop", kwargs={"token": reminders_stop_token(notification.public_id)})
-    return f"{settings.PUBLIC_BASE_URL}{path}"
+    return token_url(view="messaging:reminders_stop", token=reminders_stop_token(notification.public_id))
 
 
 def reminders_stop(*, notification: NotificationLog, source: OptOutSource) -> ReminderOptOut:
