@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
@@ -64,6 +65,19 @@ def test_moments_are_written_in_the_organizations_zone(language, currency, writt
     moment = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
     assert moment_display(moment=moment, time_zone="Asia/Kolkata", language=language, currency=currency) == written
+
+
+def test_the_two_readings_of_a_repeated_hour_are_written_apart() -> None:
+    # Equal as datetimes (same zone, fold ignored), yet an hour apart: neither may be taken for the other.
+    zone = ZoneInfo("America/New_York")
+    first, second = datetime(2026, 11, 1, 1, 30, tzinfo=zone), datetime(2026, 11, 1, 1, 30, fold=1, tzinfo=zone)
+
+    written = [
+        moment_display(moment=moment, time_zone="America/New_York", language="en", currency="USD")
+        for moment in (first, second, first)
+    ]
+
+    assert written == ["1 November 2026, 1:30 AM EDT", "1 November 2026, 1:30 AM EST", "1 November 2026, 1:30 AM EDT"]
 
 
 def test_django_speaks_exactly_the_payer_languages() -> None:
