@@ -110,7 +110,7 @@ def recovery_emails_send(*, requests: Sequence[EmailRequest]) -> list[Notificati
 def _delivered(send: _Send, outcome: Delivery | ChannelError, *, now: datetime) -> NotificationLog:
     log = send.log
     assert log is not None
-    transaction = send.request.transaction
+    transaction, link = send.request.transaction, send.request.link
     org_id = transaction.organization.public_id
     if isinstance(outcome, ChannelError):
         logger.warning(
@@ -126,6 +126,9 @@ def _delivered(send: _Send, outcome: Delivery | ChannelError, *, now: datetime) 
             "notification_id": log.public_id,
             "message_id": outcome.provider_message_id,
             "language": send.language,
+            # The link's own line is one for a worker's batch (recovery_links_issued).
+            "link_id": link.public_id,
+            "attempt_number": link.attempt_number,
         },
     )
     return _settled(log, status=NotificationStatus.SENT, provider_message_id=outcome.provider_message_id, sent_at=now)

@@ -68,18 +68,6 @@ def _new_link(request: LinkRequest, *, now: datetime) -> RecoveryLink:
     )
 
 
-def _logged(link: RecoveryLink) -> IssuedLink:
-    logger.info(
-        "recovery_link_issued",
-        extra={
-            "transaction_id": link.transaction.public_id,
-            "link_id": link.public_id,
-            "attempt_number": link.attempt_number,
-        },
-    )
-    return _issued(link)
-
-
 def recovery_link_issue(
     *, transaction: Transaction, lifetime: timedelta, attempt_number: int | None = None
 ) -> IssuedLink:
@@ -99,12 +87,21 @@ def recovery_link_issue(
         if attempt_number is None or existing is None:
             raise
         return _issued(existing)
-    return _logged(link)
+    logger.info(
+        "recovery_link_issued",
+        extra={
+            "transaction_id": transaction.public_id,
+            "link_id": link.public_id,
+            "attempt_number": attempt_number,
+        },
+    )
+    return _issued(link)
 
 
 def recovery_links_issue(*, requests: Sequence[LinkRequest]) -> list[IssuedLink | None]:
     """`recovery_link_issue` for several links, in order (None for a settled transaction): one
-    statement for all, or one by one when an attempt already has its link (a task run twice)."""
+    statement for all, or one by one when an attempt already has its link (a task run twice).
+    Logged as one line for all: each link is named in the log line of the email that carries it."""
     now = timezone.now()
     fresh = {
         index: _new_link(request, now=now)
@@ -116,7 +113,9 @@ def recovery_links_issue(*, requests: Sequence[LinkRequest]) -> list[IssuedLink 
             instances_insert(list(fresh.values()))
     except IntegrityError:
         return [_issue_or_none(request) for request in requests]
-    return [_logged(fresh[index]) if index in fresh else None for index in range(len(requests))]
+    if fresh:
+        logger.info("recovery_links_issued", extra={"count": len(fresh)})
+    return [_issued(fresh[index]) if index in fresh else None for index in range(len(requests))]
 
 
 def _issue_or_none(request: LinkRequest) -> IssuedLink | None:

@@ -3,6 +3,7 @@ pay and a way to stop, sent once per attempt."""
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 from datetime import timedelta
@@ -193,6 +194,21 @@ def test_the_log_records_the_send_with_the_address_masked(shop) -> None:
     assert log.organization_id == shop.pk
     assert log.error == ""
     assert "asha" not in str(NotificationLog.objects.filter(pk=log.pk).values().get())
+
+
+def test_the_sent_line_names_the_email_its_transaction_and_its_link(shop, caplog) -> None:
+    caplog.set_level(logging.INFO, logger="messaging.services.email")
+
+    transaction, link, log = _sent(shop=shop, language="hi")
+
+    [record] = [record for record in caplog.records if record.message == "recovery_email_sent"]
+    assert (record.org_id, record.transaction_id, record.notification_id) == (
+        shop.public_id,
+        transaction.public_id,
+        log.public_id,
+    )
+    assert (record.link_id, record.attempt_number, record.language) == (link.link.public_id, 1, "hi")
+    assert record.message_id == log.provider_message_id
 
 
 def test_a_send_run_twice_sends_once(shop) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,10 +14,12 @@ from messaging.enums import LinkState, LinkStatus
 from messaging.exceptions import TransactionClosed
 from messaging.models import RecoveryLink
 from messaging.services import (
+    LinkRequest,
     recovery_link_issue,
     recovery_link_mark_used,
     recovery_link_open,
     recovery_link_resolve,
+    recovery_links_issue,
     recovery_links_revoke,
 )
 from messaging.tests.factories import failed_transaction, issued_link, transaction_set_status
@@ -66,6 +69,20 @@ def test_links_without_an_attempt_are_each_new(organization) -> None:
 
     assert first.link.pk != second.link.pk
     assert first.url != second.url
+
+
+def test_links_issued_together_are_logged_in_one_line(organization, caplog) -> None:
+    transactions = [failed_transaction(organization=organization) for _ in range(3)]
+    transaction_set_status(transactions[1], TransactionStatus.RECOVERED)
+    caplog.set_level(logging.INFO, logger="messaging")
+    caplog.clear()
+
+    issued = recovery_links_issue(
+        requests=[LinkRequest(transaction=txn, lifetime=timedelta(days=1), attempt_number=1) for txn in transactions]
+    )
+
+    assert [link is not None for link in issued] == [True, False, True]
+    assert [(record.message, record.count) for record in caplog.records] == [("recovery_links_issued", 2)]
 
 
 @pytest.mark.parametrize("lifetime", [timedelta(0), timedelta(seconds=-1)])
