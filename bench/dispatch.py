@@ -34,7 +34,7 @@ def _seed(*, organization: object, run: str, attempts: int, email_share: float, 
     from django.db import connection
     from django.utils import timezone
 
-    from recovery.models import Transaction
+    from recovery.models import FailureEvent, Transaction
     from recovery.services import Customer, FailureInput, transaction_record_failures
     from retries.models import RecoveryAttempt
 
@@ -74,8 +74,10 @@ def _seed(*, organization: object, run: str, attempts: int, email_share: float, 
             "AND a.number = 1 AND a.status = 'scheduled'",
             [now, organization.pk],  # type: ignore[attr-defined]
         )
-        cursor.execute(f"ANALYZE {attempt_table}")
-        cursor.execute(f"ANALYZE {transaction_table}")
+        # Fresh statistics for the tables seeded in bulk, as autovacuum would give them in time: a
+        # worker's reads (the attempts it takes, the failures it plans from) are planned on them.
+        for table in (attempt_table, transaction_table, FailureEvent._meta.db_table):
+            cursor.execute(f"ANALYZE {table}")
 
 
 def _worker(queue: str, log: Path) -> subprocess.Popen[bytes]:

@@ -127,7 +127,7 @@ def _finish(
 
 def _open_transaction(transaction: Transaction) -> Transaction | None:
     """The transaction, locked and as it is now, if an attempt may still act on it."""
-    current = Transaction.objects.select_for_update().select_related("organization").get(pk=transaction.pk)
+    current = Transaction.objects.select_for_update(of=("self",)).select_related("organization").get(pk=transaction.pk)
     return current if current.status in OPEN_STATUSES else None
 
 
@@ -199,9 +199,11 @@ class Bookkeeping:
         self._declines.clear()
         if not self._replans:
             return
+        # The organizations are read apart, once each: joined, each row would bring its organization's
+        # columns along, and FOR UPDATE would lock the organization's row against its other workers.
         current = list(
             Transaction.objects.select_for_update()
-            .select_related("organization")
+            .prefetch_related("organization")
             .filter(pk__in=sorted(self._replans), status__in=sorted(OPEN_STATUSES))
             .order_by("pk")
         )

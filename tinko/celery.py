@@ -24,7 +24,7 @@ def _use_django_logging(**_: object) -> None:
 
 @task_prerun.connect
 def _bind_task_context(task_id: str | None = None, task: object = None, **_: object) -> None:
-    import structlog
+    from tinko.logging import log_context_bind, log_context_clear
 
-    structlog.contextvars.clear_contextvars()
-    structlog.contextvars.bind_contextvars(task_id=task_id, task=getattr(task, "name", None))
+    log_context_clear()
+    log_context_bind(task_id=task_id, task=getattr(task, "name", None))

@@ -1,13 +1,36 @@
 """Structured logging: every line is one JSON object carrying the request or task id."""
 
 import logging
+from collections.abc import Mapping, MutableMapping
+from contextvars import ContextVar
+from types import MappingProxyType
 from typing import Any
 
 import orjson
 import structlog
 
+# What every line of the current request or task carries (its id). One variable holding them all:
+# structlog's own merge looks through every context variable of the process for its own, on each line.
+_CONTEXT: ContextVar[Mapping[str, Any]] = ContextVar("tinko_log_context", default=MappingProxyType({}))
+
+
+def log_context_bind(**values: Any) -> None:
+    """Put `values` on every line logged from here to the end of the request or task."""
+    _CONTEXT.set({**_CONTEXT.get(), **values})
+
+
+def log_context_clear() -> None:
+    _CONTEXT.set(MappingProxyType({}))
+
+
+def _merge_context(logger: Any, method_name: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    for key, value in _CONTEXT.get().items():
+        event_dict.setdefault(key, value)
+    return event_dict
+
+
 _SHARED_PROCESSORS: list[structlog.types.Processor] = [
-    structlog.contextvars.merge_contextvars,
+    _merge_context,
     structlog.stdlib.add_logger_name,
     structlog.stdlib.add_log_level,
     structlog.processors.TimeStamper(fmt="iso", utc=True),

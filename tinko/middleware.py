@@ -4,8 +4,9 @@ import re
 import uuid
 from collections.abc import Callable
 
-import structlog
 from django.http import HttpRequest, HttpResponse
+
+from tinko.logging import log_context_bind, log_context_clear
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # A caller's id is kept only if it is short and plain, so it can't smuggle
@@ -23,11 +24,11 @@ class RequestIDMiddleware:
         incoming = request.headers.get(REQUEST_ID_HEADER, "")
         request_id = incoming if _ACCEPTABLE_REQUEST_ID.match(incoming) else f"req_{uuid.uuid4().hex}"
         request.request_id = request_id  # type: ignore[attr-defined]
-        structlog.contextvars.clear_contextvars()
-        structlog.contextvars.bind_contextvars(request_id=request_id)
+        log_context_clear()
+        log_context_bind(request_id=request_id)
         try:
             response = self.get_response(request)
         finally:
-            structlog.contextvars.clear_contextvars()
+            log_context_clear()
         response[REQUEST_ID_HEADER] = request_id
         return response

@@ -118,3 +118,19 @@ def test_an_attempt_another_run_takes_while_the_batch_is_at_the_gateway_is_left_
     taken.refresh_from_db()
     assert kept.status == AttemptStatus.CHARGED
     assert (taken.status, taken.finished_at) == (AttemptStatus.SCHEDULED, None)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="FOR UPDATE is PostgreSQL's (set DATABASE_URL)")
+def test_settling_a_batch_never_locks_its_organizations_row(organization, account) -> None:
+    # Workers settle batches of one organization side by side: a lock on its row would line them up.
+    attempts = _batch(organization, [SAVED_OK, SAVED_INSUFFICIENT])
+    attempts.append(claimed(transaction=sandbox_transaction(organization=organization), channel=Channel.EMAIL))
+
+    with _statements() as seen:
+        attempts_execute(attempt_ids=[attempt.pk for attempt in attempts])
+
+    locking = [sql for sql in seen if "FOR UPDATE" in sql]
+    assert locking
+    for sql in locking:
+        _, _, clause = sql.partition("FOR UPDATE")
+        assert '"accounts_organization"' not in sql or (" OF " in clause and "accounts_organization" not in clause)

@@ -6,13 +6,15 @@ import io
 import json
 import logging
 from datetime import UTC, datetime
+from types import SimpleNamespace
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.test import RequestFactory
 from django.utils.log import log_response
 
-from tinko.logging import formatter_factory
+from tinko.celery import _bind_task_context
+from tinko.logging import formatter_factory, log_context_clear
 
 
 def _handlers_reached(name: str) -> list[logging.Handler]:
@@ -114,3 +116,25 @@ def test_a_json_line_carries_unicode_datetimes_odd_keys_and_unknown_objects() ->
 class _Unknown:
     def __repr__(self) -> str:
         return "<unknown thing>"
+
+
+def test_a_tasks_lines_carry_its_id_and_name_until_the_next_task() -> None:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(formatter_factory("json"))
+    logger = logging.getLogger("tinko.tests.task_lines")
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        _bind_task_context(task_id="task-1", task=SimpleNamespace(name="retries.execute_attempts"))
+        logger.warning("first")
+        _bind_task_context(task_id="task-2", task=None)
+        logger.warning("second", extra={"task_id": "said by the line"})
+    finally:
+        log_context_clear()
+        logger.removeHandler(handler)
+        logger.propagate = True
+    first, second = (json.loads(line) for line in stream.getvalue().splitlines())
+
+    assert (first["task_id"], first["task"]) == ("task-1", "retries.execute_attempts")
+    assert (second["task_id"], second["task"]) == ("said by the line", None)
