@@ -9,6 +9,14 @@ from typing import Any
 import orjson
 import structlog
 
+# No line Tinko writes says where it was logged from (file, line, function), nor its thread or
+# process: the logging HOWTO's optimisations spare each record the look-ups (a few microseconds of
+# a line's cost, and a retry worker writes several lines per attempt).
+logging._srcfile = None
+logging.logThreads = False
+logging.logProcesses = False
+logging.logMultiprocessing = False
+
 # What every line of the current request or task carries (its id). One variable holding them all:
 # structlog's own merge looks through every context variable of the process for its own, on each line.
 _CONTEXT: ContextVar[Mapping[str, Any]] = ContextVar("tinko_log_context", default=MappingProxyType({}))
