@@ -16,7 +16,8 @@ _RECORD_ATTRIBUTES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, No
 
 
 def _mentions_token_path(text: str) -> bool:
-    return any(prefix in text for prefix in TOKEN_PATH_PREFIXES)
+    # Most values (ids, numbers, words) have no slash at all: one look in C settles them.
+    return "/" in text and any(prefix in text for prefix in TOKEN_PATH_PREFIXES)
 
 
 def link_token_redact(text: str) -> str:

@@ -5,16 +5,21 @@ from __future__ import annotations
 import io
 import json
 import logging
+import sys
 from datetime import UTC, datetime
 from types import SimpleNamespace
+from typing import Any
 
+import pytest
+import structlog
+import time_machine
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.test import RequestFactory
 from django.utils.log import log_response
 
 from tinko.celery import _bind_task_context
-from tinko.logging import formatter_factory, log_context_clear
+from tinko.logging import _SHARED_PROCESSORS, _json_line, formatter_factory, log_context_bind, log_context_clear
 
 
 def _handlers_reached(name: str) -> list[logging.Handler]:
@@ -138,3 +143,54 @@ def test_a_tasks_lines_carry_its_id_and_name_until_the_next_task() -> None:
 
     assert (first["task_id"], first["task"]) == ("task-1", "retries.execute_attempts")
     assert (second["task_id"], second["task"]) == ("said by the line", None)
+
+
+def _structlogs_own_json_formatter() -> logging.Formatter:
+    return structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=_SHARED_PROCESSORS,
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            structlog.processors.format_exc_info,
+            structlog.processors.JSONRenderer(serializer=_json_line),
+        ],
+    )
+
+
+def _record(extra: dict[str, object], *, exc_info: Any = None) -> logging.LogRecord:
+    logger = logging.getLogger("tinko.tests.lines")
+    return logger.makeRecord(
+        logger.name, logging.WARNING, __file__, 1, "paid %s of %s", ("₹1,00,000", 3), exc_info, extra=extra
+    )
+
+
+@time_machine.travel("2026-11-30 09:00:00.123456Z", tick=False)
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {},
+        {"attempt_id": "att_1", "number": 2, "ids": ["a", "b"], "at": datetime(2026, 1, 1, tzinfo=UTC)},
+        {"request_id": "said by the line", "level": "odd", "event": "overwritten", "thing": _Unknown()},
+        {"nested": {"न": [1, None, True]}, "none": None},
+    ],
+)
+def test_a_json_line_is_byte_for_byte_what_structlogs_formatter_writes(extra: dict[str, object]) -> None:
+    log_context_bind(request_id="req-1", task=None)
+    try:
+        ours = formatter_factory("json").format(_record(extra))
+        theirs = _structlogs_own_json_formatter().format(_record(extra))
+    finally:
+        log_context_clear()
+
+    assert ours == theirs
+
+
+def test_a_line_with_a_traceback_is_written_by_structlogs_chain() -> None:
+    try:
+        raise RuntimeError("broken")
+    except RuntimeError:
+        record = _record({"attempt_id": "att_1"}, exc_info=sys.exc_info())
+
+    line = json.loads(formatter_factory("json").format(record))
+
+    assert line["event"] == "paid ₹1,00,000 of 3"
+    assert "RuntimeError: broken" in line["exception"]
