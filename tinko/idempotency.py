@@ -26,6 +26,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import logging
+import re
 import time
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
@@ -52,6 +53,8 @@ logger = logging.getLogger(__name__)
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 MAX_KEY_LENGTH = 255
+# Printable ASCII without spaces: a regular expression checks it in C, for a batch's thousand keys.
+_KEY_PATTERN = re.compile(rf"[!-~]{{1,{MAX_KEY_LENGTH}}}")
 # An hourly purge stops after this long, so that runs never overlap; the next run goes on.
 PURGE_MAX_SECONDS = 50 * 60
 
@@ -99,7 +102,7 @@ def idempotency_key_validate(value: str | None, *, param: str = IDEMPOTENCY_HEAD
             message=f"{param} is required: send a unique value (e.g. a UUID) per event, and the same one on retries.",
             param=param,
         )
-    if not isinstance(value, str) or len(value) > MAX_KEY_LENGTH or not all("!" <= ch <= "~" for ch in value):
+    if not isinstance(value, str) or not _KEY_PATTERN.fullmatch(value):
         raise ApiError(
             status_code=400,
             code="invalid_idempotency_key",

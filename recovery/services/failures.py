@@ -40,7 +40,14 @@ from retries.scheduling import Planned
 from tinko.ids import new_public_id, new_public_ids
 from tinko.money import normalize_currency
 from tinko.races import atomic_retrying
-from tinko.rows import insert_fields, instance_build, instance_mark_saved, instance_relate, instance_values
+from tinko.rows import (
+    insert_fields,
+    instance_build,
+    instance_mark_saved,
+    instance_relate,
+    instance_values,
+    instances_rows,
+)
 from tinko.sql import ChainLink, Guard, existing_values, insert_rows, row_absent, update_rows
 
 logger = logging.getLogger(__name__)
@@ -307,7 +314,7 @@ def _insert(instances: Sequence[Transaction] | Sequence[FailureEvent], *, ignore
     written = insert_rows(
         model,
         fields,
-        [instance_values(instance, fields) for instance in instances],
+        instances_rows(instances, fields),
         ignore_conflicts=ignore_conflicts,
         returning=("id", "public_id"),
     )
@@ -368,10 +375,17 @@ def _record(
         **_already_recorded(organization=organization, livemode=livemode, failures=failures)
     }
     decisions: dict[int, Classification] = {}
+    # A batch's failures are mostly a few kinds of decline, and classify is a pure function of the
+    # rules and the decline: each kind is classified once (a Classification is immutable).
+    decided: dict[ClassifierInput, Classification] = {}
     by_ref: dict[str, list[int]] = {}
     for index, failure in enumerate(failures):
         if index not in results:
-            decisions[index] = classify(rules=rules, request=failure.classifier_input())
+            request = failure.classifier_input()
+            decision = decided.get(request)
+            if decision is None:
+                decision = decided[request] = classify(rules=rules, request=request)
+            decisions[index] = decision
             by_ref.setdefault(failure.transaction_ref, []).append(index)
 
     # Most failures are a payment's first: insert every transaction as new, folding in all of

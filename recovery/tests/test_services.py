@@ -228,6 +228,40 @@ def test_two_failures_of_one_new_payment_in_one_call(organization) -> None:
 
 
 @pytest.mark.django_db
+def test_a_batch_classifies_each_kind_of_decline_once_and_gives_every_failure_its_own(
+    organization, monkeypatch
+) -> None:
+    from recovery.classifier import classify
+    from recovery.selectors import classifier_ruleset_for
+    from recovery.services import failures as failures_module
+
+    asked = []
+
+    def counting_classify(**kwargs):
+        asked.append(kwargs["request"])
+        return classify(**kwargs)
+
+    monkeypatch.setattr(failures_module, "classify", counting_classify)
+    codes = ["insufficient_funds", "expired_card", "insufficient_funds", "do_not_honor", "expired_card"] * 4
+    failures = [
+        failure_input(transaction_ref=f"order-{index}", failure_code=code, idempotency_key=f"k-{index}")
+        for index, code in enumerate(codes)
+    ]
+
+    outcomes = transaction_record_failures(organization=organization, livemode=False, failures=failures)
+
+    results = [outcome for outcome in outcomes if isinstance(outcome, FailureRecorded)]
+    assert len(results) == len(failures)
+    assert len(asked) == 3
+    rules = classifier_ruleset_for(organization=organization)
+    expected = [classify(rules=rules, request=failure.classifier_input()) for failure in failures]
+    assert [result.classification for result in results] == expected
+    assert len({decision.category for decision in expected}) == 3
+    stored = dict(FailureEvent.objects.values_list("idempotency_key", "failure_code"))
+    assert stored == {f"k-{index}": code for index, code in enumerate(codes)}
+
+
+@pytest.mark.django_db
 def test_the_same_reference_in_two_organizations_is_two_transactions(organization) -> None:
     other = OrganizationFactory.create()
 

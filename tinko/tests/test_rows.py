@@ -12,7 +12,14 @@ from django.test.utils import CaptureQueriesContext
 from recovery.enums import TransactionStatus
 from recovery.models import Transaction
 from tinko.models import IdempotencyKey
-from tinko.rows import insert_fields, instance_build, instance_mark_saved, instance_relate, instance_values
+from tinko.rows import (
+    insert_fields,
+    instance_build,
+    instance_mark_saved,
+    instance_relate,
+    instance_values,
+    instances_rows,
+)
 from tinko.sql import insert_rows
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
@@ -108,3 +115,13 @@ def test_an_instance_is_made_the_ordinary_way_when_someone_listens_for_it() -> N
 
     assert made == [built]
     assert (built.public_id, built.amount, built.status) == ("txn_signal", 1, TransactionStatus.FAILED)
+
+
+def test_instances_rows_are_each_instances_values_in_field_order() -> None:
+    first = instance_build(Transaction, transaction_ref="order-1", amount=500, metadata={"a": "1"})
+    second = instance_build(Transaction, transaction_ref="order-2", amount=700)
+    fields = ("amount", "transaction_ref", "metadata")
+
+    assert instances_rows([first, second], fields) == [(500, "order-1", {"a": "1"}), (700, "order-2", {})]
+    assert instances_rows([first, second], ("amount",)) == [(500,), (700,)]
+    assert [list(values) for values in instances_rows([first], fields)] == [instance_values(first, fields)]
