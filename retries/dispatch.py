@@ -31,7 +31,7 @@ SWEEP_TASK = "retries.sweep_stuck_attempts"
 
 
 def _mark_claimed(ids: list[int], now: datetime) -> int:
-    return RecoveryAttempt.objects.filter(pk__in=ids, status=AttemptStatus.SCHEDULED).update(
+    return RecoveryAttempt.objects.filter(pk__any=ids, status=AttemptStatus.SCHEDULED).update(
         status=AttemptStatus.IN_PROGRESS, started_at=now, updated_at=now
     )
 

@@ -81,7 +81,7 @@ def _begin(attempt_ids: Sequence[int]) -> tuple[list[RecoveryAttempt], dict[int,
         found = list(
             RecoveryAttempt.objects.select_for_update(of=("self", "transaction"))
             .select_related("transaction")
-            .filter(pk__in=attempt_ids, status=AttemptStatus.IN_PROGRESS)
+            .filter(pk__any=attempt_ids, status=AttemptStatus.IN_PROGRESS)
             .order_by("pk")
         )
         # A task's attempts share a few organizations: each read once, not once per row.
@@ -98,11 +98,11 @@ def _begin(attempt_ids: Sequence[int]) -> tuple[list[RecoveryAttempt], dict[int,
                 ready.append(attempt)
         opened = {attempt.transaction_id for attempt in ready if attempt.transaction.status == TransactionStatus.FAILED}
         if opened:
-            Transaction.objects.filter(pk__in=opened, status=TransactionStatus.FAILED).update(
+            Transaction.objects.filter(pk__any=opened, status=TransactionStatus.FAILED).update(
                 status=TransactionStatus.RECOVERING, updated_at=now
             )
         # One more try for each; a re-charge claimed once more by its key (see the module's step 1).
-        RecoveryAttempt.objects.filter(pk__in=[attempt.pk for attempt in ready]).update(
+        RecoveryAttempt.objects.filter(pk__any=[attempt.pk for attempt in ready]).update(
             tries=F("tries") + 1,
             updated_at=now,
             idempotency_key=Case(

@@ -155,7 +155,7 @@ class Bookkeeping:
         """The bookkeeping of a batch of these attempts: those still in progress locked (call inside
         the batch's transaction)."""
         locked = RecoveryAttempt.objects.select_for_update().filter(
-            pk__in=attempt_ids, status=AttemptStatus.IN_PROGRESS
+            pk__any=attempt_ids, status=AttemptStatus.IN_PROGRESS
         )
         return cls(set(locked.values_list("pk", flat=True)))
 
@@ -204,7 +204,7 @@ class Bookkeeping:
         current = list(
             Transaction.objects.select_for_update()
             .prefetch_related("organization")
-            .filter(pk__in=sorted(self._replans), status__in=sorted(OPEN_STATUSES))
+            .filter(pk__any=sorted(self._replans), status__in=sorted(OPEN_STATUSES))
             .order_by("pk")
         )
         self._replans.clear()

@@ -229,7 +229,7 @@ def first_attempts_build(*, opened: Sequence[tuple[Transaction, Decline]], now: 
 def _cancel_scheduled(transaction_ids: Sequence[int], *, reason: str, now: datetime) -> int:
     if not transaction_ids:
         return 0
-    return RecoveryAttempt.objects.filter(transaction_id__in=transaction_ids, status=AttemptStatus.SCHEDULED).update(
+    return RecoveryAttempt.objects.filter(transaction_id__any=transaction_ids, status=AttemptStatus.SCHEDULED).update(
         status=AttemptStatus.CANCELLED, error=reason, finished_at=now, updated_at=now
     )
 
@@ -321,7 +321,7 @@ def _abandon(transactions: Sequence[Transaction], *, now: datetime) -> None:
     a restarted recovery sends new ones."""
     if not transactions:
         return
-    Transaction.objects.filter(pk__in=[txn.pk for txn in transactions]).update(
+    Transaction.objects.filter(pk__any=[txn.pk for txn in transactions]).update(
         status=TransactionStatus.ABANDONED, updated_at=now
     )
     recovery_links_revoke_many(transaction_ids=[txn.pk for txn in transactions])

@@ -121,7 +121,7 @@ def planning_facts(*, transaction_ids: Sequence[int]) -> dict[int, PlanningFacts
     known = {pk: PlanningFacts() for pk in transaction_ids}
     # What the planner reads of a failure (decline_of), not the gateway's payload and the rest.
     events = (
-        FailureEvent.objects.filter(transaction_id__in=transaction_ids)
+        FailureEvent.objects.filter(transaction_id__any=transaction_ids)
         .only("transaction_id", *_DECLINE_FIELDS)
         .order_by("occurred_at", "id")
     )
@@ -129,12 +129,14 @@ def planning_facts(*, transaction_ids: Sequence[int]) -> dict[int, PlanningFacts
         entry = known[event.transaction_id]
         entry.declines.append(event.occurred_at)
         entry.latest = event
-    attempts = RecoveryAttempt.objects.filter(transaction_id__in=transaction_ids).only(
+    attempts = RecoveryAttempt.objects.filter(transaction_id__any=transaction_ids).only(
         "transaction_id", "number", "channel", "scheduled_at", "status", "created_at"
     )
     for attempt in attempts:
         known[attempt.transaction_id].attempts.append(attempt)
-    stopped = ReminderOptOut.objects.filter(transaction_id__in=transaction_ids).values_list("transaction_id", flat=True)
+    stopped = ReminderOptOut.objects.filter(transaction_id__any=transaction_ids).values_list(
+        "transaction_id", flat=True
+    )
     for transaction_id in stopped:
         known[transaction_id].reminders_stopped = True
     return known

@@ -244,7 +244,7 @@ def _suppression_reasons(sends: list[_Send]) -> dict[int, SuppressionReason]:
     members = _members_addressed(sends)
     transaction_ids = {send.request.transaction.pk for send in sends}
     stopped = set(
-        ReminderOptOut.objects.filter(transaction_id__in=transaction_ids).values_list("transaction_id", flat=True)
+        ReminderOptOut.objects.filter(transaction_id__any=transaction_ids).values_list("transaction_id", flat=True)
     )
     # As the rows stand now: the payment may have come back since the send was planned.
     links = (

@@ -177,7 +177,7 @@ def recovery_links_revoke(*, transaction: Transaction) -> int:
 
 def recovery_links_revoke_many(*, transaction_ids: Sequence[int]) -> int:
     """`recovery_links_revoke` for several transactions in one statement."""
-    return RecoveryLink.objects.filter(transaction_id__in=transaction_ids, status=LinkStatus.ACTIVE).update(
+    return RecoveryLink.objects.filter(transaction_id__any=transaction_ids, status=LinkStatus.ACTIVE).update(
         status=LinkStatus.REVOKED, revoked_at=timezone.now()
     )
 

@@ -79,7 +79,7 @@ _Acted = tuple[str, str, str]
 
 def _acted_by_transaction(transaction_ids: Sequence[int]) -> dict[int, list[_Acted]]:
     acted: dict[int, list[_Acted]] = {pk: [] for pk in transaction_ids}
-    rows = RecoveryAttempt.objects.filter(transaction_id__in=transaction_ids, status__in=_ACTED_STATUSES).values_list(
+    rows = RecoveryAttempt.objects.filter(transaction_id__any=transaction_ids, status__in=_ACTED_STATUSES).values_list(
         "transaction_id", "channel", "status", "gateway_payment_id"
     )
     for transaction_id, channel, status, gateway_payment_id in rows:
@@ -151,7 +151,7 @@ def _locked(payments: Sequence[PaymentFor]) -> dict[tuple[int, bool, str], Trans
         rows = (
             Transaction.objects.for_org(organization, livemode=livemode)
             .select_for_update()
-            .filter(transaction_ref__in=sorted(wanted))
+            .filter(transaction_ref__any=sorted(wanted))
             .order_by("pk")
         )
         for txn in rows:
