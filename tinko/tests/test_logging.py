@@ -6,6 +6,8 @@ import io
 import json
 import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
@@ -90,14 +92,24 @@ def test_a_500_keeps_its_traceback(rf: RequestFactory) -> None:
     assert "Traceback" in str(line["exception"])
 
 
-def test_a_json_line_carries_unicode_datetimes_odd_keys_and_unknown_objects() -> None:
+@contextmanager
+def _json_lines(name: str) -> Iterator[tuple[logging.Logger, io.StringIO]]:
+    """A logger of its own writing to a stream in the `json` format, as the console handler does."""
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
     handler.setFormatter(formatter_factory("json"))
-    logger = logging.getLogger("tinko.tests.json_line")
+    logger = logging.getLogger(name)
     logger.addHandler(handler)
     logger.propagate = False
     try:
+        yield logger, stream
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = True
+
+
+def test_a_json_line_carries_unicode_datetimes_odd_keys_and_unknown_objects() -> None:
+    with _json_lines("tinko.tests.json_line") as (logger, stream):
         logger.warning(
             "भुगतान नहीं हुआ",
             extra={
@@ -106,9 +118,6 @@ def test_a_json_line_carries_unicode_datetimes_odd_keys_and_unknown_objects() ->
                 "thing": _Unknown(),
             },
         )
-    finally:
-        logger.removeHandler(handler)
-        logger.propagate = True
     [line] = stream.getvalue().splitlines()
     written = json.loads(line)
 
@@ -124,21 +133,14 @@ class _Unknown:
 
 
 def test_a_tasks_lines_carry_its_id_and_name_until_the_next_task() -> None:
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(formatter_factory("json"))
-    logger = logging.getLogger("tinko.tests.task_lines")
-    logger.addHandler(handler)
-    logger.propagate = False
-    try:
-        _bind_task_context(task_id="task-1", task=SimpleNamespace(name="retries.execute_attempts"))
-        logger.warning("first")
-        _bind_task_context(task_id="task-2", task=None)
-        logger.warning("second", extra={"task_id": "said by the line"})
-    finally:
-        log_context_clear()
-        logger.removeHandler(handler)
-        logger.propagate = True
+    with _json_lines("tinko.tests.task_lines") as (logger, stream):
+        try:
+            _bind_task_context(task_id="task-1", task=SimpleNamespace(name="retries.execute_attempts"))
+            logger.warning("first")
+            _bind_task_context(task_id="task-2", task=None)
+            logger.warning("second", extra={"task_id": "said by the line"})
+        finally:
+            log_context_clear()
     first, second = (json.loads(line) for line in stream.getvalue().splitlines())
 
     assert (first["task_id"], first["task"]) == ("task-1", "retries.execute_attempts")
