@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -31,6 +31,8 @@ pytestmark = [
 ]
 
 REQUESTS = 50
+# How long the test waits for an answer before it fails instead of hanging.
+ANSWER_TIMEOUT_SECONDS = 30
 BODY = json.dumps(
     {
         "transaction_ref": "order-race",
@@ -43,8 +45,11 @@ BODY = json.dumps(
 )
 
 
-def _fire(api_key: str, count: int) -> list[Any]:
+def _fire(api_key: str, count: int, *, meanwhile: Callable[[threading.Semaphore], None] | None = None) -> list[Any]:
+    """`count` identical requests at once, each on its own thread and connection; `meanwhile` runs
+    on this thread while they are out, given a semaphore released once per answer."""
     barrier = threading.Barrier(count)
+    answered = threading.Semaphore(0)
     responses: list[Any] = [None] * count
 
     def worker(index: int) -> None:
@@ -57,10 +62,13 @@ def _fire(api_key: str, count: int) -> list[Any]:
             )
         finally:
             connections.close_all()
+            answered.release()
 
     threads = [threading.Thread(target=worker, args=(index,)) for index in range(count)]
     for thread in threads:
         thread.start()
+    if meanwhile is not None:
+        meanwhile(answered)
     for thread in threads:
         thread.join(timeout=60)
     return responses
@@ -97,27 +105,45 @@ def test_fifty_identical_requests_make_one_event(issued_api_key) -> None:
 
 def test_requests_arriving_while_the_first_runs_get_409(issued_api_key, monkeypatch) -> None:
     first_failure, record = ingest.transaction_first_failure, ingest.transaction_record_failure
+    # The request that takes the key's lock holds it until every other request has answered: on
+    # the one-statement path it waits for an advisory lock this test holds, on the transactional
+    # path for an event. However slowly the others arrive, each finds the key in use.
+    release_lock = 0x7E57_1D3
+    released = threading.Event()
 
-    class SlowFirstFailure(FirstFailure):
+    class HeldFirstFailure(FirstFailure):
         def guards(self) -> list[Guard]:
-            # The request that took the key's lock (advisory locks are re-entrant) holds it for a second.
             event = self.recorded.event
             lock_id = _lock_id(event.organization_id, event.livemode, event.idempotency_key)
-            sleep = Guard(
-                "CASE WHEN pg_try_advisory_xact_lock(%s) THEN pg_sleep(1.0) IS NOT NULL ELSE TRUE END", (lock_id,)
+            # Advisory locks are re-entrant: only the request that holds the key's lock waits.
+            hold = Guard(
+                "CASE WHEN pg_try_advisory_xact_lock(%s) THEN pg_advisory_xact_lock_shared(%s) IS NOT NULL "
+                "ELSE TRUE END",
+                (lock_id, release_lock),
             )
-            return [*super().guards(), sleep]
+            return [*super().guards(), hold]
 
-    def slow_first_failure(**kwargs: Any) -> FirstFailure:
-        return SlowFirstFailure(recorded=first_failure(**kwargs).recorded)
+    def held_first_failure(**kwargs: Any) -> FirstFailure:
+        return HeldFirstFailure(recorded=first_failure(**kwargs).recorded)
 
-    def slow_record(**kwargs: Any) -> Any:
-        time.sleep(1.0)  # the transactional path holds the key as long
+    def held_record(**kwargs: Any) -> Any:
+        released.wait(timeout=ANSWER_TIMEOUT_SECONDS)
         return record(**kwargs)
 
-    monkeypatch.setattr(ingest, "transaction_first_failure", slow_first_failure)
-    monkeypatch.setattr(ingest, "transaction_record_failure", slow_record)
+    monkeypatch.setattr(ingest, "transaction_first_failure", held_first_failure)
+    monkeypatch.setattr(ingest, "transaction_record_failure", held_record)
 
-    kinds = _check(_fire(issued_api_key.plaintext, REQUESTS))
+    def release_once_the_others_answered(answered: threading.Semaphore) -> None:
+        try:
+            for _ in range(REQUESTS - 1):
+                assert answered.acquire(timeout=ANSWER_TIMEOUT_SECONDS), "a request never answered"
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [release_lock])
+            released.set()
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s)", [release_lock])
+    kinds = _check(_fire(issued_api_key.plaintext, REQUESTS, meanwhile=release_once_the_others_answered))
 
     assert kinds == Counter({"created": 1, "in_use": REQUESTS - 1})
