@@ -1,5 +1,7 @@
-"""A real Celery worker process, on the configured broker and database, runs a task."""
+"""A real Celery worker process, on the configured broker and database, runs a task; a worker
+freezes what it loaded at start."""
 
+import gc
 import os
 import subprocess
 import sys
@@ -7,6 +9,8 @@ import time
 import uuid
 
 import pytest
+from celery.signals import worker_process_init, worker_ready
+from celery.utils.dispatch import Signal
 from django.conf import settings
 from django.db import connection
 
@@ -71,3 +75,13 @@ def test_a_real_worker_runs_a_task_and_its_effect_lands_in_the_database(monkeypa
     assert heartbeat.count == 1, output
     assert "tinko.heartbeat" in output
     assert ("redis://" in output) == bool(settings.REDIS_URL)
+
+
+@pytest.mark.parametrize("signal", [worker_ready, worker_process_init], ids=["solo or threads", "prefork child"])
+def test_a_worker_takes_what_it_loaded_out_of_the_garbage_collectors_sight(signal: Signal) -> None:
+    gc.unfreeze()
+    try:
+        signal.send(sender=None)
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
