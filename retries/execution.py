@@ -36,7 +36,6 @@ from django.db.models import Case, CharField, F, Value, When
 from django.db.models.functions import Concat
 from django.utils import timezone
 
-from accounts.models import Organization
 from messaging.services import EmailRequest, LinkRequest, recovery_emails_send, recovery_links_issue
 from payments.exceptions import GatewayTransientError, PaymentsError
 from payments.interface import ChargeResult
@@ -61,7 +60,6 @@ from retries.outcomes import (
     charge_request,
 )
 from retries.scheduling import policy_for
-from tinko.rows import instance_relate
 
 logger = logging.getLogger(__name__)
 
@@ -81,15 +79,14 @@ def _begin(attempt_ids: Sequence[int]) -> tuple[list[RecoveryAttempt], dict[int,
         found = list(
             RecoveryAttempt.objects.select_for_update(of=("self", "transaction"))
             .select_related("transaction")
+            # A task's attempts share a few organizations: each read once, apart, and not locked.
+            .prefetch_related("transaction__organization")
             .filter(pk__any=attempt_ids, status=AttemptStatus.IN_PROGRESS)
             .order_by("pk")
         )
-        # A task's attempts share a few organizations: each read once, not once per row.
-        organizations = Organization.objects.in_bulk({attempt.transaction.organization_id for attempt in found})
         ready: list[RecoveryAttempt] = []
         for attempt in found:
             txn = attempt.transaction
-            instance_relate(txn, "organization", organizations[txn.organization_id])
             if attempt.channel == Channel.AUTO_CHARGE and attempt.idempotency_key:
                 done[attempt.pk] = Executed.TAKEN
             elif txn.status not in OPEN_STATUSES:
