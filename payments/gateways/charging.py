@@ -1,22 +1,84 @@
-"""Re-charging a batch of saved methods at a gateway that takes one charge per API call."""
+"""Re-charging a batch of saved methods at a gateway that takes one charge per API call (Stripe,
+Razorpay): a few calls in flight at once, so that a worker task's share is not one gateway round
+trip after another.
+
+The calls run on a pool of threads kept by each process (`PAYMENTS_CHARGES_IN_FLIGHT` of them),
+which keeps each thread's HTTP session, and its open connection to the gateway, from one task to
+the next. A charge made there must not touch the database; the caller's log context (its task id)
+goes with it. What stays the caller's to decide:
+- the order: each request's outcome comes back in its place, its result or the error that refused
+  that one alone;
+- an unexpected error, or the task's time limit, stops what has not started; the calls already in
+  flight finish first (each charged at most once under its key), and the error goes up. The
+  sweeper then asks the gateway what became of each.
+
+The gateway's own rate limit answers 429 past it, which is a passing error: the attempt is tried
+again later (retries.outcomes.attempt_retry_later).
+"""
 
 from __future__ import annotations
 
+import contextvars
+import os
+import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+
+from django.conf import settings
 
 from payments.exceptions import PaymentsError
 from payments.interface import ChargeResult, SavedMethodCharge
 
+Charge = Callable[[SavedMethodCharge], ChargeResult]
+Outcome = ChargeResult | PaymentsError
 
-def charges_one_by_one(
-    charge: Callable[[SavedMethodCharge], ChargeResult], requests: Sequence[SavedMethodCharge]
-) -> list[ChargeResult | PaymentsError]:
-    """Each request charged in turn, in order: its result, or the error that refused it
-    (the others still go)."""
-    results: list[ChargeResult | PaymentsError] = []
-    for request in requests:
-        try:
-            results.append(charge(request))
-        except PaymentsError as exc:
-            results.append(exc)
-    return results
+
+class _Pool:
+    """This process's charging threads, started on first use (and again in a forked child)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._executor: ThreadPoolExecutor | None = None
+        self._pid = 0
+        self._size = 0
+
+    def executor(self, size: int) -> ThreadPoolExecutor:
+        with self._lock:
+            if self._executor is None or self._pid != os.getpid() or self._size != size:
+                if self._executor is not None and self._pid == os.getpid():
+                    self._executor.shutdown(wait=False)
+                self._executor = ThreadPoolExecutor(max_workers=size, thread_name_prefix="tinko-charge")
+                self._pid, self._size = os.getpid(), size
+            return self._executor
+
+
+_pool = _Pool()
+
+
+def _outcome(charge: Charge, request: SavedMethodCharge) -> Outcome:
+    try:
+        return charge(request)
+    except PaymentsError as exc:
+        return exc
+
+
+def charges_in_flight(charge: Charge, requests: Sequence[SavedMethodCharge]) -> list[Outcome]:
+    """`charge` each request, up to PAYMENTS_CHARGES_IN_FLIGHT at once, each outcome in its request's
+    place (see the module's docstring)."""
+    size = settings.PAYMENTS_CHARGES_IN_FLIGHT
+    if size == 1 or len(requests) == 1:
+        return [_outcome(charge, request) for request in requests]
+    executor = _pool.executor(size)
+    futures: list[Future[Outcome]] = [
+        executor.submit(contextvars.copy_context().run, _outcome, charge, request) for request in requests
+    ]
+    try:
+        return [future.result() for future in futures]
+    except BaseException:
+        for future in futures:
+            future.cancel()
+        for future in futures:
+            if not future.cancelled():
+                # In flight: let it finish, whatever it says; its charge is the sweeper's to find.
+                future.exception()
+        raise

@@ -379,6 +379,12 @@ GATEWAY_ENCRYPTION_KEYS = env.list("GATEWAY_ENCRYPTION_KEYS", default=["dGlua28t
 # The gateways' API bases: point them at stripe-mock or another local stand-in for a trial.
 PAYMENTS_STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="https://api.stripe.com").rstrip("/")
 PAYMENTS_RAZORPAY_API_BASE = env.str("RAZORPAY_API_BASE", default="https://api.razorpay.com").rstrip("/")
+# Re-charges a worker process has in flight at once at gateways that take one per API call (Stripe,
+# Razorpay): each a thread of payments.gateways.charging's pool. Stripe's default limit is 25
+# requests a second per endpoint; past a gateway's limit its 429 sends the attempt back for later.
+PAYMENTS_CHARGES_IN_FLIGHT = env.int("PAYMENTS_CHARGES_IN_FLIGHT", default=4)
+if not 1 <= PAYMENTS_CHARGES_IN_FLIGHT <= 32:
+    raise ImproperlyConfigured("PAYMENTS_CHARGES_IN_FLIGHT must be between 1 and 32.")
 
 # --- CSV imports of failed payments (imports/) ----------------------------------
 # The largest file the console and `import_failures` take, and the pieces it is kept in (database rows).

@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 from payments.enums import CheckoutStatus, PaymentStatus, RefundStatus
 from payments.exceptions import GatewayCredentialsInvalid, GatewayTerminalError, PaymentsError
 from payments.gateways.amounts import from_gateway_amount, to_gateway_amount
-from payments.gateways.charging import charges_one_by_one
+from payments.gateways.charging import charges_in_flight
 from payments.gateways.payloads import string_map, timestamp
 from payments.gateways.razorpay import client, consts, webhooks
 from payments.interface import (
@@ -276,8 +276,8 @@ class RazorpayAdapter:
     def charge_saved_methods(
         self, *, credentials: GatewayCredentials, requests: Sequence[SavedMethodCharge]
     ) -> list[ChargeResult | PaymentsError]:
-        """One order and payment per request, in turn (Razorpay takes one per call)."""
-        return charges_one_by_one(
+        """One order and payment per request (Razorpay takes one per call), a few in flight at once."""
+        return charges_in_flight(
             lambda request: self.charge_saved_method(credentials=credentials, request=request), requests
         )
 

@@ -14,7 +14,7 @@ from stripe.params.checkout import SessionCreateParams
 from payments.enums import CheckoutStatus, OutcomeType, PaymentStatus, RefundStatus
 from payments.exceptions import GatewayCredentialsInvalid, GatewayTerminalError, PaymentDeclined, PaymentsError
 from payments.gateways.amounts import from_gateway_amount, to_gateway_amount
-from payments.gateways.charging import charges_one_by_one
+from payments.gateways.charging import charges_in_flight
 from payments.gateways.payloads import as_mapping, object_id, string_map, text, timestamp
 from payments.gateways.stripe import client, consts, webhooks
 from payments.interface import (
@@ -256,8 +256,8 @@ class StripeAdapter:
     def charge_saved_methods(
         self, *, credentials: GatewayCredentials, requests: Sequence[SavedMethodCharge]
     ) -> list[ChargeResult | PaymentsError]:
-        """One PaymentIntent per request, in turn (Stripe takes one per call)."""
-        return charges_one_by_one(
+        """One PaymentIntent per request (Stripe takes one per call), a few in flight at once."""
+        return charges_in_flight(
             lambda request: self.charge_saved_method(credentials=credentials, request=request), requests
         )
 
