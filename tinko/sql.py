@@ -473,7 +473,7 @@ def _chain_statement(
         field_objects = [concrete_field(model, name) for name in fields]
         names.append([field.column for field in field_objects])
         columns = [quote(field.column) for field in field_objects]
-        values = [f"new_row.{column}" for column in columns]
+        values = [f"r.{column}" for column in columns]
         if parent is not None:
             columns.append(quote(concrete_field(model, parent).column))
             # The link before it is in FROM (its row exists); an earlier one is read by its one id.
@@ -484,7 +484,7 @@ def _chain_statement(
         # Only quoted table and column names from the models are interpolated.
         ctes.append(
             f"link{number} AS (INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(values)} "  # noqa: S608
-            f"FROM json_populate_record(NULL::{table}, %s::json) AS new_row, {source}{conflict} "
+            f"FROM json_populate_record(NULL::{table}, %s::json) AS r, {source}{conflict} "
             f"RETURNING {quote(model._meta.pk.column)} AS id)"
         )
         source = f"link{number}"

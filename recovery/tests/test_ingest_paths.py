@@ -23,6 +23,7 @@ from recovery.models import FailureEvent, Transaction
 from recovery.services import failures, ingest
 from retries import scheduling
 from retries.models import RecoveryAttempt
+from tinko import sql
 from tinko.models import IdempotencyKey
 
 pytestmark = [
@@ -141,3 +142,23 @@ def test_one_statement_and_transactional_paths_answer_and_write_the_same(api_cli
     assert [replayed for _, _, replayed in fast_answers] == [None, "true", None, None, None, None, None]
     assert _in_order_of_appearance(fast_answers, fast_rows) == _in_order_of_appearance(slow_answers, slow_rows)
     assert [len(rows) for rows in fast_rows.values()] == [3, 4, 4, 2], "order_7003 has no way to reach its payer"
+
+
+def test_the_one_statement_is_short_enough_for_psycopg_to_keep_its_conversion(api_client, monkeypatch) -> None:
+    # psycopg converts a statement's %s placeholders to $1… on every execution unless the statement
+    # is at most this long (then it keeps the conversion): a request would pay it again each time.
+    from psycopg._queries import MAX_CACHED_STATEMENT_LENGTH
+
+    statements: list[str] = []
+    chain_statement = sql._chain_statement
+
+    def watched(*args: Any) -> tuple[str, list[list[str]]]:
+        statement, names = chain_statement(*args)
+        statements.append(statement)
+        return statement, names
+
+    monkeypatch.setattr(sql, "_chain_statement", watched)
+    _send(api_client)
+
+    assert statements
+    assert max(len(statement.encode()) for statement in statements) <= MAX_CACHED_STATEMENT_LENGTH
