@@ -12,7 +12,10 @@ goes with it. What stays the caller's to decide:
   flight finish first (each charged at most once under its key), and the error goes up. The
   sweeper then asks the gateway what became of each.
 
-The gateway's own rate limit answers 429 past it, which is a passing error: the attempt is tried
+Each gateway account's charges are paced, all processes together: at most
+`PAYMENTS_CHARGES_PER_SECOND` begin in any second of the clock (`tinko.ratelimit`'s counter, in
+Redis); a call past it waits for the next second. Stripe allows 25 requests a second per endpoint
+by default; should a gateway still answer 429, that is a passing error and the attempt is tried
 again later (retries.outcomes.attempt_retry_later).
 """
 
@@ -21,6 +24,7 @@ from __future__ import annotations
 import contextvars
 import os
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 
@@ -28,6 +32,7 @@ from django.conf import settings
 
 from payments.exceptions import PaymentsError
 from payments.interface import ChargeResult, SavedMethodCharge
+from tinko.ratelimit import Rate, rate_limit_hit
 
 Charge = Callable[[SavedMethodCharge], ChargeResult]
 Outcome = ChargeResult | PaymentsError
@@ -55,22 +60,31 @@ class _Pool:
 _pool = _Pool()
 
 
-def _outcome(charge: Charge, request: SavedMethodCharge) -> Outcome:
+def _pace(account_id: str) -> None:
+    """Wait until the account may begin one more charge in this second."""
+    rate = Rate(limit=settings.PAYMENTS_CHARGES_PER_SECOND, window_seconds=1)
+    while (wait := rate_limit_hit(scope="gateway_charges", ident=account_id, rate=rate, now=time.time())) is not None:
+        time.sleep(wait)
+
+
+def _outcome(charge: Charge, request: SavedMethodCharge, account_id: str) -> Outcome:
+    _pace(account_id)
     try:
         return charge(request)
     except PaymentsError as exc:
         return exc
 
 
-def charges_in_flight(charge: Charge, requests: Sequence[SavedMethodCharge]) -> list[Outcome]:
-    """`charge` each request, up to PAYMENTS_CHARGES_IN_FLIGHT at once, each outcome in its request's
-    place (see the module's docstring)."""
+def charges_in_flight(charge: Charge, requests: Sequence[SavedMethodCharge], *, account_id: str) -> list[Outcome]:
+    """`charge` each request for the gateway account `account_id` (its public id), up to
+    PAYMENTS_CHARGES_IN_FLIGHT at once and PAYMENTS_CHARGES_PER_SECOND begun a second, each outcome
+    in its request's place (see the module's docstring)."""
     size = settings.PAYMENTS_CHARGES_IN_FLIGHT
     if size == 1 or len(requests) == 1:
-        return [_outcome(charge, request) for request in requests]
+        return [_outcome(charge, request, account_id) for request in requests]
     executor = _pool.executor(size)
     futures: list[Future[Outcome]] = [
-        executor.submit(contextvars.copy_context().run, _outcome, charge, request) for request in requests
+        executor.submit(contextvars.copy_context().run, _outcome, charge, request, account_id) for request in requests
     ]
     try:
         return [future.result() for future in futures]

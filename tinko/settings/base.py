@@ -380,11 +380,15 @@ GATEWAY_ENCRYPTION_KEYS = env.list("GATEWAY_ENCRYPTION_KEYS", default=["dGlua28t
 PAYMENTS_STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="https://api.stripe.com").rstrip("/")
 PAYMENTS_RAZORPAY_API_BASE = env.str("RAZORPAY_API_BASE", default="https://api.razorpay.com").rstrip("/")
 # Re-charges a worker process has in flight at once at gateways that take one per API call (Stripe,
-# Razorpay): each a thread of payments.gateways.charging's pool. Stripe's default limit is 25
-# requests a second per endpoint; past a gateway's limit its 429 sends the attempt back for later.
+# Razorpay), each a thread of payments.gateways.charging's pool; and re-charges begun per second per
+# gateway account, all processes together. Stripe's default limit is 25 requests a second per
+# endpoint; past a gateway's limit its 429 sends the attempt back for later.
 PAYMENTS_CHARGES_IN_FLIGHT = env.int("PAYMENTS_CHARGES_IN_FLIGHT", default=4)
 if not 1 <= PAYMENTS_CHARGES_IN_FLIGHT <= 32:
     raise ImproperlyConfigured("PAYMENTS_CHARGES_IN_FLIGHT must be between 1 and 32.")
+PAYMENTS_CHARGES_PER_SECOND = env.int("PAYMENTS_CHARGES_PER_SECOND", default=20)
+if PAYMENTS_CHARGES_PER_SECOND < 1:
+    raise ImproperlyConfigured("PAYMENTS_CHARGES_PER_SECOND must be at least 1.")
 
 # --- CSV imports of failed payments (imports/) ----------------------------------
 # The largest file the console and `import_failures` take, and the pieces it is kept in (database rows).

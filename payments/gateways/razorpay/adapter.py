@@ -278,7 +278,9 @@ class RazorpayAdapter:
     ) -> list[ChargeResult | PaymentsError]:
         """One order and payment per request (Razorpay takes one per call), a few in flight at once."""
         return charges_in_flight(
-            lambda request: self.charge_saved_method(credentials=credentials, request=request), requests
+            lambda request: self.charge_saved_method(credentials=credentials, request=request),
+            requests,
+            account_id=credentials.account_id,
         )
 
     def find_saved_method_charge(

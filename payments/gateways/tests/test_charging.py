@@ -1,5 +1,6 @@
 """A batch of re-charges at a gateway that takes one per API call: a few in flight at once, each
-outcome in its request's place, nothing new started once one fails unexpectedly."""
+outcome in its request's place, nothing new started once one fails unexpectedly, and no more begun
+in a second than the account's pace."""
 
 from __future__ import annotations
 
@@ -7,11 +8,14 @@ import contextvars
 import random
 import threading
 import time
+import uuid
+from collections import Counter
 
 import pytest
 
 from payments.enums import PaymentStatus
 from payments.exceptions import GatewayTerminalError
+from payments.gateways import charging
 from payments.gateways.charging import charges_in_flight
 from payments.interface import ChargeResult, PaymentReferences, SavedMethodCharge
 from tinko.money import Money
@@ -58,9 +62,31 @@ class _InFlight:
             self.now -= 1
 
 
+@pytest.fixture(autouse=True)
+def unpaced(settings):
+    """Tests about what is in flight, not about the pace (their accounts share the clock's seconds)."""
+    settings.PAYMENTS_CHARGES_PER_SECOND = 1_000_000
+
+
 @pytest.fixture
 def four_in_flight(settings):
     settings.PAYMENTS_CHARGES_IN_FLIGHT = 4
+
+
+class _Clock:
+    """The clock of `payments.gateways.charging`: a sleep moves it on at once."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._now = 1_900_000_000.4
+
+    def time(self) -> float:
+        with self._lock:
+            return self._now
+
+    def sleep(self, seconds: float) -> None:
+        with self._lock:
+            self._now += seconds
 
 
 @pytest.mark.usefixtures("four_in_flight")
@@ -73,7 +99,7 @@ def test_each_outcome_comes_back_in_its_requests_place_whatever_finishes_first()
             raise GatewayTerminalError("No such PaymentMethod", provider="stripe", code="resource_missing")
         return _charged(request)
 
-    outcomes = charges_in_flight(charge, requests)
+    outcomes = charges_in_flight(charge, requests, account_id="acct_1")
 
     assert isinstance(outcomes[5], GatewayTerminalError)
     assert [outcome.payment_id for outcome in outcomes if isinstance(outcome, ChargeResult)] == [
@@ -91,7 +117,7 @@ def test_four_calls_are_in_flight_at_once_and_never_more() -> None:
             together.wait()  # one call after another would never get past this
             return _charged(request)
 
-    outcomes = charges_in_flight(charge, [_request(number) for number in range(8)])
+    outcomes = charges_in_flight(charge, [_request(number) for number in range(8)], account_id="acct_1")
 
     assert all(isinstance(outcome, ChargeResult) for outcome in outcomes)
     assert counted.most == 4
@@ -105,7 +131,7 @@ def test_with_one_in_flight_the_calls_are_made_in_turn_on_the_callers_thread(set
         threads.add(threading.get_ident())
         return _charged(request)
 
-    charges_in_flight(charge, [_request(number) for number in range(3)])
+    charges_in_flight(charge, [_request(number) for number in range(3)], account_id="acct_1")
 
     assert threads == {threading.get_ident()}
 
@@ -126,7 +152,7 @@ def test_an_unexpected_error_starts_nothing_new_lets_the_calls_in_flight_finish_
         return _charged(request)
 
     with pytest.raises(RuntimeError, match="the SDK broke"):
-        charges_in_flight(charge, [_request(number) for number in range(REQUESTS)])
+        charges_in_flight(charge, [_request(number) for number in range(REQUESTS)], account_id="acct_1")
 
     # Those that started (the four threads' first calls, and perhaps one more picked up as the
     # failing call's thread came free) all finished before the error went up; the rest never began.
@@ -144,6 +170,43 @@ def test_the_callers_context_goes_with_each_call() -> None:
         seen.add(task.get())
         return _charged(request)
 
-    charges_in_flight(charge, [_request(number) for number in range(8)])
+    charges_in_flight(charge, [_request(number) for number in range(8)], account_id="acct_1")
 
     assert seen == {"retries.execute_attempts:1f3c"}
+
+
+@pytest.mark.parametrize("in_flight", [1, 4])
+def test_no_more_charges_begin_in_a_second_than_the_accounts_pace(settings, monkeypatch, in_flight) -> None:
+    settings.PAYMENTS_CHARGES_IN_FLIGHT = in_flight
+    settings.PAYMENTS_CHARGES_PER_SECOND = 5
+    clock = _Clock()
+    monkeypatch.setattr(charging, "time", clock)
+    began: list[float] = []
+
+    def charge(request: SavedMethodCharge) -> ChargeResult:
+        began.append(clock.time())
+        return _charged(request)
+
+    account = f"gwa_{uuid.uuid4().hex}"
+    outcomes = charges_in_flight(charge, [_request(number) for number in range(12)], account_id=account)
+
+    assert all(isinstance(outcome, ChargeResult) for outcome in outcomes)
+    # Five begin in the first second, five in the next, two in the third. (Several threads waiting
+    # at once each move this clock on, so with four in flight a call may read a later second than
+    # the one it was counted in: there the waits alone are checked.)
+    assert int(clock.time()) >= 1_900_000_002
+    if in_flight == 1:
+        assert sorted(Counter(int(moment) for moment in began).values(), reverse=True) == [5, 5, 2]
+
+
+def test_each_account_has_a_pace_of_its_own(settings, monkeypatch) -> None:
+    settings.PAYMENTS_CHARGES_IN_FLIGHT = 1
+    settings.PAYMENTS_CHARGES_PER_SECOND = 5
+    clock = _Clock()
+    monkeypatch.setattr(charging, "time", clock)
+    requests = [_request(number) for number in range(5)]
+
+    for account in (f"gwa_{uuid.uuid4().hex}", f"gwa_{uuid.uuid4().hex}"):
+        charges_in_flight(_charged, requests, account_id=account)
+
+    assert clock.time() == 1_900_000_000.4  # neither waited
