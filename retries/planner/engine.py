@@ -24,7 +24,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from functools import lru_cache, partial
 from operator import attrgetter
 from typing import NamedTuple
@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo
 
 from recovery.enums import Action, Category
 from retries.enums import COUNTED_ATTEMPT_STATUSES, Channel, Schedule, ZoneSource
-from retries.planner.law import recharge_allowed, recharge_timing
+from retries.planner.law import NotBefore, recharge_allowed, recharge_timing
 from retries.planner.policy import PolicySnapshot
 from retries.planner.text import channel_name, clock, duration, method_name, moment, ordinal
 from retries.planner.types import (
@@ -181,24 +181,43 @@ class _Planning:
         """An allowed re-charge's time (`notes`: what is said with it)."""
         not_before = recharge_timing(policy=self.policy, decline=self.decline, history=self.history)
         rule = self.policy.rule_for(self.decline.category)
-        reasons: list[Reason | _Unsaid] = []
+        missed: list[Reason | _Unsaid] = []
         if rule.schedule == Schedule.PAY_DAYS and rule.pay_days:
-            soonest = self.after + MIN_GAP
-            unbound = next_pay_day(soonest, rule.pay_days, rule.pay_day_time, self.zone)
-            earliest = max([soonest, *(bound.at for bound in not_before)])
-            at = unbound if earliest == soonest else next_pay_day(earliest, rule.pay_days, rule.pay_day_time, self.zone)
-            reasons.append(_Unsaid(ReasonCode.PAY_DAY, partial(_pay_day_words, rule.pay_days, at, self.zone)))
-            # Only what pushed the re-charge past the first pay day is a reason.
-            reasons.extend(bound.reason for bound in not_before if bound.at > unbound)
-        else:
-            at, backoff = self.backoff()
-            reasons.append(backoff)
-            for bound in sorted(not_before, key=lambda bound: bound.at):
-                if bound.at > at:
-                    at = bound.at
-                    reasons.append(bound.reason)
+            at, reasons = self._on_pay_day(rule.pay_days, rule.pay_day_time, not_before)
+            settled = self.settle(at, reasons, "re-charge") if at <= self.give_up_at else None
+            if settled is not None:
+                return settled, [*reasons, *notes]
+            # Pay days are the better time, not the only one: none before the give-up time leaves
+            # the backoff's.
+            text = f"no pay day ({_named_days(rule.pay_days)}) morning before the give-up time: on the backoff"
+            missed.append(Reason(ReasonCode.PAY_DAY, text))
+        at, reasons = self._on_backoff(not_before)
+        reasons = [*missed, *reasons]
         settled = self.settle(at, reasons, "re-charge")
         return settled, reasons + ([*notes] if settled is not None else [])
+
+    def _on_pay_day(
+        self, pay_days: tuple[int, ...], pay_day_time: time, not_before: Iterable[NotBefore]
+    ) -> tuple[datetime, list[Reason | _Unsaid]]:
+        soonest = self.after + MIN_GAP
+        unbound = next_pay_day(soonest, pay_days, pay_day_time, self.zone)
+        earliest = max([soonest, *(bound.at for bound in not_before)])
+        at = unbound if earliest == soonest else next_pay_day(earliest, pay_days, pay_day_time, self.zone)
+        reasons: list[Reason | _Unsaid] = [
+            _Unsaid(ReasonCode.PAY_DAY, partial(_pay_day_words, pay_days, at, self.zone))
+        ]
+        # Only what pushed the re-charge past the first pay day is a reason.
+        reasons.extend(bound.reason for bound in not_before if bound.at > unbound)
+        return at, reasons
+
+    def _on_backoff(self, not_before: Iterable[NotBefore]) -> tuple[datetime, list[Reason | _Unsaid]]:
+        at, backoff = self.backoff()
+        reasons: list[Reason | _Unsaid] = [backoff]
+        for bound in sorted(not_before, key=lambda bound: bound.at):
+            if bound.at > at:
+                at = bound.at
+                reasons.append(bound.reason)
+        return at, reasons
 
     def reach_payer(self, channel: Channel) -> tuple[datetime | None, list[Reason | _Unsaid]]:
         """A payer channel's time (the payer can be reached on it: see `_payer_blocked`)."""

@@ -24,6 +24,9 @@ _SEARCH_DAYS = 10
 _PAY_DAY_SEARCH_DAYS = 62
 # Searches remembered: one per first day, window or pay days, and zone in use.
 _REMEMBERED_SEARCHES = 512
+# A pay day's morning: from the policy's pay-day time, this long. A re-charge that may not go
+# before a moment inside it (a decline's cooldown ends at 09:06) goes then, not a fortnight later.
+PAY_DAY_MORNING = timedelta(hours=3)
 
 
 def in_window(moment: datetime, window: SendWindow, zone: ZoneInfo) -> bool:
@@ -60,13 +63,16 @@ def _openings(first_day: date, window: SendWindow, zone: ZoneInfo) -> tuple[date
 
 
 def next_pay_day(earliest: datetime, pay_days: tuple[int, ...], at: time, zone: ZoneInfo) -> datetime:
-    """The first pay day at local time `at`, no earlier than `earliest` (UTC).
+    """The first pay day's morning, at local time `at`, no earlier than `earliest` (UTC); or
+    `earliest` itself when it falls inside a pay day's morning (`PAY_DAY_MORNING` from `at`).
 
     A pay day past the month's end (the 31st in April) is that month's last day.
     """
     for candidate in _pay_days(earliest.astimezone(zone).date(), pay_days, at, zone):
         if candidate >= earliest:
             return candidate
+        if earliest < candidate + PAY_DAY_MORNING:
+            return earliest
     raise ValueError(f"No pay day among {pay_days} in the next {_PAY_DAY_SEARCH_DAYS} days.")
 
 

@@ -72,6 +72,47 @@ def test_funds_are_recharged_on_a_pay_day_morning_and_the_payer_is_asked_meanwhi
     assert (near_pay_day.channel, near_pay_day.at) == (Channel.AUTO_CHARGE, datetime(2026, 12, 15, 9, tzinfo=UTC))
 
 
+def test_a_cooldown_that_ends_in_a_pay_days_morning_is_kept_that_morning() -> None:
+    recharge_only = policy(overrides=(FUNDS_ON_PAY_DAYS,), channels=(Channel.AUTO_CHARGE,))
+    failed = datetime(2026, 11, 30, 9, 6, tzinfo=UTC)
+    short = decline(category=Category.FUNDS, network_decline_code="51", cooldown_seconds=86400, occurred_at=failed)
+
+    first = step(policy_=recharge_only, decline_=short, history=History(first_failed_at=failed), now=failed)
+
+    assert (first.channel, first.at) == (Channel.AUTO_CHARGE, datetime(2026, 12, 1, 9, 6, tzinfo=UTC))
+    assert texts(first) == [
+        "pay day (1st and 15th) in the morning: Tue 1 Dec 09:06 UTC",
+        "the decline asks to wait 1 day before a retry",
+    ]
+
+
+def test_with_no_pay_day_morning_before_the_give_up_time_funds_are_re_charged_on_the_backoff() -> None:
+    recharge_only = policy(overrides=(FUNDS_ON_PAY_DAYS,), channels=(Channel.AUTO_CHARGE,), jitter_percent=0)
+    failed = datetime(2026, 11, 30, 14, tzinfo=UTC)  # the 1st's morning is over when the cooldown ends
+    short = decline(category=Category.FUNDS, network_decline_code="51", cooldown_seconds=86400, occurred_at=failed)
+
+    first = step(policy_=recharge_only, decline_=short, history=History(first_failed_at=failed), now=failed)
+
+    # The 15th's morning is past the give-up time, 14 days after the failure.
+    assert (first.channel, first.at) == (Channel.AUTO_CHARGE, datetime(2026, 12, 1, 14, tzinfo=UTC))
+    assert texts(first) == [
+        "no pay day (1st and 15th) morning before the give-up time: on the backoff",
+        "attempt 1 of 6: 1 day after the failure",
+    ]
+
+
+def test_a_pay_days_morning_lasts_three_hours_from_its_time() -> None:
+    assert next_pay_day(datetime(2026, 12, 1, 11, 59, tzinfo=UTC), (1, 15), time(9), ZoneInfo("UTC")) == datetime(
+        2026, 12, 1, 11, 59, tzinfo=UTC
+    )
+    assert next_pay_day(datetime(2026, 12, 1, 12, tzinfo=UTC), (1, 15), time(9), ZoneInfo("UTC")) == datetime(
+        2026, 12, 15, 9, tzinfo=UTC
+    )
+    assert next_pay_day(datetime(2026, 12, 1, 8, tzinfo=UTC), (1, 15), time(9), KOLKATA) == datetime(
+        2026, 12, 15, 3, 30, tzinfo=UTC
+    ), "13:30 in Kolkata: that morning is over"
+
+
 def test_a_pay_day_past_the_months_end_is_its_last_day() -> None:
     assert next_pay_day(datetime(2027, 2, 2, tzinfo=UTC), (31,), time(9), ZoneInfo("UTC")) == datetime(
         2027, 2, 28, 9, tzinfo=UTC
