@@ -267,13 +267,15 @@ def test_an_abandoned_transaction_is_cancelled_too(txn) -> None:
 def test_restarting_an_abandoned_transaction_counts_its_attempts_and_give_up_time_afresh(txn) -> None:
     RecoveryAttempt.objects.filter(transaction=txn).delete()
     for number in range(1, 7):
-        factories.attempt(
-            transaction=txn,
-            number=number,
-            scheduled_at=T0 + timedelta(days=number),
-            status=AttemptStatus.FAILED,
-            finished_at=T0 + timedelta(days=number),
-        )
+        # Each written when it ran (planning tells the attempts before a restart by their times).
+        with time_machine.travel(T0 + timedelta(days=number), tick=False):
+            factories.attempt(
+                transaction=txn,
+                number=number,
+                scheduled_at=T0 + timedelta(days=number),
+                status=AttemptStatus.FAILED,
+                finished_at=T0 + timedelta(days=number),
+            )
     abandon(txn, at=T0 + timedelta(days=7))
     restart_at = T0 + timedelta(days=20)
 
