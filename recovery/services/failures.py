@@ -239,6 +239,9 @@ def _apply(
             message=f"Transaction {failure.transaction_ref!r} exists with amount {txn.amount}, not {failure.amount}.",
         )
     if txn.status in CLOSED_STATUSES:
+        # Recorded, not folded in; but the transaction has a new event, which whatever follows
+        # changed transactions (the analytics' rollups) must see.
+        txn.updated_at = now
         return TransactionEffect.NOT_REOPENED
     if txn.failure_count == 0:
         effect = TransactionEffect.CREATED
@@ -413,10 +416,7 @@ def _record(
             rows[txn.transaction_ref] = txn
             for index in by_ref[txn.transaction_ref]:
                 effects[index] = _apply(txn, failures[index], decisions[index], now=now)
-            if any(
-                isinstance(effects[index], TransactionEffect) and effects[index] != TransactionEffect.NOT_REOPENED
-                for index in by_ref[txn.transaction_ref]
-            ):
+            if any(isinstance(effects[index], TransactionEffect) for index in by_ref[txn.transaction_ref]):
                 changed.append(txn)
         update_rows(
             Transaction,

@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -134,13 +135,15 @@ def test_the_same_idempotency_key_records_nothing_twice(organization) -> None:
 def test_a_failure_on_a_closed_transaction_is_recorded_but_does_not_reopen_it(organization, status) -> None:
     first = record_failure(organization=organization, transaction_ref="order-1", occurred_at=T0)
     Transaction.objects.filter(pk=first.transaction.pk).update(status=status, recovered_amount=1999)
+    received = first.transaction.updated_at + timedelta(hours=2)
 
-    result = record_failure(
-        organization=organization,
-        transaction_ref="order-1",
-        occurred_at=T0 + timedelta(hours=1),
-        failure_code="lost_card",
-    )
+    with time_machine.travel(received, tick=False):
+        result = record_failure(
+            organization=organization,
+            transaction_ref="order-1",
+            occurred_at=T0 + timedelta(hours=1),
+            failure_code="lost_card",
+        )
 
     txn = Transaction.objects.get()
     assert result.created is True
@@ -148,6 +151,8 @@ def test_a_failure_on_a_closed_transaction_is_recorded_but_does_not_reopen_it(or
     assert FailureEvent.objects.filter(transaction=txn).count() == 2
     assert result.event.category == "do_not_retry"
     assert (txn.status, txn.category, txn.failure_count, txn.last_failed_at) == (status, "funds", 1, T0)
+    # Its new event is a change that whatever follows changed transactions (rollups) must see.
+    assert txn.updated_at == received
 
 
 @pytest.mark.django_db
