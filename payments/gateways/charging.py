@@ -12,10 +12,10 @@ goes with it. What stays the caller's to decide:
   flight finish first (each charged at most once under its key), and the error goes up. The
   sweeper then asks the gateway what became of each.
 
-Each gateway account's charges are paced, all processes together: at most
-`PAYMENTS_CHARGES_PER_SECOND` begin in any second of the clock (`tinko.ratelimit`'s counter, in
-Redis); a call past it waits for the next second. Stripe allows 25 requests a second per endpoint
-by default; should a gateway still answer 429, that is a passing error and the attempt is tried
+Each gateway account's charges are paced, all processes together: one begins every
+1/`PAYMENTS_CHARGES_PER_SECOND` seconds at most (`tinko.pacing`'s schedule, in Redis), so no more
+than that many begin in any second; a call waits for its turn. Stripe allows 25 requests a second
+per endpoint by default; should a gateway still answer 429, that is a passing error and the attempt is tried
 again later (retries.outcomes.attempt_retry_later).
 """
 
@@ -32,7 +32,7 @@ from django.conf import settings
 
 from payments.exceptions import PaymentsError
 from payments.interface import ChargeResult, SavedMethodCharge
-from tinko.ratelimit import Rate, rate_limit_hit
+from tinko.pacing import pace_reserve
 
 Charge = Callable[[SavedMethodCharge], ChargeResult]
 Outcome = ChargeResult | PaymentsError
@@ -61,9 +61,11 @@ _pool = _Pool()
 
 
 def _pace(account_id: str) -> None:
-    """Wait until the account may begin one more charge in this second."""
-    rate = Rate(limit=settings.PAYMENTS_CHARGES_PER_SECOND, window_seconds=1)
-    while (wait := rate_limit_hit(scope="gateway_charges", ident=account_id, rate=rate, now=time.time())) is not None:
+    """Wait for the account's next turn to begin a charge."""
+    wait = pace_reserve(
+        scope="gateway_charges", ident=account_id, per_second=settings.PAYMENTS_CHARGES_PER_SECOND, now=time.time()
+    )
+    if wait > 0:
         time.sleep(wait)
 
 
