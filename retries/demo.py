@@ -85,7 +85,7 @@ def _due_now(txn: Transaction, now: datetime) -> None:
 
 
 _DEMO_ERRORS = {
-    AttemptStatus.FAILED: "declined: generic_decline (05)",
+    AttemptStatus.FAILED: "declined: do_not_honor (05)",
     AttemptStatus.SKIPPED: "no sandbox gateway account was connected in test mode",
 }
 
@@ -217,7 +217,7 @@ DEMO_STORIES = (
         "DS-2004",
         "Olivia Davis",
         timedelta(days=10),
-        "generic_decline",
+        "do_not_honor",
         "05",
         9900,
         _recovered_by_recharge,
@@ -227,16 +227,16 @@ DEMO_STORIES = (
         "DS-2005",
         "Ethan Moore",
         timedelta(days=10),
-        "generic_decline",
+        "do_not_honor",
         "05",
         7900,
         _recharge_running,
         DEMO_CARD_OK,
         email=False,
     ),
-    _Story("DS-2006", "Mia Taylor", timedelta(days=2), "generic_decline", "05", 19900, _paid_to_the_merchant),
-    _Story("DS-2007", "Lucas Anderson", timedelta(hours=6), "generic_decline", "05", 3900, _paused),
-    _Story("DS-2008", "Ava Thomas", timedelta(days=20), "generic_decline", "05", 5900, _abandoned),
+    _Story("DS-2006", "Mia Taylor", timedelta(days=2), "do_not_honor", "05", 19900, _paid_to_the_merchant),
+    _Story("DS-2007", "Lucas Anderson", timedelta(hours=6), "do_not_honor", "05", 3900, _paused),
+    _Story("DS-2008", "Ava Thomas", timedelta(days=20), "do_not_honor", "05", 5900, _abandoned),
 )
 
 

@@ -8,7 +8,8 @@ How a rule is chosen:
 2. Only when no code rule matches: message patterns (the code is missing or unknown).
 3. Nothing matched: `unknown`, not retryable.
 Among matches an organization's override beats a global default, then the higher priority,
-then the more specific rule (a named gateway over any gateway, an exact code over a pattern).
+then the more specific rule (a named gateway over any gateway, an exact code over a pattern),
+then the decline's own gateway over one it speaks like (`SPEAKS_LIKE`: the sandbox speaks Stripe).
 Afterwards network law (`law.py`) overrides any retryable decision, and categories that are
 never retryable by definition stay so, whatever a rule says.
 """
@@ -25,6 +26,9 @@ from recovery.enums import NEVER_RETRYABLE_CATEGORIES, Action, Category, CodeSys
 
 ANY_GATEWAY = ""
 FALLBACK_RULE_ID = "tinko:unknown"
+# Gateways that decline with another gateway's codes and messages: Tinko's sandbox sends Stripe's
+# (payments.gateways.sandbox.consts), so Stripe's rules classify its declines as well as its own.
+SPEAKS_LIKE: dict[str, str] = {"sandbox": "stripe"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +108,12 @@ def normalize_gateway(value: str) -> str:
     return value.strip().lower()
 
 
+def _rule_gateways(gateway: str) -> tuple[str, ...]:
+    """The gateways whose rules apply to a decline from `gateway` (normalized): its own, those of
+    the gateway it speaks like, and rules for any gateway."""
+    return (gateway, SPEAKS_LIKE[gateway], ANY_GATEWAY) if gateway in SPEAKS_LIKE else (gateway, ANY_GATEWAY)
+
+
 @dataclass(frozen=True, slots=True)
 class _Compiled:
     rule: Rule
@@ -154,12 +164,13 @@ class RuleSet:
         if not code:
             return
         normalized = normalize_code(code)
-        for gateway_key in {gateway, ANY_GATEWAY}:
+        gateways = _rule_gateways(gateway)
+        for gateway_key in gateways:
             for compiled in self._exact.get((system, gateway_key, normalized), ()):
                 if compiled.message_regex is None or compiled.message_regex.search(message):
                     yield compiled
         for compiled in self._patterns.get(system, ()):
-            if compiled.rule.gateway not in (gateway, ANY_GATEWAY):
+            if compiled.rule.gateway not in gateways:
                 continue
             assert compiled.code_pattern is not None
             if compiled.code_pattern.fullmatch(code.strip()) and (
@@ -185,11 +196,11 @@ class RuleSet:
     def message_candidates(self, request: ClassifierInput) -> list[_Compiled]:
         if not request.message.strip():
             return []
-        gateway = normalize_gateway(request.gateway)
+        gateways = _rule_gateways(normalize_gateway(request.gateway))
         return [
             compiled
             for compiled in self._messages
-            if compiled.rule.gateway in (gateway, ANY_GATEWAY)
+            if compiled.rule.gateway in gateways
             and compiled.message_regex is not None
             and compiled.message_regex.search(request.message)
         ]
@@ -217,16 +228,27 @@ def sample_input(rule: Rule) -> ClassifierInput | None:
     return None
 
 
-def _best(matches: list[_Compiled]) -> Rule | None:
+def _best(matches: list[_Compiled], gateway: str) -> Rule | None:
     if not matches:
         return None
-    # Highest rank wins; equal ranks fall to the smallest id so the choice never depends on order.
-    return min(matches, key=lambda compiled: (tuple(-part for part in compiled.rank), compiled.rule.id)).rule
+    # Highest rank wins; among equals the decline's own gateway's rule beats the one of the gateway
+    # it speaks like, then the smallest id, so that the choice never depends on order.
+    return min(
+        matches,
+        key=lambda compiled: (
+            tuple(-part for part in compiled.rank),
+            normalize_gateway(compiled.rule.gateway) not in (gateway, ANY_GATEWAY),
+            compiled.rule.id,
+        ),
+    ).rule
 
 
 def classify(*, rules: RuleSet, request: ClassifierInput) -> Classification:
     """Decide what kind of failure `request` is and what to do about it."""
-    rule = _best(rules.candidates(request)) or _best(rules.message_candidates(request)) or FALLBACK_RULE
+    gateway = normalize_gateway(request.gateway)
+    rule = (
+        _best(rules.candidates(request), gateway) or _best(rules.message_candidates(request), gateway) or FALLBACK_RULE
+    )
     decision = Classification(
         category=Category(rule.category),
         retryable=rule.retryable and rule.category not in NEVER_RETRYABLE_CATEGORIES,

@@ -431,6 +431,43 @@ def test_codes_match_whatever_their_case_and_spacing() -> None:
     assert decision.rule == "stripe:insufficient_funds"
 
 
+def test_the_sandbox_declines_with_stripes_codes_and_stripes_rules_classify_them() -> None:
+    code_only = classify(rules=SHIPPED, request=ClassifierInput(gateway="sandbox", code="insufficient_funds"))
+    advice_only = classify(rules=SHIPPED, request=ClassifierInput(gateway="Sandbox", advice_code="do_not_try_again"))
+    by_message = classify(
+        rules=SHIPPED, request=ClassifierInput(gateway="sandbox", message="Your card has insufficient funds.")
+    )
+    as_stripe = classify(
+        rules=SHIPPED, request=ClassifierInput(gateway="stripe", code="generic_decline", network_decline_code="05")
+    )
+    as_sandbox = classify(
+        rules=SHIPPED, request=ClassifierInput(gateway="sandbox", code="generic_decline", network_decline_code="05")
+    )
+
+    assert (code_only.rule, code_only.category, code_only.retryable) == (
+        "stripe:insufficient_funds",
+        Category.FUNDS,
+        True,
+    )
+    assert (advice_only.rule, advice_only.retryable) == ("stripe-advice:do_not_try_again", False)
+    assert by_message.category == Category.FUNDS
+    assert as_sandbox == as_stripe
+    # Only the sandbox speaks like Stripe.
+    other = classify(rules=SHIPPED, request=ClassifierInput(gateway="adyen", code="insufficient_funds"))
+    assert other.rule == FALLBACK_RULE_ID
+
+
+def test_a_rule_for_the_sandbox_itself_beats_stripes_rule_of_the_same_rank() -> None:
+    own = _override(id="zz:sandbox", gateway="sandbox", category=Category.NETWORK, is_override=False, priority=50)
+    stripes = _override(id="aa:stripe", gateway="stripe", category=Category.FUNDS, is_override=False, priority=50)
+    rules = RuleSet.build((own, stripes))
+
+    from_sandbox = classify(rules=rules, request=ClassifierInput(gateway="sandbox", code="insufficient_funds"))
+    from_stripe = classify(rules=rules, request=ClassifierInput(gateway="stripe", code="insufficient_funds"))
+
+    assert (from_sandbox.rule, from_stripe.rule) == ("zz:sandbox", "aa:stripe")
+
+
 def _override(**values: object) -> Rule:
     fields: dict[str, object] = {
         "id": "acme:override",
