@@ -92,10 +92,27 @@ def _give_up_text(policy: PolicySnapshot) -> str:
 # collector frees, on every plan.
 
 
-def _backoff_words(number: int, maximum: int, delay: timedelta, extra: timedelta) -> str:
-    since = "the failure" if number == 1 else "the last attempt"
+def _backoff_words(
+    number: int,
+    maximum: int,
+    delay: timedelta,
+    extra: timedelta,
+    since: tuple[datetime, tuple[PastAttempt, ...], datetime, ZoneInfo],
+) -> str:
     jitter = f" (+{duration(extra)} jitter)" if extra >= _SAID_JITTER else ""
-    return f"attempt {number} of {maximum}: {duration(delay)} after {since}{jitter}"
+    return f"attempt {number} of {maximum}: {duration(delay)} after {_since_words(*since)}{jitter}"
+
+
+def _since_words(after: datetime, attempts: tuple[PastAttempt, ...], failed_at: datetime, zone: ZoneInfo) -> str:
+    """What the backoff counts from, in words: the last attempt or the failure when it is (to the
+    minute) when they happened; otherwise the moment itself, as for a plan made later (after a
+    skipped attempt, a resume or a restart) or a failure reported late."""
+    counted = [attempt.at for attempt in attempts if attempt.status in COUNTED_ATTEMPT_STATUSES]
+    if counted and after - max(counted) < MIN_GAP:
+        return "the last attempt"
+    if after - failed_at < MIN_GAP:
+        return "the failure"
+    return moment(after, zone)
 
 
 def _moved_words(at: datetime, opened: datetime, zone: ZoneInfo, weekdays_only: bool) -> str:
@@ -159,7 +176,8 @@ class _Planning:
             delay = policy.backoff_for(category).delay(number)
             share = policy.jitter_percent / 100 * jitter_fraction(self.context.seed, number)
             extra = timedelta(seconds=int(delay.total_seconds() * share))
-            words = partial(_backoff_words, number, policy.max_attempts_for(category), delay, extra)
+            since = (self.after, self.history.attempts, self.decline.occurred_at, self.zone)
+            words = partial(_backoff_words, number, policy.max_attempts_for(category), delay, extra, since)
             self._backoff = max(self.after + delay + extra, self.after + MIN_GAP), _Unsaid(ReasonCode.BACKOFF, words)
         return self._backoff
 

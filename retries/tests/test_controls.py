@@ -295,7 +295,8 @@ def test_restarting_an_abandoned_transaction_counts_its_attempts_and_give_up_tim
         "attempts and the 14 days before giving up count afresh",
     }
     backoff = next(reason["text"] for reason in planned.reasons if reason["code"] == "schedule.backoff")
-    assert backoff.startswith("attempt 1 of 6: 1 day after the failure")
+    # Counted from the restart, 20 days after the failure, and said so.
+    assert backoff.startswith("attempt 1 of 6: 1 day after Wed 23 Dec 10:00 UTC")
 
 
 def test_a_restarted_recovery_still_counts_its_earlier_re_charges_against_the_card_networks_cap(organization) -> None:

@@ -241,6 +241,29 @@ def test_a_backoff_that_remembers_its_delays_equals_a_fresh_one() -> None:
     assert (used == fresh, hash(used) == hash(fresh)) == (True, True)
 
 
+def test_the_backoff_says_what_it_counts_from() -> None:
+    on_time = History(first_failed_at=NOW, attempts=_attempts(Channel.AUTO_CHARGE))
+    ran_at = NOW + timedelta(days=1)
+    skipped = History(
+        first_failed_at=NOW,
+        attempts=(PastAttempt(number=1, channel=Channel.AUTO_CHARGE, at=ran_at, status=AttemptStatus.SKIPPED),),
+    )
+
+    received_at_once = step(now=NOW + timedelta(seconds=30))
+    reported_late = step(now=NOW + timedelta(hours=3))
+    after_an_attempt = step(history=on_time, now=ran_at + timedelta(seconds=10))
+    after_a_late_run = step(history=on_time, now=ran_at + timedelta(minutes=5))
+    after_a_skip = step(history=skipped, now=ran_at)
+
+    assert texts(received_at_once)[0] == "attempt 1 of 6: 1 day after the failure"
+    assert texts(reported_late)[0] == "attempt 1 of 6: 1 day after Thu 3 Dec 13:00 UTC"
+    assert texts(after_an_attempt)[0] == "attempt 2 of 6: 2 days after the last attempt"
+    assert texts(after_a_late_run)[0] == "attempt 2 of 6: 2 days after Fri 4 Dec 10:05 UTC"
+    # A skipped attempt does not count: the first is planned again, from when it was skipped.
+    assert texts(after_a_skip)[0] == "attempt 1 of 6: 1 day after Fri 4 Dec 10:00 UTC"
+    assert after_a_skip.at == ran_at + timedelta(days=1)
+
+
 # --- the send window (DST-safe, in the payer's or the organization's zone) ---------------------
 
 
