@@ -92,6 +92,7 @@ class PlanningFacts:
             attempts=tuple(attempt.past() for attempt in attempts if attempt.created_at >= restarted_at),
             card_declines=tuple(self.declines),
             other_reattempts=tuple(earlier),
+            restarted=True,
         )
 
     @property

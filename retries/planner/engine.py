@@ -83,8 +83,8 @@ def window_zone(policy: PolicySnapshot, context: PlanContext, organization_zone:
     return organization_zone
 
 
-def _give_up_text(policy: PolicySnapshot) -> str:
-    return f"{duration(policy.give_up_after)} after the first failure"
+def _give_up_text(policy: PolicySnapshot, history: History) -> str:
+    return f"{duration(policy.give_up_after)} after the {'restart' if history.restarted else 'first failure'}"
 
 
 # The words of the reasons that a plan may leave unsaid: plain functions of values. A reason that
@@ -189,8 +189,8 @@ class _Planning:
             words = partial(_moved_words, at, opened, self.zone, window.weekdays_only)
             reasons.append(_Unsaid(ReasonCode.OUTSIDE_WINDOW, words))
         if opened > self.give_up_at:
-            when = moment(opened, self.zone)
-            text = f"no {what}: the next possible time, {when}, is past the give-up time ({_give_up_text(self.policy)})"
+            when, give_up = moment(opened, self.zone), _give_up_text(self.policy, self.history)
+            text = f"no {what}: the next possible time, {when}, is past the give-up time ({give_up})"
             reasons.append(Reason(ReasonCode.PAST_GIVE_UP, text))
             return None
         return opened
@@ -282,7 +282,7 @@ class Prepared:
             return self.stop
         policy = self.policy
         if self.now >= history.first_failed_at + policy.give_up_after:
-            return Stop((Reason(ReasonCode.GAVE_UP, f"gave up: {_give_up_text(policy)}"),))
+            return Stop((Reason(ReasonCode.GAVE_UP, f"gave up: {_give_up_text(policy, history)}"),))
         planning = _Planning(
             policy=policy,
             decline=decline,

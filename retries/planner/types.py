@@ -166,6 +166,9 @@ class History:
     # Re-charges of the same card or saved method for *other* transactions (this one's are in
     # `attempts`), scheduled ones included.
     other_reattempts: tuple[datetime, ...] = ()
+    # The merchant restarted recovery: `first_failed_at` is then the restart, which the give-up
+    # time counts from.
+    restarted: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -297,6 +297,11 @@ def test_restarting_an_abandoned_transaction_counts_its_attempts_and_give_up_tim
     backoff = next(reason["text"] for reason in planned.reasons if reason["code"] == "schedule.backoff")
     # Counted from the restart, 20 days after the failure, and said so.
     assert backoff.startswith("attempt 1 of 6: 1 day after Wed 23 Dec 10:00 UTC")
+    # And the give-up time too: given up again 14 days after the restart.
+    with time_machine.travel(restart_at + timedelta(days=14, minutes=1), tick=False):
+        again = recovery_replan(transaction=txn)
+    assert again.stop is not None
+    assert [reason.text for reason in again.stop.reasons] == ["gave up: 14 days after the restart"]
 
 
 def test_a_restarted_recovery_still_counts_its_earlier_re_charges_against_the_card_networks_cap(organization) -> None:

@@ -264,6 +264,16 @@ def test_the_backoff_says_what_it_counts_from() -> None:
     assert after_a_skip.at == ran_at + timedelta(days=1)
 
 
+def test_the_give_up_time_is_said_to_count_from_a_restart() -> None:
+    late = NOW + timedelta(days=14)
+
+    first = stop(history=History(first_failed_at=NOW), now=late)
+    restarted = stop(history=History(first_failed_at=NOW, restarted=True), now=late)
+
+    assert texts(first) == ["gave up: 14 days after the first failure"]
+    assert texts(restarted) == ["gave up: 14 days after the restart"]
+
+
 # --- the send window (DST-safe, in the payer's or the organization's zone) ---------------------
 
 
