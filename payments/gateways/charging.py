@@ -15,8 +15,8 @@ goes with it. What stays the caller's to decide:
 Each gateway account's charges are paced, all processes together: one begins every
 1/`PAYMENTS_CHARGES_PER_SECOND` seconds at most (`tinko.pacing`'s schedule, in Redis), so no more
 than that many begin in any second; a call waits for its turn. Stripe allows 25 requests a second
-per endpoint by default; should a gateway still answer 429, that is a passing error and the attempt is tried
-again later (retries.outcomes.attempt_retry_later).
+per endpoint by default; should a gateway still answer 429, that is a passing error and the attempt
+is tried again later (retries.outcomes.attempt_retry_later).
 """
 
 from __future__ import annotations

@@ -92,15 +92,9 @@ def _give_up_text(policy: PolicySnapshot, history: History) -> str:
 # collector frees, on every plan.
 
 
-def _backoff_words(
-    number: int,
-    maximum: int,
-    delay: timedelta,
-    extra: timedelta,
-    since: tuple[datetime, tuple[PastAttempt, ...], datetime, ZoneInfo],
-) -> str:
+def _backoff_words(number: int, maximum: int, delay: timedelta, extra: timedelta, since: str) -> str:
     jitter = f" (+{duration(extra)} jitter)" if extra >= _SAID_JITTER else ""
-    return f"attempt {number} of {maximum}: {duration(delay)} after {_since_words(*since)}{jitter}"
+    return f"attempt {number} of {maximum}: {duration(delay)} after {since}{jitter}"
 
 
 def _since_words(after: datetime, attempts: tuple[PastAttempt, ...], failed_at: datetime, zone: ZoneInfo) -> str:
@@ -176,7 +170,7 @@ class _Planning:
             delay = policy.backoff_for(category).delay(number)
             share = policy.jitter_percent / 100 * jitter_fraction(self.context.seed, number)
             extra = timedelta(seconds=int(delay.total_seconds() * share))
-            since = (self.after, self.history.attempts, self.decline.occurred_at, self.zone)
+            since = _since_words(self.after, self.history.attempts, self.decline.occurred_at, self.zone)
             words = partial(_backoff_words, number, policy.max_attempts_for(category), delay, extra, since)
             self._backoff = max(self.after + delay + extra, self.after + MIN_GAP), _Unsaid(ReasonCode.BACKOFF, words)
         return self._backoff

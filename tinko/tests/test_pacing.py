@@ -9,7 +9,6 @@ import uuid
 from typing import Any
 
 import pytest
-from django.conf import settings
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -19,14 +18,25 @@ from tinko.pacing import pace_reserve
 from tinko.tests.conftest import PrivateRedis
 
 START = 1_900_000_000.0
+# A redis-server of the test's own (tinko.tests.conftest.private_redis), as the outage tests use.
+NEEDS_REDIS_SERVER = pytest.mark.skipif(
+    shutil.which("redis-server") is None, reason="needs redis-server installed (CI has it)"
+)
 
 
-@pytest.fixture(params=["redis", "local"])
+@pytest.fixture
+def own_redis(private_redis: PrivateRedis, settings: Any) -> PrivateRedis:
+    """Schedules kept in a redis-server of this test's own, whatever the suite's REDIS_URL."""
+    settings.REDIS_URL = private_redis.url
+    return private_redis
+
+
+@pytest.fixture(params=[pytest.param("redis", marks=NEEDS_REDIS_SERVER), "local"])
 def schedules(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Each test runs on the schedules in Redis (where the suite has one) and in this process."""
-    if request.param == "redis" and not settings.REDIS_URL:
-        pytest.skip("needs REDIS_URL: the schedule lives in Redis there")
-    if request.param == "local":
+    """Each test runs on schedules kept in Redis and on schedules kept in this process."""
+    if request.param == "redis":
+        request.getfixturevalue("own_redis")
+    else:
         monkeypatch.setattr(pacing, "redis_client", lambda: None)
     return str(request.param)
 
@@ -81,30 +91,26 @@ def test_a_non_positive_pace_is_refused() -> None:
         pace_reserve(scope="t", ident="a", per_second=0, now=START)
 
 
-@pytest.mark.skipif(not settings.REDIS_URL, reason="needs REDIS_URL: the schedule lives in Redis there")
-def test_the_redis_schedule_expires_once_it_no_longer_holds_anyone_back() -> None:
-    from tinko.redis_client import redis_client
-
+@NEEDS_REDIS_SERVER
+def test_the_redis_schedule_expires_once_it_no_longer_holds_anyone_back(own_redis: PrivateRedis) -> None:
     ident = _ident()
     for _ in range(3):
         pace_reserve(scope="t", ident=ident, per_second=2, now=START)
-    client = redis_client()
-    assert client is not None
+    client = own_redis.client()
     stored = client.get(f"tinko:pace:t:{ident}")
     assert isinstance(stored, bytes)
     assert int(stored) == int(START * 1_000_000) + 1_500_000  # the next free start, in microseconds
     assert 0 < client.pttl(f"tinko:pace:t:{ident}") <= 2_500
 
 
-@pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server installed (CI has it)")
+@NEEDS_REDIS_SERVER
 def test_through_a_redis_outage_each_process_keeps_its_own_pace_and_says_so_once(
-    private_redis: PrivateRedis, settings: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    own_redis: PrivateRedis, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    settings.REDIS_URL = private_redis.url
     monkeypatch.setattr(pacing._local, "active", False)
     ident = _ident()
     assert pace_reserve(scope="t", ident=ident, per_second=4, now=START) == 0.0
-    private_redis.stop()
+    own_redis.stop()
 
     with caplog.at_level(logging.WARNING, logger="tinko.pacing"):
         waits = [pace_reserve(scope="t", ident=ident, per_second=4, now=START + 10) for _ in range(3)]
@@ -112,7 +118,7 @@ def test_through_a_redis_outage_each_process_keeps_its_own_pace_and_says_so_once
     assert waits == [0.0, 0.25, 0.5]
     assert [record.getMessage() for record in caplog.records].count("pace_local_fallback") == 1
     # Redis back: its schedule is the one that counts again.
-    private_redis.start()
+    own_redis.start()
     monkeypatch.setattr("tinko.redis_client._down_until", 0.0)
     assert pace_reserve(scope="t", ident=ident, per_second=4, now=START + 20) == 0.0
     assert pacing._local.active is False

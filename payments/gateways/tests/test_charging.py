@@ -175,20 +175,33 @@ def test_the_callers_context_goes_with_each_call() -> None:
     assert seen == {"retries.execute_attempts:1f3c"}
 
 
-@pytest.mark.parametrize("in_flight", [1, 4])
-def test_charges_begin_no_closer_together_than_the_accounts_pace(settings, monkeypatch, in_flight) -> None:
-    settings.PAYMENTS_CHARGES_IN_FLIGHT = in_flight
+class _PacedCharges:
+    """Charges made at five a second on the charging module's fake clock, each noting when it began."""
+
+    def __init__(self, clock: _Clock) -> None:
+        self.clock = clock
+        self.began: list[float] = []
+
+    def __call__(self, request: SavedMethodCharge) -> ChargeResult:
+        self.began.append(self.clock.time())
+        return _charged(request)
+
+
+@pytest.fixture
+def paced(settings, monkeypatch) -> _PacedCharges:
     settings.PAYMENTS_CHARGES_PER_SECOND = 5
     clock = _Clock()
     monkeypatch.setattr(charging, "time", clock)
-    began: list[float] = []
+    return _PacedCharges(clock)
 
-    def charge(request: SavedMethodCharge) -> ChargeResult:
-        began.append(clock.time())
-        return _charged(request)
+
+@pytest.mark.parametrize("in_flight", [1, 4])
+def test_charges_begin_no_closer_together_than_the_accounts_pace(settings, paced, in_flight) -> None:
+    settings.PAYMENTS_CHARGES_IN_FLIGHT = in_flight
+    clock, began = paced.clock, paced.began
 
     account = f"gwa_{uuid.uuid4().hex}"
-    outcomes = charges_in_flight(charge, [_request(number) for number in range(12)], account_id=account)
+    outcomes = charges_in_flight(paced, [_request(number) for number in range(12)], account_id=account)
 
     assert all(isinstance(outcome, ChargeResult) for outcome in outcomes)
     # One every fifth of a second: the twelfth no sooner than 2.2 s after the first. (Several threads
@@ -200,19 +213,12 @@ def test_charges_begin_no_closer_together_than_the_accounts_pace(settings, monke
         assert gaps == pytest.approx([0.2] * 11, abs=1e-6)
 
 
-def test_each_account_has_a_pace_of_its_own(settings, monkeypatch) -> None:
+def test_each_account_has_a_pace_of_its_own(settings, paced) -> None:
     settings.PAYMENTS_CHARGES_IN_FLIGHT = 1
-    settings.PAYMENTS_CHARGES_PER_SECOND = 5
-    clock = _Clock()
-    monkeypatch.setattr(charging, "time", clock)
-    began: list[float] = []
-
-    def charge(request: SavedMethodCharge) -> ChargeResult:
-        began.append(clock.time())
-        return _charged(request)
+    began = paced.began
 
     for account in (f"gwa_{uuid.uuid4().hex}", f"gwa_{uuid.uuid4().hex}"):
-        charges_in_flight(charge, [_request(number) for number in range(3)], account_id=account)
+        charges_in_flight(paced, [_request(number) for number in range(3)], account_id=account)
 
     # The second account's first charge does not wait behind the first account's pace.
     assert began[3] == began[2]
